@@ -1,0 +1,38 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
+using TenantAspire.AppHost.Local;
+
+namespace TenantAspire.AppHost;
+
+/// <summary>The backing services every TenantAspire service references, whichever mode provides them.</summary>
+public sealed record Infrastructure(
+    IResourceBuilder<IResourceWithConnectionString> Postgres,
+    IResourceBuilder<IResourceWithConnectionString> Catalog,
+    IResourceBuilder<IResourceWithConnectionString> Redis)
+{
+    public static Infrastructure Add(IDistributedApplicationBuilder builder, InfrastructureMode mode) => mode switch
+    {
+        InfrastructureMode.Containers => AddContainers(builder),
+        _ => AddLocalProcesses(builder),
+    };
+
+    private static Infrastructure AddContainers(IDistributedApplicationBuilder builder)
+    {
+        var postgres = builder.AddPostgres("postgres").WithDataVolume();
+        var catalog = postgres.AddDatabase("catalog");
+        var redis = builder.AddRedis("redis").WithDataVolume();
+        return new(postgres, catalog, redis);
+    }
+
+    private static Infrastructure AddLocalProcesses(IDistributedApplicationBuilder builder)
+    {
+        var dataRoot = LocalDataRoot.Resolve(builder.Configuration[LocalDataRoot.ConfigurationKey], builder.AppHostDirectory);
+        dataRoot.EnsureExists();
+        var maxConnections = builder.Configuration.GetValue("LocalInfrastructure:MaxConnections", 200);
+        var postgres = builder.AddLocalPostgres("postgres", dataRoot, builder.Configuration["LocalInfrastructure:PostgresBin"], maxConnections);
+        var catalog = postgres.AddDatabase("catalog");
+        var redis = builder.AddLocalRedis("redis", dataRoot);
+        return new(postgres, catalog, redis);
+    }
+
+}

@@ -1,0 +1,135 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace TenantAspire.AppHost.Local;
+
+/// <summary>The machine's own PostgreSQL server, run as an Aspire executable (local infrastructure mode).</summary>
+public sealed class LocalPostgresServerResource(string name, string command, string workingDirectory, ParameterResource password)
+    : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
+{
+    internal const string EndpointName = "tcp";
+    public const string SuperUser = "postgres";
+
+    private EndpointReference? _endpoint;
+
+    public EndpointReference PrimaryEndpoint => _endpoint ??= new(this, EndpointName);
+
+    public ParameterResource PasswordParameter { get; } = password;
+
+    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
+        $"Host={PrimaryEndpoint.Property(EndpointProperty.Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username={SuperUser};Password={PasswordParameter}");
+
+    internal List<LocalPostgresDatabaseResource> Databases { get; } = [];
+}
+
+/// <summary>A database on <see cref="LocalPostgresServerResource"/>; its connection string matches what AddDatabase gives in container mode.</summary>
+public sealed class LocalPostgresDatabaseResource(string name, string databaseName, LocalPostgresServerResource parent)
+    : Resource(name), IResourceWithParent<LocalPostgresServerResource>, IResourceWithConnectionString
+{
+    public LocalPostgresServerResource Parent { get; } = parent;
+
+    public string DatabaseName { get; } = databaseName;
+
+    public ReferenceExpression ConnectionStringExpression =>
+        ReferenceExpression.Create($"{Parent};Database={DatabaseName}");
+}
+
+public static class LocalPostgresExtensions
+{
+    public static IResourceBuilder<LocalPostgresServerResource> AddLocalPostgres(
+        this IDistributedApplicationBuilder builder, string name, LocalDataRoot dataRoot, string? postgresBin, int maxConnections)
+    {
+        var password = builder.AddParameter($"{name}-password", dataRoot.ReadOrCreateSecret($"{name}-password"), secret: true);
+        var script = Path.Combine(AppContext.BaseDirectory, "Local", "run-postgres.sh");
+        var resource = new LocalPostgresServerResource(name, "bash", dataRoot.Path, password.Resource);
+
+        var healthKey = $"{name}_check";
+        builder.Services.AddHealthChecks().AddNpgSql(
+            sp => ResolveConnectionString(resource), name: healthKey);
+
+        // Same behaviour as the hosting integration's AddDatabase: databases are created once the server is ready.
+        // A database is not a process, so nothing else gives it a lifecycle state: publish one, which is what lets
+        // WaitFor(catalog) and the database's own health check proceed.
+        builder.Eventing.Subscribe<ResourceReadyEvent>(resource, async (e, ct) =>
+        {
+            var notifications = e.Services.GetRequiredService<ResourceNotificationService>();
+            await using var connection = new NpgsqlConnection(await resource.ConnectionStringExpression.GetValueAsync(ct));
+            await connection.OpenAsync(ct);
+            foreach (var database in resource.Databases)
+            {
+                try
+                {
+                    await CreateDatabaseIfMissingAsync(connection, database.DatabaseName, ct);
+                    await notifications.PublishUpdateAsync(database, s => s with
+                    {
+                        State = KnownResourceStates.Running,
+                        StartTimeStamp = DateTime.UtcNow,
+                    });
+                }
+                catch (NpgsqlException)
+                {
+                    await notifications.PublishUpdateAsync(database, s => s with { State = KnownResourceStates.FailedToStart });
+                    throw;
+                }
+            }
+        });
+
+        return builder.AddResource(resource)
+            .WithArgs(script)
+            .WithEndpoint(name: LocalPostgresServerResource.EndpointName, scheme: "tcp", env: "PGPORT")
+            .WithEnvironment("PGDATA", dataRoot.Combine(name))
+            .WithEnvironment("PG_BIN", postgresBin ?? "/usr/lib/postgresql/15/bin")
+            .WithEnvironment("PG_MAX_CONNECTIONS", maxConnections.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("POSTGRES_PASSWORD", password)
+            .WithHealthCheck(healthKey)
+            .WithIconName("Database");
+    }
+
+    public static IResourceBuilder<LocalPostgresDatabaseResource> AddDatabase(
+        this IResourceBuilder<LocalPostgresServerResource> server, string name, string? databaseName = null)
+    {
+        var database = new LocalPostgresDatabaseResource(name, databaseName ?? name, server.Resource);
+        server.Resource.Databases.Add(database);
+
+        var healthKey = $"{name}_check";
+        server.ApplicationBuilder.Services.AddHealthChecks().AddNpgSql(
+            sp => ResolveConnectionString(database), name: healthKey);
+
+        return server.ApplicationBuilder.AddResource(database)
+            .WithHealthCheck(healthKey)
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "PostgresDatabase",
+                State = KnownResourceStates.Waiting,
+                Properties = [new("postgres.database", database.DatabaseName)],
+            })
+            .WithIconName("DatabaseStack");
+    }
+
+    private static string ResolveConnectionString(IResourceWithConnectionString resource) =>
+        // Health checks run only once the resource is running, when its endpoint is allocated.
+        resource.ConnectionStringExpression.GetValueAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult()
+        ?? throw new InvalidOperationException($"Connection string of '{resource.Name}' is not available yet.");
+
+    private static async Task CreateDatabaseIfMissingAsync(NpgsqlConnection connection, string database, CancellationToken ct)
+    {
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
+        exists.Parameters.Add(new() { Value = database });
+        if (await exists.ExecuteScalarAsync(ct) is not null)
+        {
+            return;
+        }
+        // Database names here come from the AppHost's own code, never from user input; still quoted.
+        var quoted = "\"" + database.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {quoted}", connection);
+        try
+        {
+            await create.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+        {
+            // created concurrently: fine
+        }
+    }
+}

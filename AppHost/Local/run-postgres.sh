@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs the machine's PostgreSQL as an Aspire executable: initdb on the first run only, then exec postgres in the foreground so the
+# dashboard shows its log and Aspire owns its lifetime. Postgres refuses to run as root, so as root it runs as the postgres user.
+set -euo pipefail
+: "${PGDATA:?PGDATA is not set}" "${PGPORT:?PGPORT is not set}" "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD is not set}"
+BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+if [[ ! -x "$BIN/postgres" || ! -x "$BIN/initdb" ]]; then
+  echo "PostgreSQL server binaries not found in $BIN: install them (apt-get install -y postgresql-15) or set LocalInfrastructure:PostgresBin" >&2
+  exit 127
+fi
+
+as_postgres=()
+if [[ $(id -u) -eq 0 ]]; then
+  as_postgres=(setpriv --reuid=postgres --regid=postgres --init-groups)
+fi
+
+mkdir -p "$PGDATA"
+if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$PGDATA"; fi
+chmod 700 "$PGDATA"
+
+if [[ ! -s "$PGDATA/PG_VERSION" ]]; then
+  echo "initdb: first run, creating a new cluster in $PGDATA"
+  pwfile="$(mktemp)"
+  trap 'rm -f "$pwfile"' EXIT
+  printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile"
+  if [[ $(id -u) -eq 0 ]]; then chown postgres "$pwfile"; fi
+  "${as_postgres[@]}" "$BIN/initdb" -D "$PGDATA" -U postgres --pwfile="$pwfile" --auth=scram-sha-256 \
+    --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+  rm -f "$pwfile"
+  trap - EXIT
+else
+  echo "reusing the existing cluster in $PGDATA"
+fi
+
+exec "${as_postgres[@]}" "$BIN/postgres" -D "$PGDATA" -p "$PGPORT" \
+  -c listen_addresses=127.0.0.1 -c unix_socket_directories= \
+  -c max_connections="${PG_MAX_CONNECTIONS:-200}" -c log_min_messages=warning

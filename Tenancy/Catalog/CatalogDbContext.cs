@@ -1,0 +1,56 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace TenantAspire.Tenancy.Catalog;
+
+/// <summary>The catalog: which tenants exist, where they live, what is being done to them, and what happened.</summary>
+public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options) : DbContext(options)
+{
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+    public DbSet<TenantOperation> Operations => Set<TenantOperation>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Tenant>(t =>
+        {
+            t.ToTable("tenants");
+            t.HasKey(x => x.Id);
+            t.Property(x => x.Slug).HasMaxLength(63);
+            t.HasIndex(x => x.Slug).IsUnique();
+            t.Property(x => x.Name).HasMaxLength(200);
+            t.Property(x => x.Tier).HasConversion<string>().HasMaxLength(16);
+            t.Property(x => x.Status).HasConversion<string>().HasMaxLength(16);
+            t.HasIndex(x => x.Status);
+            t.Property(x => x.Server).HasMaxLength(63);
+            t.Property(x => x.DatabaseName).HasMaxLength(63);
+            t.Property(x => x.RoleName).HasMaxLength(63);
+            t.Property(x => x.SchemaVersion).HasMaxLength(150);
+            t.Property(x => x.FailureReason).HasMaxLength(2000);
+            t.Property(x => x.Version).IsRowVersion();
+        });
+
+        modelBuilder.Entity<TenantOperation>(o =>
+        {
+            o.ToTable("tenant_operations");
+            o.HasKey(x => x.Id);
+            o.Property(x => x.Kind).HasConversion<string>().HasMaxLength(16);
+            o.Property(x => x.State).HasConversion<string>().HasMaxLength(16);
+            o.Property(x => x.LastError).HasMaxLength(2000);
+            o.Property(x => x.LeasedBy).HasMaxLength(200);
+            o.Property(x => x.TraceParent).HasMaxLength(2000);
+            o.HasIndex(x => new { x.State, x.NextAttemptAt });
+            o.HasIndex(x => x.TenantId);
+        });
+
+        modelBuilder.Entity<AuditEvent>(a =>
+        {
+            a.ToTable("audit_events");
+            a.HasKey(x => x.Id);
+            a.Property(x => x.TenantSlug).HasMaxLength(63);
+            a.Property(x => x.Action).HasMaxLength(64);
+            a.Property(x => x.Actor).HasMaxLength(200);
+            a.Property(x => x.Detail).HasMaxLength(2000);
+            a.HasIndex(x => x.TenantId);
+        });
+    }
+}

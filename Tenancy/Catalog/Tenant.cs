@@ -1,0 +1,33 @@
+namespace TenantAspire.Tenancy.Catalog;
+
+public enum TenantStatus { Provisioning, Active, Suspended, Hibernated, Deleting, Failed }
+
+public enum TenantTier { Standard, Premium }
+
+/// <summary>A row of the catalog: where a tenant lives and in which state. Database and role names derive from <see cref="Id"/>.</summary>
+public sealed class Tenant
+{
+    public Guid Id { get; set; }
+    public required string Slug { get; set; }
+    public required string Name { get; set; }
+    public TenantTier Tier { get; set; }
+    public TenantStatus Status { get; set; }
+
+    /// <summary>The Aspire resource / connection-string name of the Postgres server holding the tenant database.</summary>
+    public required string Server { get; set; }
+    public required string DatabaseName { get; set; }
+    public required string RoleName { get; set; }
+
+    /// <summary>The role's password, protected with ASP.NET Core Data Protection; null until the role exists.</summary>
+    public string? ProtectedPassword { get; set; }
+
+    /// <summary>Last tenant migration applied to the tenant database.</summary>
+    public string? SchemaVersion { get; set; }
+    public string? FailureReason { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? LastActivityAt { get; set; }
+
+    /// <summary>Optimistic concurrency token (Postgres xmin).</summary>
+    public uint Version { get; set; }
+}

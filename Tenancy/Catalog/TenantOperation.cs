@@ -1,0 +1,25 @@
+namespace TenantAspire.Tenancy.Catalog;
+
+public enum OperationKind { Provision, Delete }
+
+public enum OperationState { Pending, Running, Succeeded, Failed }
+
+/// <summary>A durable unit of work for the provisioning worker; claimed with a lease so a crashed worker's job is resumed.</summary>
+public sealed class TenantOperation
+{
+    public Guid Id { get; set; }
+    public Guid TenantId { get; set; }
+    public OperationKind Kind { get; set; }
+    public OperationState State { get; set; }
+    public int Attempts { get; set; }
+    public string? LastError { get; set; }
+    public DateTimeOffset NextAttemptAt { get; set; }
+    public string? LeasedBy { get; set; }
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+
+    /// <summary>W3C trace context + baggage of the request that asked for it, so the worker's span joins the request's trace.</summary>
+    public string? TraceParent { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? CompletedAt { get; set; }
+}

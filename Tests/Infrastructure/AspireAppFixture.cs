@@ -1,0 +1,81 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace TenantAspire.Tests.Infrastructure;
+
+/// <summary>
+/// Boots the real AppHost once for the whole suite, in local mode (the machine's postgres and redis-server), with its own
+/// throw-away data folder so tests never touch a developer's data.
+/// </summary>
+public sealed class AspireAppFixture : IAsyncLifetime
+{
+    public static readonly string[] AllResources = ["postgres", "catalog", "redis", "provisioning-worker", "tenant-api"];
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
+
+    private readonly string _dataRoot = Path.Combine("/var/tmp", "tenantaspire-tests", Guid.NewGuid().ToString("N")[..12]);
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+        [
+            "Infrastructure=local",
+            $"LocalInfrastructure:DataRoot={_dataRoot}",
+        ]);
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        App = await builder.BuildAsync();
+
+        using var cts = new CancellationTokenSource(StartTimeout);
+        var states = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
+        _ = Task.Run(async () =>
+        {
+            await foreach (var e in App.ResourceNotifications.WatchAsync(cts.Token))
+            {
+                states[e.Resource.Name] = $"{e.Snapshot.State?.Text ?? "?"} health={e.Snapshot.HealthStatus?.ToString() ?? "?"}";
+            }
+        }, cts.Token);
+        try
+        {
+            await App.StartAsync(cts.Token);
+            foreach (var name in AllResources)
+            {
+                await App.ResourceNotifications.WaitForResourceHealthyAsync(name, cts.Token);
+            }
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            // Say which resource got stuck instead of a bare TaskCanceledException.
+            throw new TimeoutException("The stack did not become healthy in time: " +
+                string.Join("; ", states.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}")));
+        }
+    }
+
+    public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
+
+    public async Task<string> ConnectionStringAsync(string resource) =>
+        await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"no connection string for {resource}");
+
+    public async Task DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        try
+        {
+            Directory.Delete(_dataRoot, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort: a lingering postgres may still hold a file for a moment
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AspireAppCollection : ICollectionFixture<AspireAppFixture>
+{
+    public const string Name = "aspire-app";
+}
