@@ -1,12 +1,22 @@
 using TenantAspire.AppHost;
+using TenantAspire.AppHost.Local;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-var mode = InfrastructureModeSelector.Select(
-    builder.Configuration[InfrastructureModeSelector.ConfigurationKey],
-    builder.ExecutionContext.IsPublishMode,
-    () => ContainerRuntimeProbe.Answers());
-var infra = Infrastructure.Add(builder, mode);
+Infrastructure infra;
+try
+{
+    var mode = InfrastructureModeSelector.Select(
+        builder.Configuration[InfrastructureModeSelector.ConfigurationKey],
+        builder.ExecutionContext.IsPublishMode,
+        () => ContainerRuntimeProbe.Answers());
+    infra = Infrastructure.Add(builder, mode);
+}
+catch (Exception e) when (e is LocalPrerequisiteMissingException or InvalidInfrastructureModeException)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
 
 var worker = builder.AddProject<Projects.ProvisioningWorker>("provisioning-worker")
     .WithReference(infra.Postgres).WaitFor(infra.Postgres)
@@ -21,3 +31,4 @@ builder.AddProject<Projects.TenantApi>("tenant-api")
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();
+return 0;

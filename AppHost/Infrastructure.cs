@@ -18,18 +18,20 @@ public sealed record Infrastructure(
 
     private static Infrastructure AddContainers(IDistributedApplicationBuilder builder)
     {
-        var postgres = builder.AddPostgres("postgres").WithDataVolume();
+        var postgres = builder.AddPostgres("postgres").WithDataVolume("tenantaspire-postgres-data");
         var catalog = postgres.AddDatabase("catalog");
-        var redis = builder.AddRedis("redis").WithDataVolume();
+        var redis = builder.AddRedis("redis").WithDataVolume("tenantaspire-redis-data");
         return new(postgres, catalog, redis);
     }
 
     private static Infrastructure AddLocalProcesses(IDistributedApplicationBuilder builder)
     {
         var dataRoot = LocalDataRoot.Resolve(builder.Configuration[LocalDataRoot.ConfigurationKey], builder.AppHostDirectory);
+        var postgresBin = builder.Configuration["LocalInfrastructure:PostgresBin"] ?? LocalPrerequisites.DefaultPostgresBin;
+        LocalPrerequisites.EnsurePresent(postgresBin);
         dataRoot.EnsureExists();
         var maxConnections = builder.Configuration.GetValue("LocalInfrastructure:MaxConnections", 200);
-        var postgres = builder.AddLocalPostgres("postgres", dataRoot, builder.Configuration["LocalInfrastructure:PostgresBin"], maxConnections);
+        var postgres = builder.AddLocalPostgres("postgres", dataRoot, postgresBin, maxConnections);
         var catalog = postgres.AddDatabase("catalog");
         var redis = builder.AddLocalRedis("redis", dataRoot);
         return new(postgres, catalog, redis);

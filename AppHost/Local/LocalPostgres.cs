@@ -38,7 +38,7 @@ public sealed class LocalPostgresDatabaseResource(string name, string databaseNa
 public static class LocalPostgresExtensions
 {
     public static IResourceBuilder<LocalPostgresServerResource> AddLocalPostgres(
-        this IDistributedApplicationBuilder builder, string name, LocalDataRoot dataRoot, string? postgresBin, int maxConnections)
+        this IDistributedApplicationBuilder builder, string name, LocalDataRoot dataRoot, string postgresBin, int maxConnections)
     {
         var password = builder.AddParameter($"{name}-password", dataRoot.ReadOrCreateSecret($"{name}-password"), secret: true);
         var script = Path.Combine(AppContext.BaseDirectory, "Local", "run-postgres.sh");
@@ -79,7 +79,7 @@ public static class LocalPostgresExtensions
             .WithArgs(script)
             .WithEndpoint(name: LocalPostgresServerResource.EndpointName, scheme: "tcp", env: "PGPORT")
             .WithEnvironment("PGDATA", dataRoot.Combine(name))
-            .WithEnvironment("PG_BIN", postgresBin ?? "/usr/lib/postgresql/15/bin")
+            .WithEnvironment("PG_BIN", postgresBin)
             .WithEnvironment("PG_MAX_CONNECTIONS", maxConnections.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("POSTGRES_PASSWORD", password)
             .WithHealthCheck(healthKey)

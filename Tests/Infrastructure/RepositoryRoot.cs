@@ -1,0 +1,18 @@
+namespace TenantAspire.Tests.Infrastructure;
+
+internal static class RepositoryRoot
+{
+    public static string Path { get; } = Find();
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "TenantAspire.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("TenantAspire.sln not found above " + AppContext.BaseDirectory);
+    }
+}
