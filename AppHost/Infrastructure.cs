@@ -10,10 +10,10 @@ public sealed record Infrastructure(
     IResourceBuilder<IResourceWithConnectionString> Catalog,
     IResourceBuilder<IResourceWithConnectionString> Redis)
 {
-    public static Infrastructure Add(IDistributedApplicationBuilder builder, InfrastructureMode mode) => mode switch
+    public static Infrastructure Add(IDistributedApplicationBuilder builder, InfrastructureMode mode, LocalDataRoot dataRoot) => mode switch
     {
         InfrastructureMode.Containers => AddContainers(builder),
-        _ => AddLocalProcesses(builder),
+        _ => AddLocalProcesses(builder, dataRoot),
     };
 
     private static Infrastructure AddContainers(IDistributedApplicationBuilder builder)
@@ -24,9 +24,8 @@ public sealed record Infrastructure(
         return new(postgres, catalog, redis);
     }
 
-    private static Infrastructure AddLocalProcesses(IDistributedApplicationBuilder builder)
+    private static Infrastructure AddLocalProcesses(IDistributedApplicationBuilder builder, LocalDataRoot dataRoot)
     {
-        var dataRoot = LocalDataRoot.Resolve(builder.Configuration[LocalDataRoot.ConfigurationKey], builder.AppHostDirectory);
         var postgresBin = builder.Configuration["LocalInfrastructure:PostgresBin"] ?? LocalPrerequisites.DefaultPostgresBin;
         LocalPrerequisites.EnsurePresent(postgresBin);
         dataRoot.EnsureExists();

@@ -1,3 +1,4 @@
+using TenantAspire.TenantApi.Apis;
 using TenantAspire.TenantApi.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -5,6 +6,8 @@ builder.AddServiceDefaults();
 builder.AddApplicationServices();
 
 var app = builder.Build();
+app.UseApplicationPipeline();
 app.MapDefaultEndpoints();
+app.MapTenantsApi();
 
 app.Run();

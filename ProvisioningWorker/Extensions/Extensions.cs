@@ -1,5 +1,9 @@
 using TenantAspire.ProvisioningWorker.Migrations;
+using TenantAspire.ProvisioningWorker.Provisioning;
 using TenantAspire.Tenancy;
+using TenantAspire.Tenancy.Credentials;
+using TenantAspire.Tenancy.Data;
+using TenantAspire.Tenancy.Routing;
 
 namespace TenantAspire.ProvisioningWorker.Extensions;
 
@@ -8,12 +12,27 @@ internal static class Extensions
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddCatalog();
-        builder.AddRedisClient("redis");
+        builder.AddTenantRouting();
+        builder.AddTenantCredentials();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<TenantSchema>();
 
         // The worker, not the API, migrates the catalog; readiness stays red until it has.
         builder.Services.AddSingleton<CatalogMigrationState>();
         builder.Services.AddHostedService<CatalogMigrator>();
         builder.Services.AddHealthChecks().AddCheck<CatalogMigrationHealthCheck>("catalog-migrations");
+
+        builder.Services.Configure<ProvisioningOptions>(builder.Configuration.GetSection(ProvisioningOptions.Section));
+        builder.Services.AddSingleton<ServerConnections>();
+        builder.Services.AddSingleton<TemplateDatabase>();
+        builder.Services.AddSingleton<FaultInjector>();
+        builder.Services.AddScoped<ServerAdmin>();
+        builder.Services.AddScoped<OperationQueue>();
+        builder.Services.AddScoped<ProvisionTenantHandler>();
+        builder.Services.AddScoped<DeleteTenantHandler>();
+        builder.Services.AddSingleton<OperationWakeup>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OperationWakeup>());
+        builder.Services.AddHostedService<OperationProcessor>();
         return builder;
     }
 }

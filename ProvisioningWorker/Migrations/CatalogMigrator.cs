@@ -4,11 +4,12 @@ using TenantAspire.Tenancy.Catalog;
 
 namespace TenantAspire.ProvisioningWorker.Migrations;
 
-internal sealed class CatalogMigrationState
+public sealed class CatalogMigrationState
 {
-    private volatile bool _applied;
-    public bool Applied => _applied;
-    public void MarkApplied() => _applied = true;
+    private readonly TaskCompletionSource _applied = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public bool Applied => _applied.Task.IsCompleted;
+    public void MarkApplied() => _applied.TrySetResult();
+    public Task WaitAsync(CancellationToken ct) => _applied.Task.WaitAsync(ct);
 }
 
 /// <summary>Applies catalog migrations at start. EF Core takes a migration lock, so several workers starting together are safe.</summary>

@@ -1,13 +1,15 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace TenantAspire.Tenancy.Catalog;
 
 /// <summary>The catalog: which tenants exist, where they live, what is being done to them, and what happened.</summary>
-public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options) : DbContext(options)
+public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<TenantOperation> Operations => Set<TenantOperation>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -52,5 +54,7 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             a.Property(x => x.Detail).HasMaxLength(2000);
             a.HasIndex(x => x.TenantId);
         });
+
+        modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");
     }
 }

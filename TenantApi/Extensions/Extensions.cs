@@ -1,13 +1,41 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using TenantAspire.Tenancy;
+using TenantAspire.Tenancy.Credentials;
+using TenantAspire.Tenancy.Routing;
+using TenantAspire.TenantApi.Admin;
+using TenantAspire.TenantApi.Auth;
+using TenantAspire.TenantApi.Problems;
 
 namespace TenantAspire.TenantApi.Extensions;
 
 internal static class Extensions
 {
+    /// <summary>Bodies are small JSON documents; anything bigger is refused before it is read.</summary>
+    public const long MaxRequestBodyBytes = 64 * 1024;
+
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddCatalog();
-        builder.AddRedisClient("redis");
+        builder.AddTenantRouting();
+        builder.AddTenantCredentials();
+        builder.AddTokenAuthentication();
+        builder.AddProblemResponses();
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<TenantExporter>();
+        builder.Services.ConfigureHttpJsonOptions(o =>
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o =>
+            o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         return builder;
+    }
+
+    public static WebApplication UseApplicationPipeline(this WebApplication app)
+    {
+        app.UseProblemResponses();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
     }
 }

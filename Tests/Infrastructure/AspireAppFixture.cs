@@ -27,6 +27,11 @@ public sealed class AspireAppFixture : IAsyncLifetime
             $"LocalInfrastructure:DataRoot={_dataRoot}",
         ]);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        // Two worker instances compete for the same queue; the fault-injection test hook is on (Redis keys fault:{slug}:{step}).
+        var worker = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "provisioning-worker");
+        builder.CreateResourceBuilder(worker)
+            .WithReplicas(2)
+            .WithEnvironment("Provisioning__FaultInjection", "true");
         App = await builder.BuildAsync();
 
         using var cts = new CancellationTokenSource(StartTimeout);
@@ -55,6 +60,19 @@ public sealed class AspireAppFixture : IAsyncLifetime
     }
 
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
+
+    /// <summary>The development signing key the AppHost generated for this run's data folder.</summary>
+    public string SigningKey => File.ReadAllText(Path.Combine(_dataRoot, "secrets", "jwt-signing-key")).Trim();
+
+    public HttpClient ApiAs(string? tenant, params string[] roles)
+    {
+        var http = CreateHttpClient("tenant-api");
+        http.DefaultRequestHeaders.Authorization = new("Bearer",
+            TenantAspire.Tenancy.Auth.DevTokenIssuer.Mint(SigningKey, tenant, roles, TimeSpan.FromMinutes(30)));
+        return http;
+    }
+
+    public HttpClient PlatformAdmin() => ApiAs(null, TenantAspire.Tenancy.Auth.TenantClaims.PlatformAdmin);
 
     public async Task<string> ConnectionStringAsync(string resource) =>
         await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"no connection string for {resource}");

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using TenantAspire.ProvisioningWorker.Migrations;
+using TenantAspire.Tenancy;
+using TenantAspire.Tenancy.Catalog;
+
+namespace TenantAspire.ProvisioningWorker.Provisioning;
+
+/// <summary>
+/// Runs <see cref="ProvisioningOptions.Concurrency"/> claim loops. Transient failures retry with exponential backoff; after
+/// <see cref="ProvisioningOptions.MaxAttempts"/> (or a permanent error) the tenant is cleaned up and marked failed with the reason.
+/// </summary>
+public sealed class OperationProcessor(
+    IServiceScopeFactory scopes,
+    CatalogMigrationState migrations,
+    OperationWakeup wakeup,
+    IOptions<ProvisioningOptions> options,
+    IConfiguration configuration,
+    ILogger<OperationProcessor> logger) : BackgroundService
+{
+    private readonly string _workerId = $"{Environment.MachineName}/{Environment.ProcessId}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await migrations.WaitAsync(stoppingToken);
+        await BootstrapAsync(stoppingToken);
+        var loops = Enumerable.Range(0, Math.Max(1, options.Value.Concurrency)).Select(_ => LoopAsync(stoppingToken));
+        await Task.WhenAll(loops);
+    }
+
+    private async Task BootstrapAsync(CancellationToken ct)
+    {
+        var catalogDatabase = new NpgsqlConnectionStringBuilder(
+            configuration.GetConnectionString(CatalogRegistration.CatalogConnectionName)).Database ?? "catalog";
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<ServerAdmin>()
+                    .BootstrapAsync(options.Value.DefaultServer, catalogDatabase, ct);
+                return;
+            }
+            catch (NpgsqlException e) when (attempt < 10)
+            {
+                logger.LogWarning(e, "Provisioning bootstrap failed (attempt {Attempt}); retrying", attempt);
+                await Task.Delay(TimeSpan.FromSeconds(attempt), ct);
+            }
+        }
+    }
+
+    private async Task LoopAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                if (!await TryRunOneAsync(ct))
+                {
+                    await wakeup.WaitAsync(options.Value.PollInterval, ct);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // The catalog itself is unreachable: back off; leases make sure nothing claimed is lost.
+                logger.LogError(e, "Operation loop error");
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            }
+        }
+    }
+
+    private async Task<bool> TryRunOneAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var services = scope.ServiceProvider;
+        var queue = services.GetRequiredService<OperationQueue>();
+        var operation = await queue.TryClaimAsync(_workerId, options.Value.Lease, ct);
+        if (operation is null)
+        {
+            return false;
+        }
+        wakeup.Signal(); // there may be more: let a sibling loop look too
+
+        ActivityContext.TryParse(operation.TraceParent, null, out var parent);
+        using var activity = ProvisioningTelemetry.Source.StartActivity(
+            $"tenant {operation.Kind.ToString().ToLowerInvariant()}", ActivityKind.Consumer, parent);
+        activity?.SetTag("tenant.operation.id", operation.Id);
+        activity?.SetTag("tenant.operation.attempt", operation.Attempts);
+        var slug = await services.GetRequiredService<CatalogDbContext>().Tenants
+            .Where(t => t.Id == operation.TenantId).Select(t => t.Slug).FirstOrDefaultAsync(ct);
+        activity?.SetTag("tenant.id", slug);
+        using var logScope = logger.BeginScope(new Dictionary<string, object?> { ["tenant.id"] = slug });
+
+        var started = Stopwatch.GetTimestamp();
+        var outcome = "succeeded";
+        try
+        {
+            await RunAsync(services, operation, ct);
+            await queue.CompleteAsync(operation, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            var reason = Describe(e);
+            if (!IsPermanent(e) && operation.Attempts < options.Value.MaxAttempts)
+            {
+                outcome = "retried";
+                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, operation.Attempts - 1)));
+                logger.LogWarning("{Kind} of {Tenant} failed (attempt {Attempt}): {Reason}; retrying in {Delay}",
+                    operation.Kind, slug, operation.Attempts, reason, delay);
+                await queue.RetryLaterAsync(operation, reason, delay, ct);
+            }
+            else
+            {
+                outcome = "failed";
+                logger.LogError("{Kind} of {Tenant} failed for good after {Attempts} attempt(s): {Reason}",
+                    operation.Kind, slug, operation.Attempts, reason);
+                await GiveUpAsync(services, operation, reason, ct);
+                await queue.FailAsync(operation, reason, ct);
+            }
+            activity?.SetStatus(ActivityStatusCode.Error, reason);
+        }
+        finally
+        {
+            ProvisioningTelemetry.OperationDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds,
+                new("operation.kind", operation.Kind.ToString()), new("outcome", outcome));
+        }
+        return true;
+    }
+
+    private static Task RunAsync(IServiceProvider services, TenantOperation operation, CancellationToken ct) => operation.Kind switch
+    {
+        OperationKind.Provision => services.GetRequiredService<ProvisionTenantHandler>().RunAsync(operation, ct),
+        OperationKind.Delete => services.GetRequiredService<DeleteTenantHandler>().RunAsync(operation, ct),
+        _ => throw new InvalidOperationException($"unknown operation kind {operation.Kind}"),
+    };
+
+    private static Task GiveUpAsync(IServiceProvider services, TenantOperation operation, string reason, CancellationToken ct) =>
+        operation.Kind switch
+        {
+            OperationKind.Provision => services.GetRequiredService<ProvisionTenantHandler>().CleanUpAsync(operation, reason, ct),
+            _ => services.GetRequiredService<DeleteTenantHandler>().MarkFailedAsync(operation, reason, ct),
+        };
+
+    /// <summary>Errors that no retry can fix: bad SQL, permissions, data errors, or an injected permanent fault.</summary>
+    private static bool IsPermanent(Exception e) => e switch
+    {
+        InjectedFaultException injected => injected.Permanent,
+        PostgresException pg => pg.SqlState.StartsWith("42", StringComparison.Ordinal)
+                                || pg.SqlState.StartsWith("22", StringComparison.Ordinal),
+        _ => false,
+    };
+
+    // Messages only: a PostgresException's message never carries the statement text (and so never a password).
+    private static string Describe(Exception e) => e is PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}" : e.Message;
+}

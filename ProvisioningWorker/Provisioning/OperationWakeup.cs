@@ -1,0 +1,51 @@
+using Npgsql;
+using TenantAspire.Tenancy;
+using TenantAspire.Tenancy.Catalog;
+
+namespace TenantAspire.ProvisioningWorker.Provisioning;
+
+/// <summary>LISTENs on the catalog so new operations start at once instead of at the next poll.</summary>
+public sealed class OperationWakeup(IConfiguration configuration, ILogger<OperationWakeup> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+
+    /// <summary>Completes when work may be waiting, or after <paramref name="poll"/>.</summary>
+    public async Task WaitAsync(TimeSpan poll, CancellationToken ct) => await _signal.WaitAsync(poll, ct);
+
+    public void Signal() => _signal.Release();
+
+    public override void Dispose()
+    {
+        _signal.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder(
+            configuration.GetConnectionString(CatalogRegistration.CatalogConnectionName)) { Pooling = false, KeepAlive = 30 }.ConnectionString;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(connectionString);
+                await connection.OpenAsync(stoppingToken);
+                connection.Notification += (_, _) => Signal();
+                await using (var listen = new NpgsqlCommand($"LISTEN {OperationSignal.Channel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+                Signal(); // anything queued while we were not listening
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning(e, "Lost the catalog LISTEN connection; polling until it is back");
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Credentials;
+using TenantAspire.Tenancy.Data;
+using TenantAspire.Tenancy.Routing;
+
+namespace TenantAspire.ProvisioningWorker.Provisioning;
+
+/// <summary>
+/// create role → database (template clone, or empty) → grants → migrate → active. Every step is idempotent, so a retry or a
+/// worker that resumes an expired lease simply runs the sequence again.
+/// </summary>
+public sealed class ProvisionTenantHandler(
+    CatalogDbContext db,
+    ServerAdmin admin,
+    TemplateDatabase template,
+    TenantSchema schema,
+    ServerConnections connections,
+    TenantCredentialProtector protector,
+    FaultInjector faults,
+    TenantRouteCache routes,
+    IOptions<ProvisioningOptions> options,
+    TimeProvider clock)
+{
+    public async Task RunAsync(TenantOperation operation, CancellationToken ct)
+    {
+        var tenant = await db.Tenants.SingleOrDefaultAsync(t => t.Id == operation.TenantId, ct);
+        if (tenant is null || tenant.Status != TenantStatus.Provisioning)
+        {
+            return; // stale job: the tenant was deleted or changed state meanwhile; touch nothing
+        }
+
+        using (ProvisioningTelemetry.StartStep(ProvisioningSteps.Credentials, tenant.Slug))
+        {
+            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.Credentials);
+            if (tenant.ProtectedPassword is null)
+            {
+                // Stored before the role exists, so a crash between the two never loses the password.
+                tenant.ProtectedPassword = protector.Protect(TenantCredentialProtector.GeneratePassword());
+                tenant.UpdatedAt = clock.GetUtcNow();
+                await db.SaveChangesAsync(ct);
+            }
+        }
+        var password = protector.Unprotect(tenant.ProtectedPassword);
+
+        using (ProvisioningTelemetry.StartStep(ProvisioningSteps.CreateRole, tenant.Slug))
+        {
+            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.CreateRole);
+            await admin.EnsureRoleAsync(tenant.Server, tenant.RoleName, password, ct);
+        }
+
+        using (ProvisioningTelemetry.StartStep(ProvisioningSteps.CreateDatabase, tenant.Slug))
+        {
+            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.CreateDatabase);
+            var useTemplate = options.Value.UseTemplate && await template.EnsureCurrentAsync(tenant.Server, ct);
+            await admin.EnsureDatabaseAsync(tenant.Server, tenant.DatabaseName, tenant.RoleName, useTemplate, ct);
+        }
+
+        using (ProvisioningTelemetry.StartStep(ProvisioningSteps.Grants, tenant.Slug))
+        {
+            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.Grants);
+            await admin.SecureDatabaseAsync(tenant.Server, tenant.DatabaseName, tenant.RoleName, ct);
+        }
+
+        using (ProvisioningTelemetry.StartStep(ProvisioningSteps.Migrate, tenant.Slug))
+        {
+            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.Migrate);
+            // As the tenant's own role: a no-op for a current template clone, the whole schema for an empty database.
+            await using var tenantDb = schema.CreateContext(
+                connections.TenantConnectionString(tenant.Server, tenant.DatabaseName, tenant.RoleName, password));
+            await tenantDb.Database.MigrateAsync(ct);
+        }
+
+        using (ProvisioningTelemetry.StartStep(ProvisioningSteps.Activate, tenant.Slug))
+        {
+            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.Activate);
+            var now = clock.GetUtcNow();
+            tenant.Status = TenantStatus.Active;
+            tenant.SchemaVersion = schema.LatestMigration;
+            tenant.FailureReason = null;
+            tenant.UpdatedAt = now;
+            db.AuditEvents.Add(Audit.Event(tenant, "provisioned", Audit.WorkerActor, now, $"schema {schema.LatestMigration}"));
+            await db.SaveChangesAsync(ct);
+            await routes.InvalidateAsync(tenant.Slug, ct);
+        }
+    }
+
+    /// <summary>Permanent failure: nothing may be left behind. Drops database and role, marks the tenant failed with the reason.</summary>
+    public async Task CleanUpAsync(TenantOperation operation, string reason, CancellationToken ct)
+    {
+        db.ChangeTracker.Clear();
+        var tenant = await db.Tenants.SingleOrDefaultAsync(t => t.Id == operation.TenantId, ct);
+        if (tenant is null || tenant.Status != TenantStatus.Provisioning)
+        {
+            return;
+        }
+        await admin.DropDatabaseAsync(tenant.Server, tenant.DatabaseName, ct);
+        await admin.DropRoleAsync(tenant.Server, tenant.RoleName, ct);
+        var now = clock.GetUtcNow();
+        tenant.Status = TenantStatus.Failed;
+        tenant.FailureReason = reason;
+        tenant.ProtectedPassword = null;
+        tenant.UpdatedAt = now;
+        db.AuditEvents.Add(Audit.Event(tenant, "provision-failed", Audit.WorkerActor, now, reason));
+        await db.SaveChangesAsync(ct);
+        await routes.InvalidateAsync(tenant.Slug, ct);
+    }
+}

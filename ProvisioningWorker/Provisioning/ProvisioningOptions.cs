@@ -1,0 +1,27 @@
+namespace TenantAspire.ProvisioningWorker.Provisioning;
+
+public sealed class ProvisioningOptions
+{
+    public const string Section = "Provisioning";
+
+    /// <summary>Operations this instance runs at once.</summary>
+    public int Concurrency { get; set; } = 4;
+
+    /// <summary>How long a claimed operation stays ours; a crashed worker's operation is resumed by another after this.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Attempts before a tenant is marked failed and cleaned up.</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Safety net next to LISTEN/NOTIFY: retries that come due and expired leases are picked up at this pace.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Clone tenants from the migrated template database (fast); false migrates every new database from scratch.</summary>
+    public bool UseTemplate { get; set; } = true;
+
+    /// <summary>Test hook: consult Redis keys <c>fault:{slug}:{step}</c> before each step. Never on in production.</summary>
+    public bool FaultInjection { get; set; }
+
+    /// <summary>Where pg_dump-free admin tasks find server connection strings: ConnectionStrings:{server}.</summary>
+    public string DefaultServer { get; set; } = "postgres";
+}

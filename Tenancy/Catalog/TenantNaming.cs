@@ -1,0 +1,17 @@
+namespace TenantAspire.Tenancy.Catalog;
+
+/// <summary>Postgres names for a tenant, derived from its GUID only (never from the slug or any other user input).</summary>
+public static class TenantNaming
+{
+    public const string TemplateDatabase = "tenant_template";
+
+    /// <summary>NOLOGIN role that owns the template's objects; REASSIGN OWNED hands them to each tenant's role.</summary>
+    public const string TemplateOwnerRole = "tenant_template_owner";
+
+    /// <summary>NOLOGIN role with CREATEDB/CREATEROLE (not superuser) that the worker assumes for provisioning.</summary>
+    public const string ProvisionerRole = "tenant_provisioner";
+
+    public static string DatabaseName(Guid tenantId) => "tdb_" + tenantId.ToString("N");
+
+    public static string RoleName(Guid tenantId) => "trole_" + tenantId.ToString("N");
+}

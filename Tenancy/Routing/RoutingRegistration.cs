@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
+using ZiggyCreatures.Caching.Fusion;
+using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
+using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
+
+namespace TenantAspire.Tenancy.Routing;
+
+public static class RoutingRegistration
+{
+    public const string RedisConnectionName = "redis";
+
+    /// <summary>Redis client (Aspire integration: health check, tracing) and the tenant route cache on top of it.</summary>
+    public static IHostApplicationBuilder AddTenantRouting(this IHostApplicationBuilder builder)
+    {
+        // abortConnect=false: the process starts and stays up (degraded) while Redis is down.
+        builder.AddRedisClient(RedisConnectionName, configureOptions: o => o.AbortOnConnectFail = false);
+
+        builder.Services.AddFusionCache(TenantRouteCache.CacheName)
+            .WithOptions(o =>
+            {
+                o.DistributedCacheCircuitBreakerDuration = TimeSpan.FromSeconds(2);
+                o.BackplaneCircuitBreakerDuration = TimeSpan.FromSeconds(2);
+            })
+            .WithDefaultEntryOptions(new FusionCacheEntryOptions
+            {
+                Duration = TimeSpan.FromMinutes(5),
+                IsFailSafeEnabled = true,
+                FailSafeMaxDuration = TimeSpan.FromHours(2),
+                FactorySoftTimeout = TimeSpan.FromSeconds(1),
+                DistributedCacheSoftTimeout = TimeSpan.FromMilliseconds(100),
+                DistributedCacheHardTimeout = TimeSpan.FromMilliseconds(500),
+                AllowBackgroundDistributedCacheOperations = true,
+                AllowBackgroundBackplaneOperations = true,
+            })
+            .WithSerializer(new FusionCacheSystemTextJsonSerializer())
+            .WithDistributedCache(sp => new RedisCache(new RedisCacheOptions
+            {
+                ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()),
+            }))
+            .WithBackplane(sp => new RedisBackplane(new RedisBackplaneOptions
+            {
+                ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()),
+            }));
+        builder.Services.AddSingleton<TenantRouteCache>();
+        return builder;
+    }
+}

@@ -1,0 +1,36 @@
+using System.Text.RegularExpressions;
+
+namespace TenantAspire.Tenancy.Sql;
+
+/// <summary>
+/// The one place SQL identifiers (database and role names) and the few literals utility statements cannot parameterise are
+/// quoted. Identifiers here always derive from GUIDs or constants, never from user input; the pattern check makes that a rule.
+/// </summary>
+public static partial class SqlIdentifier
+{
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
+    private static partial Regex SafeIdentifier();
+
+    [GeneratedRegex("^[A-Za-z0-9]{16,128}$")]
+    private static partial Regex SafeSecret();
+
+    /// <summary>A double-quoted identifier; throws unless it is a lower-case, generated-style name.</summary>
+    public static string Quote(string identifier)
+    {
+        if (!SafeIdentifier().IsMatch(identifier))
+        {
+            throw new ArgumentException($"'{identifier}' is not a safe SQL identifier.", nameof(identifier));
+        }
+        return "\"" + identifier + "\"";
+    }
+
+    /// <summary>A single-quoted literal for a generated secret (CREATE ROLE … PASSWORD takes no parameters).</summary>
+    public static string SecretLiteral(string secret)
+    {
+        if (!SafeSecret().IsMatch(secret))
+        {
+            throw new ArgumentException("The secret is not a generated alphanumeric value.", nameof(secret));
+        }
+        return "'" + secret + "'";
+    }
+}

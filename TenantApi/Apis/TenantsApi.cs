@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Routing;
+using TenantAspire.TenantApi.Admin;
+using TenantAspire.TenantApi.Auth;
+using static TenantAspire.TenantApi.Problems.Problems;
+
+namespace TenantAspire.TenantApi.Apis;
+
+/// <summary>Platform administration of tenants (role platform-admin). Long work is queued for the provisioning worker.</summary>
+public static class TenantsApi
+{
+    public static IEndpointRouteBuilder MapTenantsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("api/tenants").WithTags("Tenants").RequireAuthorization(AuthRegistration.PlatformAdminPolicy);
+        api.MapPost("", CreateAsync).WithName("CreateTenant").WithSummary("Create a tenant; provisioning runs in the background.");
+        api.MapGet("", ListAsync).WithName("ListTenants").WithSummary("List tenants, optionally by status.");
+        api.MapGet("{slug}", GetAsync).WithName("GetTenant").WithSummary("A tenant's state.");
+        api.MapPost("{slug}/suspend", SuspendAsync).WithName("SuspendTenant").WithSummary("Refuse the tenant's requests.");
+        api.MapPost("{slug}/resume", ResumeAsync).WithName("ResumeTenant").WithSummary("Serve a suspended tenant again.");
+        api.MapDelete("{slug}", DeleteAsync).WithName("DeleteTenant").WithSummary("Erase database, role and routes; audit stays.");
+        api.MapGet("{slug}/export", ExportAsync).WithName("ExportTenant").WithSummary("pg_dump (custom format) of the tenant database.");
+        return app;
+    }
+
+    public static async Task<Results<Accepted<TenantDto>, ProblemHttpResult>> CreateAsync(
+        CreateTenantRequest request, [AsParameters] AdminContext context, CancellationToken ct)
+    {
+        var s = context;
+        if (TenantSlug.Validate(request.Slug) is { } slugError)
+        {
+            return BadRequest(slugError);
+        }
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
+        {
+            return BadRequest("name is required and at most 200 characters.");
+        }
+        if (!Enum.TryParse<TenantTier>(request.Tier ?? "standard", ignoreCase: true, out var tier) || !Enum.IsDefined(tier)
+            || request.Tier?.All(char.IsAsciiLetter) == false)
+        {
+            return BadRequest("tier must be 'standard' or 'premium'.");
+        }
+
+        var now = s.Clock.GetUtcNow();
+        var id = Guid.CreateVersion7();
+        var tenant = new Tenant
+        {
+            Id = id,
+            Slug = request.Slug!,
+            Name = request.Name.Trim(),
+            Tier = tier,
+            Status = TenantStatus.Provisioning,
+            Server = ServerFor(tier, s.Configuration),
+            DatabaseName = TenantNaming.DatabaseName(id),
+            RoleName = TenantNaming.RoleName(id),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        s.Db.Tenants.Add(tenant);
+        s.Db.Enqueue(id, OperationKind.Provision, Activity.Current?.Id, now);
+        s.Db.AuditEvents.Add(Audit.Event(tenant, "create-requested", context.Actor(), now, $"tier {tier}"));
+        try
+        {
+            await s.Db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            return Conflict($"A tenant with slug '{request.Slug}' already exists.");
+        }
+        await s.Db.NotifyWorkersAsync(ct);
+        await s.Routes.InvalidateAsync(tenant.Slug, ct); // a cached "unknown" must not outlive the creation
+        return TypedResults.Accepted($"/api/tenants/{tenant.Slug}", TenantDto.From(tenant));
+    }
+
+    public static async Task<Results<Ok<PagedList<TenantDto>>, ProblemHttpResult>> ListAsync(
+        [AsParameters] AdminContext context, string? status, int? page, int? pageSize, CancellationToken ct)
+    {
+        if (Paging.Validate(page, pageSize) is { } pagingError)
+        {
+            return BadRequest(pagingError);
+        }
+        var query = context.Db.Tenants.AsNoTracking();
+        if (status is not null)
+        {
+            if (!Enum.TryParse<TenantStatus>(status, ignoreCase: true, out var parsed) || !status.All(char.IsAsciiLetter))
+            {
+                return BadRequest("status must be one of provisioning, active, suspended, hibernated, deleting, failed.");
+            }
+            query = query.Where(t => t.Status == parsed);
+        }
+        int p = page ?? 1, size = pageSize ?? 20;
+        var total = await query.CountAsync(ct);
+        var items = await query.OrderBy(t => t.Slug).Skip((p - 1) * size).Take(size).ToListAsync(ct);
+        return TypedResults.Ok(new PagedList<TenantDto>([.. items.Select(TenantDto.From)], p, size, total));
+    }
+
+    public static async Task<Results<Ok<TenantDto>, ProblemHttpResult>> GetAsync(
+        string slug, [AsParameters] AdminContext context, CancellationToken ct) =>
+        await FindAsync(context.Db, slug, ct) is { } tenant ? TypedResults.Ok(TenantDto.From(tenant)) : UnknownTenant(slug);
+
+    public static Task<Results<Ok<TenantDto>, ProblemHttpResult>> SuspendAsync(
+        string slug, [AsParameters] AdminContext context, CancellationToken ct) =>
+        TransitionAsync(slug, context, TenantStatus.Active, TenantStatus.Suspended, "suspended", ct);
+
+    public static Task<Results<Ok<TenantDto>, ProblemHttpResult>> ResumeAsync(
+        string slug, [AsParameters] AdminContext context, CancellationToken ct) =>
+        TransitionAsync(slug, context, TenantStatus.Suspended, TenantStatus.Active, "resumed", ct);
+
+    public static async Task<Results<Accepted<TenantDto>, ProblemHttpResult>> DeleteAsync(
+        string slug, [AsParameters] AdminContext context, CancellationToken ct)
+    {
+        var s = context;
+        if (await FindAsync(s.Db, slug, ct) is not { } tenant)
+        {
+            return UnknownTenant(slug);
+        }
+        if (tenant.Status != TenantStatus.Deleting)
+        {
+            var now = s.Clock.GetUtcNow();
+            tenant.Status = TenantStatus.Deleting;
+            tenant.UpdatedAt = now;
+            s.Db.Enqueue(tenant.Id, OperationKind.Delete, Activity.Current?.Id, now);
+            s.Db.AuditEvents.Add(Audit.Event(tenant, "delete-requested", context.Actor(), now));
+            try
+            {
+                await s.Db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                return Conflict($"Tenant '{slug}' changed meanwhile; retry.");
+            }
+            await s.Db.NotifyWorkersAsync(ct);
+            await s.Routes.InvalidateAsync(slug, ct);
+        }
+        return TypedResults.Accepted($"/api/tenants/{slug}", TenantDto.From(tenant));
+    }
+
+    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> ExportAsync(
+        string slug, [AsParameters] AdminContext context, [FromServices] TenantExporter exporter, CancellationToken ct)
+    {
+        if (await FindAsync(context.Db, slug, ct) is not { } tenant)
+        {
+            return UnknownTenant(slug);
+        }
+        if (tenant.Status is not (TenantStatus.Active or TenantStatus.Suspended) || tenant.ProtectedPassword is null)
+        {
+            return Conflict($"Tenant '{slug}' is {tenant.Status.ToString().ToLowerInvariant()}; only active or suspended tenants can be exported.");
+        }
+        var dump = await exporter.DumpAsync(tenant, ct);
+        context.Db.AuditEvents.Add(Audit.Event(tenant, "exported", context.Actor(), context.Clock.GetUtcNow()));
+        await context.Db.SaveChangesAsync(ct);
+        return TypedResults.File(dump, "application/octet-stream", $"{slug}-{DateTime.UtcNow:yyyyMMddHHmmss}.dump");
+    }
+
+    private static async Task<Results<Ok<TenantDto>, ProblemHttpResult>> TransitionAsync(
+        string slug, AdminContext context, TenantStatus from, TenantStatus to, string action, CancellationToken ct)
+    {
+        var s = context;
+        if (await FindAsync(s.Db, slug, ct) is not { } tenant)
+        {
+            return UnknownTenant(slug);
+        }
+        if (tenant.Status == to)
+        {
+            return TypedResults.Ok(TenantDto.From(tenant)); // idempotent
+        }
+        if (tenant.Status != from)
+        {
+            return Conflict($"Tenant '{slug}' is {tenant.Status.ToString().ToLowerInvariant()}; it must be {from.ToString().ToLowerInvariant()}.");
+        }
+        var now = s.Clock.GetUtcNow();
+        tenant.Status = to;
+        tenant.UpdatedAt = now;
+        s.Db.AuditEvents.Add(Audit.Event(tenant, action, context.Actor(), now));
+        try
+        {
+            await s.Db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return Conflict($"Tenant '{slug}' changed meanwhile; retry.");
+        }
+        await s.Routes.InvalidateAsync(slug, ct); // reaches every API replica through the backplane
+        return TypedResults.Ok(TenantDto.From(tenant));
+    }
+
+    private static async Task<Tenant?> FindAsync(CatalogDbContext db, string slug, CancellationToken ct) =>
+        TenantSlug.IsValid(slug) ? await db.Tenants.SingleOrDefaultAsync(t => t.Slug == slug, ct) : null;
+
+    private static ProblemHttpResult UnknownTenant(string slug) =>
+        TenantSlug.IsValid(slug) ? NotFound($"No tenant '{slug}'.") : BadRequest(TenantSlug.Validate(slug)!);
+
+    private static string ServerFor(TenantTier tier, IConfiguration configuration) =>
+        configuration[$"Tenancy:Servers:{tier}"] ?? configuration["Tenancy:DefaultServer"] ?? "postgres";
+}
+
+/// <summary>What every admin handler needs, bundled for [AsParameters].</summary>
+public sealed record AdminContext(
+    CatalogDbContext Db, TenantRouteCache Routes, TimeProvider Clock, IConfiguration Configuration, ClaimsPrincipal User)
+{
+    public string Actor() => User.FindFirstValue("sub") ?? "unknown";
+}

@@ -1,0 +1,126 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Credentials;
+
+namespace TenantAspire.Tests.Infrastructure;
+
+/// <summary>Helpers over the real stack: create tenants through the API, look at Postgres and the catalog directly.</summary>
+public sealed class TenantTestKit(AspireAppFixture fixture)
+{
+    public static string NewSlug(string prefix = "t") => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(40, prefix.Length + 14)];
+
+    public async Task<HttpResponseMessage> CreateAsync(string slug, string name = "Test tenant", string tier = "standard")
+    {
+        using var admin = fixture.PlatformAdmin();
+        return await admin.PostAsJsonAsync("/api/tenants", new { slug, name, tier });
+    }
+
+    public async Task<JsonElement> WaitForStatusAsync(string slug, string status, TimeSpan? timeout = null)
+    {
+        using var admin = fixture.PlatformAdmin();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        JsonElement last = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await admin.GetAsync($"/api/tenants/{slug}");
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                last = await response.Content.ReadFromJsonAsync<JsonElement>();
+                if (last.GetProperty("status").GetString() == status)
+                {
+                    return last;
+                }
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"tenant {slug} did not reach '{status}'; last seen: {last}");
+    }
+
+    public async Task WaitUntilGoneAsync(string slug, TimeSpan? timeout = null)
+    {
+        using var admin = fixture.PlatformAdmin();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await admin.GetAsync($"/api/tenants/{slug}");
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                return;
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"tenant {slug} was not deleted in time");
+    }
+
+    public async Task<NpgsqlConnection> OpenSuperuserAsync(string database = "postgres")
+    {
+        var builder = new NpgsqlConnectionStringBuilder(await fixture.ConnectionStringAsync("postgres")) { Database = database, Pooling = false };
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    public async Task<T?> ScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var connection = await OpenSuperuserAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = p });
+        }
+        var result = await command.ExecuteScalarAsync();
+        return result is null or DBNull ? default : (T)result;
+    }
+
+    public async Task<bool> DatabaseExistsAsync(string name) =>
+        await ScalarAsync<int?>("SELECT 1 FROM pg_database WHERE datname = $1", name) is not null;
+
+    public async Task<bool> RoleExistsAsync(string name) =>
+        await ScalarAsync<int?>("SELECT 1 FROM pg_roles WHERE rolname = $1", name) is not null;
+
+    /// <summary>The catalog row plus the role password, unprotected with the stack's own Data Protection key ring.</summary>
+    public async Task<(Tenant Tenant, string? Password)> CatalogRowAsync(string slug)
+    {
+        await using var services = await CatalogServicesAsync();
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+        var tenant = await db.Tenants.AsNoTracking().SingleAsync(t => t.Slug == slug);
+        var password = tenant.ProtectedPassword is null
+            ? null
+            : scope.ServiceProvider.GetRequiredService<TenantCredentialProtector>().Unprotect(tenant.ProtectedPassword);
+        return (tenant, password);
+    }
+
+    public async Task<List<AuditEvent>> AuditAsync(string slug)
+    {
+        await using var services = await CatalogServicesAsync();
+        await using var scope = services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<CatalogDbContext>().AuditEvents.AsNoTracking()
+            .Where(a => a.TenantSlug == slug).OrderBy(a => a.Id).ToListAsync();
+    }
+
+    public async Task<NpgsqlConnection> OpenAsTenantRoleAsync(string role, string password, string database)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(await fixture.ConnectionStringAsync("postgres"))
+        {
+            Username = role, Password = password, Database = database, Pooling = false,
+        };
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private async Task<ServiceProvider> CatalogServicesAsync()
+    {
+        var catalog = await fixture.ConnectionStringAsync("catalog");
+        var services = new ServiceCollection();
+        services.AddDbContext<CatalogDbContext>(o => o.UseNpgsql(catalog).UseSnakeCaseNamingConvention());
+        services.AddTenantCredentials();
+        return services.BuildServiceProvider();
+    }
+}
