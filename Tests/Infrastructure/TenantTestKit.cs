@@ -115,6 +115,21 @@ public sealed class TenantTestKit(AspireAppFixture fixture)
         return connection;
     }
 
+    /// <summary>Arms the worker's fault-injection hook: N transient failures, "permanent", or null to clear.</summary>
+    public async Task InjectFaultAsync(string slug, string step, string? value)
+    {
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(await fixture.ConnectionStringAsync("redis"));
+        var key = $"fault:{slug}:{step}";
+        if (value is null)
+        {
+            await redis.GetDatabase().KeyDeleteAsync(key);
+        }
+        else
+        {
+            await redis.GetDatabase().StringSetAsync(key, value, TimeSpan.FromMinutes(5));
+        }
+    }
+
     private async Task<ServiceProvider> CatalogServicesAsync()
     {
         var catalog = await fixture.ConnectionStringAsync("catalog");

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using Npgsql;
-using StackExchange.Redis;
 using TenantAspire.Tests.Infrastructure;
 
 namespace TenantAspire.Tests.Provisioning;
@@ -93,7 +92,7 @@ public sealed class ProvisioningTests(AspireAppFixture fixture)
     public async Task Transient_failure_at_any_step_is_retried_to_active(string step)
     {
         var slug = TenantTestKit.NewSlug("flaky");
-        await InjectAsync(slug, step, "2");
+        await _kit.InjectFaultAsync(slug, step, "2");
 
         (await _kit.CreateAsync(slug)).Dispose();
 
@@ -110,7 +109,7 @@ public sealed class ProvisioningTests(AspireAppFixture fixture)
     public async Task Permanent_failure_marks_failed_and_cleans_up_then_a_rerun_converges(string step)
     {
         var slug = TenantTestKit.NewSlug("doomed");
-        await InjectAsync(slug, step, "permanent");
+        await _kit.InjectFaultAsync(slug, step, "permanent");
 
         (await _kit.CreateAsync(slug)).Dispose();
 
@@ -121,25 +120,11 @@ public sealed class ProvisioningTests(AspireAppFixture fixture)
         Assert.False(await _kit.RoleExistsAsync(tenant.RoleName));
 
         // Rerun: clear the fault, erase the failed tenant, create it again.
-        await InjectAsync(slug, step, null);
+        await _kit.InjectFaultAsync(slug, step, null);
         using var admin = fixture.PlatformAdmin();
         Assert.Equal(HttpStatusCode.Accepted, (await admin.DeleteAsync($"/api/tenants/{slug}")).StatusCode);
         await _kit.WaitUntilGoneAsync(slug);
         (await _kit.CreateAsync(slug)).Dispose();
         await _kit.WaitForStatusAsync(slug, "active", TimeSpan.FromSeconds(30));
-    }
-
-    private async Task InjectAsync(string slug, string step, string? value)
-    {
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(await fixture.ConnectionStringAsync("redis"));
-        var key = $"fault:{slug}:{step}";
-        if (value is null)
-        {
-            await redis.GetDatabase().KeyDeleteAsync(key);
-        }
-        else
-        {
-            await redis.GetDatabase().StringSetAsync(key, value, TimeSpan.FromMinutes(5));
-        }
     }
 }

@@ -1,0 +1,188 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using TenantAspire.Tests.Infrastructure;
+
+namespace TenantAspire.Tests.Admin;
+
+[Collection(AspireAppCollection.Name)]
+public sealed class TenantLifecycleTests(AspireAppFixture fixture)
+{
+    private readonly TenantTestKit _kit = new(fixture);
+
+    [Fact]
+    public async Task Suspend_and_resume_change_state_and_are_audited()
+    {
+        var slug = await ActiveTenantAsync("life");
+        using var admin = fixture.PlatformAdmin();
+
+        using var suspended = await admin.PostAsync($"/api/tenants/{slug}/suspend", null);
+        Assert.Equal("suspended", (await suspended.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        using var again = await admin.PostAsync($"/api/tenants/{slug}/suspend", null);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode); // idempotent
+        using var resumed = await admin.PostAsync($"/api/tenants/{slug}/resume", null);
+        Assert.Equal("active", (await resumed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+
+        var actions = (await _kit.AuditAsync(slug)).Select(a => a.Action).ToList();
+        Assert.Equal(["create-requested", "provisioned", "suspended", "resumed"], actions);
+    }
+
+    [Fact]
+    public async Task Suspend_of_a_failed_tenant_is_a_conflict()
+    {
+        var slug = TenantTestKit.NewSlug("nosuspend");
+        await _kit.InjectFaultAsync(slug, "create-database", "permanent");
+        (await _kit.CreateAsync(slug)).Dispose();
+        await _kit.WaitForStatusAsync(slug, "failed");
+        using var admin = fixture.PlatformAdmin();
+
+        using var response = await admin.PostAsync($"/api/tenants/{slug}/suspend", null);
+
+        await AssertProblemAsync(response, HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task Delete_erases_database_role_and_row_keeps_audit_and_frees_the_slug()
+    {
+        var slug = await ActiveTenantAsync("gone");
+        var (tenant, _) = await _kit.CatalogRowAsync(slug);
+        using var admin = fixture.PlatformAdmin();
+
+        using var deleted = await admin.DeleteAsync($"/api/tenants/{slug}");
+        Assert.Equal(HttpStatusCode.Accepted, deleted.StatusCode);
+        await _kit.WaitUntilGoneAsync(slug);
+
+        Assert.False(await _kit.DatabaseExistsAsync(tenant.DatabaseName));
+        Assert.False(await _kit.RoleExistsAsync(tenant.RoleName));
+        var audit = await _kit.AuditAsync(slug);
+        Assert.Contains(audit, a => a.Action == "deleted" && a.TenantId == tenant.Id);
+
+        (await _kit.CreateAsync(slug)).Dispose();
+        await _kit.WaitForStatusAsync(slug, "active");
+        var (reborn, _) = await _kit.CatalogRowAsync(slug);
+        Assert.NotEqual(tenant.Id, reborn.Id);
+    }
+
+    [Fact]
+    public async Task Export_is_a_pg_dump_custom_archive_of_the_tenant_database()
+    {
+        var slug = await ActiveTenantAsync("export");
+        using var admin = fixture.PlatformAdmin();
+
+        using var response = await admin.GetAsync($"/api/tenants/{slug}/export");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/octet-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.StartsWith(slug, response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"'), StringComparison.Ordinal);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal("PGDMP"u8.ToArray(), bytes[..5]); // pg_dump custom-format magic
+    }
+
+    [Fact]
+    public async Task List_filters_by_status_and_pages()
+    {
+        var slug = await ActiveTenantAsync("listed");
+        using var admin = fixture.PlatformAdmin();
+        (await admin.PostAsync($"/api/tenants/{slug}/suspend", null)).Dispose();
+
+        var page = await admin.GetFromJsonAsync<JsonElement>("/api/tenants?status=suspended&page=1&pageSize=100");
+
+        Assert.Contains(page.GetProperty("items").EnumerateArray(), t => t.GetProperty("slug").GetString() == slug);
+        Assert.All(page.GetProperty("items").EnumerateArray(), t => Assert.Equal("suspended", t.GetProperty("status").GetString()));
+        using var tooBig = await admin.GetAsync("/api/tenants?pageSize=1000");
+        await AssertProblemAsync(tooBig, HttpStatusCode.BadRequest);
+    }
+
+    [Theory]
+    [InlineData("ab")]
+    [InlineData("Acme")]
+    [InlineData("1acme")]
+    [InlineData("acme_corp")]
+    [InlineData("acme; DROP DATABASE catalog")]
+    [InlineData("x'); DROP TABLE tenants;--")]
+    [InlineData("acme\"")]
+    [InlineData("api")]
+    [InlineData("admin")]
+    [InlineData("postgres")]
+    [InlineData("template0")]
+    [InlineData("pg-catalog")]
+    [InlineData("a123456789012345678901234567890123456789012345678901234567890123")]
+    public async Task Invalid_or_reserved_slug_is_rejected_and_creates_nothing(string slug)
+    {
+        var before = await TenantCountAsync();
+        using var response = await _kit.CreateAsync(slug);
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal(before, await TenantCountAsync());
+    }
+
+    [Fact]
+    public async Task Duplicate_slug_is_a_conflict()
+    {
+        var slug = TenantTestKit.NewSlug("dup");
+        (await _kit.CreateAsync(slug)).Dispose();
+        using var second = await _kit.CreateAsync(slug);
+        await AssertProblemAsync(second, HttpStatusCode.Conflict);
+    }
+
+    [Theory]
+    [InlineData("""{"slug":"ok-slug-tier","name":"x","tier":"platinum"}""", HttpStatusCode.BadRequest)]
+    [InlineData("""{"slug":"ok-slug-tier","name":"x","tier":"1"}""", HttpStatusCode.BadRequest)]
+    [InlineData("""{"slug":"ok-slug-noname"}""", HttpStatusCode.BadRequest)]
+    [InlineData("""{"slug": "ok-slug-garbled", """, HttpStatusCode.BadRequest)]
+    [InlineData("""not json""", HttpStatusCode.BadRequest)]
+    public async Task Bad_body_is_a_problem_and_creates_nothing(string body, HttpStatusCode expected)
+    {
+        var before = await TenantCountAsync();
+        using var admin = fixture.PlatformAdmin();
+        using var response = await admin.PostAsync("/api/tenants", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        await AssertProblemAsync(response, expected);
+        Assert.Equal(before, await TenantCountAsync());
+    }
+
+    [Fact]
+    public async Task Oversized_body_is_refused()
+    {
+        using var admin = fixture.PlatformAdmin();
+        var name = new string('x', 100_000);
+        using var response = await admin.PostAsJsonAsync("/api/tenants", new { slug = TenantTestKit.NewSlug("big"), name });
+        await AssertProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task Admin_endpoints_need_a_platform_admin_token()
+    {
+        using var anonymous = fixture.CreateHttpClient("tenant-api");
+        using var noToken = await anonymous.GetAsync("/api/tenants");
+        await AssertProblemAsync(noToken, HttpStatusCode.Unauthorized);
+
+        using var member = fixture.ApiAs("acme", "tenant-admin");
+        using var forbidden = await member.GetAsync("/api/tenants");
+        await AssertProblemAsync(forbidden, HttpStatusCode.Forbidden);
+    }
+
+    private async Task<string> ActiveTenantAsync(string prefix)
+    {
+        var slug = TenantTestKit.NewSlug(prefix);
+        (await _kit.CreateAsync(slug)).Dispose();
+        await _kit.WaitForStatusAsync(slug, "active");
+        return slug;
+    }
+
+    private Task<long> TenantCountAsync() => CountAsync("SELECT count(*) FROM tenants");
+
+    private async Task<long> CountAsync(string sql)
+    {
+        await using var catalog = await _kit.OpenSuperuserAsync("catalog");
+        await using var command = new Npgsql.NpgsqlCommand(sql, catalog);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    internal static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("traceId").GetString()));
+    }
+}
