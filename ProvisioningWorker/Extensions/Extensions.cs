@@ -1,3 +1,4 @@
+using TenantAspire.ProvisioningWorker.Demo;
 using TenantAspire.ProvisioningWorker.Migrations;
 using TenantAspire.ProvisioningWorker.Provisioning;
 using TenantAspire.Tenancy;
@@ -33,6 +34,10 @@ internal static class Extensions
         builder.Services.AddSingleton<OperationWakeup>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OperationWakeup>());
         builder.Services.AddHostedService<OperationProcessor>();
+        if (builder.Environment.IsDevelopment() && builder.Configuration.GetValue("Demo:Seed", true))
+        {
+            builder.Services.AddHostedService<DemoTenantSeeder>();
+        }
         return builder;
     }
 }

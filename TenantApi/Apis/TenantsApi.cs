@@ -45,24 +45,8 @@ public static class TenantsApi
             return BadRequest("tier must be 'standard' or 'premium'.");
         }
 
-        var now = s.Clock.GetUtcNow();
-        var id = Guid.CreateVersion7();
-        var tenant = new Tenant
-        {
-            Id = id,
-            Slug = request.Slug!,
-            Name = request.Name.Trim(),
-            Tier = tier,
-            Status = TenantStatus.Provisioning,
-            Server = ServerFor(tier, s.Configuration),
-            DatabaseName = TenantNaming.DatabaseName(id),
-            RoleName = TenantNaming.RoleName(id),
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        s.Db.Tenants.Add(tenant);
-        s.Db.Enqueue(id, OperationKind.Provision, Activity.Current?.Id, now);
-        s.Db.AuditEvents.Add(Audit.Event(tenant, "create-requested", context.Actor(), now, $"tier {tier}"));
+        var tenant = TenantFactory.Request(s.Db, request.Slug!, request.Name.Trim(), tier, ServerFor(tier, s.Configuration),
+            context.Actor(), Activity.Current?.Id, s.Clock.GetUtcNow());
         try
         {
             await s.Db.SaveChangesAsync(ct);

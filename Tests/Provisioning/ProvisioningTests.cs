@@ -127,4 +127,22 @@ public sealed class ProvisioningTests(AspireAppFixture fixture)
         (await _kit.CreateAsync(slug)).Dispose();
         await _kit.WaitForStatusAsync(slug, "active", TimeSpan.FromSeconds(30));
     }
+
+    [Theory]
+    [InlineData("acme")]
+    [InlineData("globex")]
+    public async Task Development_first_run_creates_demo_tenants_with_users(string slug)
+    {
+        await _kit.WaitForStatusAsync(slug, "active", TimeSpan.FromSeconds(30));
+        var (tenant, password) = await _kit.CatalogRowAsync(slug);
+        await using var connection = await _kit.OpenAsTenantRoleAsync(tenant.RoleName, password!, tenant.DatabaseName);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        long users;
+        do
+        {
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM users", connection);
+            users = (long)(await count.ExecuteScalarAsync())!;
+        } while (users == 0 && DateTime.UtcNow < deadline && await Task.Delay(200).ContinueWith(_ => true));
+        Assert.Equal(3, users);
+    }
 }
