@@ -13,15 +13,16 @@ internal static class Extensions
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddCatalog();
+
+        // The worker, not the API, migrates the catalog, first thing at start (IHostedLifecycleService.StartingAsync).
+        builder.Services.AddSingleton<CatalogMigrationState>();
+        builder.Services.AddHostedService<CatalogMigrator>();
+        builder.Services.AddHealthChecks().AddCheck<CatalogMigrationHealthCheck>("catalog-migrations");
+
         builder.AddTenantRouting();
         builder.AddTenantCredentials();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TenantSchema>();
-
-        // The worker, not the API, migrates the catalog; readiness stays red until it has.
-        builder.Services.AddSingleton<CatalogMigrationState>();
-        builder.Services.AddHostedService<CatalogMigrator>();
-        builder.Services.AddHealthChecks().AddCheck<CatalogMigrationHealthCheck>("catalog-migrations");
 
         builder.Services.Configure<ProvisioningOptions>(builder.Configuration.GetSection(ProvisioningOptions.Section));
         builder.Services.AddSingleton<ServerConnections>();

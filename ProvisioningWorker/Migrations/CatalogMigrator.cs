@@ -12,16 +12,37 @@ public sealed class CatalogMigrationState
     public Task WaitAsync(CancellationToken ct) => _applied.Task.WaitAsync(ct);
 }
 
-/// <summary>Applies catalog migrations at start. EF Core takes a migration lock, so several workers starting together are safe.</summary>
+/// <summary>
+/// Applies catalog migrations in <see cref="StartingAsync"/>, which the host runs before any hosted service's StartAsync, so
+/// Data Protection's key-ring loader (registered by the web host itself, before us) never reads an unmigrated catalog.
+/// An advisory lock makes several workers starting together safe.
+/// </summary>
 internal sealed class CatalogMigrator(IServiceProvider services, CatalogMigrationState state, ILogger<CatalogMigrator> logger)
-    : BackgroundService
+    : IHostedLifecycleService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StartingAsync(CancellationToken stoppingToken)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
-        // Aspire's retrying execution strategy covers the window where Postgres is up but not yet accepting logins.
-        await db.Database.MigrateAsync(stoppingToken);
+        // Measured: two workers starting together both ran the same migration (EF's own lock did not serialise them here),
+        // so a session advisory lock on the catalog does. The lock ends with the connection.
+        await db.Database.OpenConnectionAsync(stoppingToken);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(727273)", stoppingToken);
+            await db.Database.MigrateAsync(stoppingToken);
+            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(727273)", stoppingToken);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
         state.MarkApplied();
         logger.LogInformation("Catalog migrations applied");
     }

@@ -16,7 +16,7 @@ public sealed class OperationQueue(CatalogDbContext db, TimeProvider clock)
         var claimed = await db.Operations.FromSql($"""
             UPDATE tenant_operations
                SET state = 'Running', attempts = attempts + 1, leased_by = {workerId},
-                   lease_expires_at = {now + lease}, updated_at = {now}
+                   lease_expires_at = {now + lease}, started_at = {now}, updated_at = {now}
              WHERE id = (SELECT o.id FROM tenant_operations o
                           WHERE ((o.state = 'Pending' AND o.next_attempt_at <= {now})
                                  OR (o.state = 'Running' AND o.lease_expires_at < {now}))

@@ -57,19 +57,23 @@ public sealed class ProvisionTenantHandler(
             await admin.EnsureDatabaseAsync(tenant.Server, tenant.DatabaseName, tenant.RoleName, useTemplate, ct);
         }
 
+        string? applied;
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.Grants, tenant.Slug))
         {
             await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.Grants);
-            await admin.SecureDatabaseAsync(tenant.Server, tenant.DatabaseName, tenant.RoleName, ct);
+            applied = await admin.SecureDatabaseAsync(tenant.Server, tenant.DatabaseName, tenant.RoleName, ct);
         }
 
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.Migrate, tenant.Slug))
         {
             await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.Migrate);
-            // As the tenant's own role: a no-op for a current template clone, the whole schema for an empty database.
-            await using var tenantDb = schema.CreateContext(
-                connections.TenantConnectionString(tenant.Server, tenant.DatabaseName, tenant.RoleName, password));
-            await tenantDb.Database.MigrateAsync(ct);
+            if (applied != schema.LatestMigration)
+            {
+                // As the tenant's own role: the whole schema for an empty database, the missing part for an older clone.
+                await using var tenantDb = schema.CreateContext(
+                    connections.TenantConnectionString(tenant.Server, tenant.DatabaseName, tenant.RoleName, password));
+                await tenantDb.Database.MigrateAsync(ct);
+            }
         }
 
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.Activate, tenant.Slug))

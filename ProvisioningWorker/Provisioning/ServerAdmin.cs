@@ -70,7 +70,8 @@ public sealed class ServerAdmin(ServerConnections connections)
     }
 
     /// <summary>Only the tenant's role may connect; it owns every object cloned from the template.</summary>
-    public async Task SecureDatabaseAsync(string server, string database, string role, CancellationToken ct)
+    /// <returns>The newest migration already applied in the database (null when it has none), read on the same connection.</returns>
+    public async Task<string?> SecureDatabaseAsync(string server, string database, string role, CancellationToken ct)
     {
         await using var connection = connections.OpenProvisionerIn(server, database);
         await connection.OpenAsync(ct);
@@ -81,6 +82,13 @@ public sealed class ServerAdmin(ServerConnections connections)
         await ExecuteAsync(connection, $"GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {tenant}", ct);
         await ExecuteAsync(connection, $"REASSIGN OWNED BY {templateOwner} TO {tenant}", ct);
         await ExecuteAsync(connection, $"DROP OWNED BY {templateOwner}", ct);
+        await using var history = new NpgsqlCommand("SELECT to_regclass('public.\"__EFMigrationsHistory\"') IS NOT NULL", connection);
+        if (await history.ExecuteScalarAsync(ct) is not true)
+        {
+            return null;
+        }
+        await using var applied = new NpgsqlCommand("SELECT max(migration_id) FROM public.\"__EFMigrationsHistory\"", connection);
+        return await applied.ExecuteScalarAsync(ct) as string;
     }
 
     public async Task DropDatabaseAsync(string server, string database, CancellationToken ct)

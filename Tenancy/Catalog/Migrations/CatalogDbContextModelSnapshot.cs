@@ -231,6 +231,10 @@ namespace TenantAspire.Tenancy.Catalog.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("next_attempt_at");
 
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(16)
