@@ -9,5 +9,7 @@ var app = builder.Build();
 app.UseApplicationPipeline();
 app.MapDefaultEndpoints();
 app.MapTenantsApi();
+app.MapUsersApi();
+app.MapProjectsApi();
 
 app.Run();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using TenantAspire.Tenancy;
+using TenantAspire.Tenancy.Connections;
 using TenantAspire.Tenancy.Credentials;
 using TenantAspire.Tenancy.Routing;
 using TenantAspire.TenantApi.Admin;
@@ -19,6 +20,7 @@ internal static class Extensions
         builder.AddCatalog();
         builder.AddTenantRouting();
         builder.AddTenantCredentials();
+        builder.AddTenantConnections();
         builder.AddTokenAuthentication();
         builder.AddProblemResponses();
 

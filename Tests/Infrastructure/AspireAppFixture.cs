@@ -12,7 +12,9 @@ namespace TenantAspire.Tests.Infrastructure;
 /// </summary>
 public sealed class AspireAppFixture : IAsyncLifetime
 {
-    public static readonly string[] AllResources = ["postgres", "catalog", "redis", "provisioning-worker", "tenant-api"];
+    public const string SecondApi = "tenant-api-2";
+    public const int RegistryBudget = 5;
+    public static readonly string[] AllResources = ["postgres", "catalog", "redis", "provisioning-worker", "tenant-api", SecondApi];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
 
     private readonly string _dataRoot = Path.Combine("/var/tmp", "tenantaspire-tests", Guid.NewGuid().ToString("N")[..12]);
@@ -32,6 +34,20 @@ public sealed class AspireAppFixture : IAsyncLifetime
         builder.CreateResourceBuilder(worker)
             .WithReplicas(2)
             .WithEnvironment("Provisioning__FaultInjection", "true");
+        // The API's connection registry at the test size: 5 live data sources, one connection each.
+        var api = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "tenant-api");
+        builder.CreateResourceBuilder(api)
+            .WithEnvironment("ConnectionRegistry__ConnectionBudget", RegistryBudget.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("ConnectionRegistry__ConnectionsPerTenant", "1");
+        // A second API process, wired like the first, to prove invalidation reaches every replica.
+        var second = builder.AddProject<Projects.TenantApi>(SecondApi, launchProfileName: null)
+            .WithHttpEndpoint(name: "http")
+            .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
+            .WithReference(builder.CreateResourceBuilder(Resource<IResourceWithConnectionString>(builder, "catalog")))
+            .WithReference(builder.CreateResourceBuilder(Resource<IResourceWithConnectionString>(builder, "redis")))
+            .WithEnvironment("Auth__DevSigningKey", builder.CreateResourceBuilder(Resource<ParameterResource>(builder, "jwt-signing-key")))
+            .WaitFor(builder.CreateResourceBuilder(worker))
+            .WithHttpHealthCheck("/health");
         App = await builder.BuildAsync();
 
         using var cts = new CancellationTokenSource(StartTimeout);
@@ -59,20 +75,25 @@ public sealed class AspireAppFixture : IAsyncLifetime
         }
     }
 
+    private static T Resource<T>(IDistributedApplicationTestingBuilder builder, string name) where T : IResource =>
+        builder.Resources.OfType<T>().Single(r => r.Name == name);
+
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
 
     /// <summary>The development signing key the AppHost generated for this run's data folder.</summary>
     public string SigningKey => File.ReadAllText(Path.Combine(_dataRoot, "secrets", "jwt-signing-key")).Trim();
 
-    public HttpClient ApiAs(string? tenant, params string[] roles)
+    public HttpClient ApiAs(string? tenant, params string[] roles) => ApiOn("tenant-api", tenant, roles);
+
+    public HttpClient ApiOn(string resource, string? tenant, params string[] roles)
     {
-        var http = CreateHttpClient("tenant-api");
+        var http = CreateHttpClient(resource);
         http.DefaultRequestHeaders.Authorization = new("Bearer",
             TenantAspire.Tenancy.Auth.DevTokenIssuer.Mint(SigningKey, tenant, roles, TimeSpan.FromMinutes(30)));
         return http;
     }
 
-    public HttpClient PlatformAdmin() => ApiAs(null, TenantAspire.Tenancy.Auth.TenantClaims.PlatformAdmin);
+    public HttpClient PlatformAdmin() => ApiOn("tenant-api", null, TenantAspire.Tenancy.Auth.TenantClaims.PlatformAdmin);
 
     public async Task<string> ConnectionStringAsync(string resource) =>
         await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"no connection string for {resource}");

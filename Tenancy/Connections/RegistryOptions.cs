@@ -1,0 +1,23 @@
+namespace TenantAspire.Tenancy.Connections;
+
+public sealed class RegistryOptions
+{
+    public const string Section = "ConnectionRegistry";
+
+    /// <summary>Global budget of physical connections to tenant databases, across all tenants, for this process.</summary>
+    public int ConnectionBudget { get; set; } = 40;
+
+    /// <summary>Pool size of one tenant's data source. Live data sources are at most budget ÷ this.</summary>
+    public int ConnectionsPerTenant { get; set; } = 4;
+
+    /// <summary>How long a request may wait for a connection before it gets 503 + Retry-After.</summary>
+    public TimeSpan AcquireTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Data sources unused this long are disposed (their physical connections close).</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Npgsql's own idle pruning inside a live data source (seconds).</summary>
+    public int ConnectionIdleLifetimeSeconds { get; set; } = 60;
+
+    public int Capacity => Math.Max(1, ConnectionBudget / Math.Max(1, ConnectionsPerTenant));
+}

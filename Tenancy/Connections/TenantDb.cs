@@ -1,0 +1,36 @@
+using TenantAspire.Tenancy.Context;
+using TenantAspire.Tenancy.Data;
+
+namespace TenantAspire.Tenancy.Connections;
+
+/// <summary>
+/// The request's <see cref="TenantDbContext"/>: built on a connection leased from the registry on first use (so requests that
+/// fail earlier never take a connection) and given back when the request scope ends.
+/// </summary>
+public sealed class TenantDb(ITenantContext tenant, TenantConnectionRegistry registry, TenantSchema schema) : IAsyncDisposable
+{
+    private TenantConnectionLease? _lease;
+    private TenantDbContext? _context;
+
+    public async ValueTask<TenantDbContext> GetAsync(CancellationToken ct)
+    {
+        if (_context is null)
+        {
+            _lease = await registry.OpenAsync(tenant.Tenant, ct);
+            _context = schema.CreateContext(_lease.Connection);
+        }
+        return _context;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_context is not null)
+        {
+            await _context.DisposeAsync();
+        }
+        if (_lease is not null)
+        {
+            await _lease.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using TenantAspire.Tenancy.Connections;
+using TenantAspire.Tenancy.Data;
+using TenantAspire.TenantApi.Admin;
+using TenantAspire.TenantApi.Tenants;
+using static TenantAspire.TenantApi.Problems.Problems;
+
+namespace TenantAspire.TenantApi.Apis;
+
+/// <summary>A tenant's projects; the owner must be a user of the same tenant (another tenant's user id does not exist here).</summary>
+public static class ProjectsApi
+{
+    public static IEndpointRouteBuilder MapProjectsApi(this IEndpointRouteBuilder app) =>
+        app.MapTenantScoped("Projects", api =>
+        {
+            api.MapGet("projects", ListAsync).WithSummary("List the tenant's projects.");
+            api.MapPost("projects", CreateAsync).WithSummary("Create a project owned by a user of this tenant.");
+            api.MapGet("projects/{id:guid}", GetAsync).WithSummary("One project.");
+            api.MapPut("projects/{id:guid}", UpdateAsync).WithSummary("Rename a project or change its owner.");
+            api.MapDelete("projects/{id:guid}", DeleteAsync).WithSummary("Delete a project.");
+        });
+
+    public static async Task<Results<Ok<PagedList<ProjectDto>>, ProblemHttpResult>> ListAsync(
+        TenantDb tenantDb, int? page, int? pageSize, CancellationToken ct)
+    {
+        if (Paging.Validate(page, pageSize) is { } error)
+        {
+            return BadRequest(error);
+        }
+        var db = await tenantDb.GetAsync(ct);
+        int p = page ?? 1, size = pageSize ?? 20;
+        var total = await db.Projects.CountAsync(ct);
+        var items = await db.Projects.AsNoTracking().OrderBy(x => x.Name).ThenBy(x => x.Id).Skip((p - 1) * size).Take(size).ToListAsync(ct);
+        return TypedResults.Ok(new PagedList<ProjectDto>([.. items.Select(ProjectDto.From)], p, size, total));
+    }
+
+    public static async Task<Results<Created<ProjectDto>, ProblemHttpResult>> CreateAsync(
+        ProjectRequest request, TenantDb tenantDb, HttpRequest http, TimeProvider clock, CancellationToken ct)
+    {
+        if (request.Validate() is { } error)
+        {
+            return BadRequest(error);
+        }
+        var db = await tenantDb.GetAsync(ct);
+        if (!await db.Users.AnyAsync(u => u.Id == request.OwnerId, ct))
+        {
+            return BadRequest($"ownerId {request.OwnerId} is not a user of this tenant.");
+        }
+        var now = clock.GetUtcNow();
+        var project = new Project { Id = Guid.CreateVersion7(), Name = request.Name!.Trim(), OwnerId = request.OwnerId!.Value, CreatedAt = now, UpdatedAt = now };
+        db.Projects.Add(project);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created(TenantScopedRoutes.LocationOf(http, project.Id), ProjectDto.From(project));
+    }
+
+    public static async Task<Results<Ok<ProjectDto>, ProblemHttpResult>> GetAsync(Guid id, TenantDb tenantDb, CancellationToken ct)
+    {
+        var db = await tenantDb.GetAsync(ct);
+        return await db.Projects.AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct) is { } project
+            ? TypedResults.Ok(ProjectDto.From(project))
+            : NotFound($"No project {id}.");
+    }
+
+    public static async Task<Results<Ok<ProjectDto>, ProblemHttpResult>> UpdateAsync(
+        Guid id, ProjectRequest request, TenantDb tenantDb, TimeProvider clock, CancellationToken ct)
+    {
+        if (request.Validate() is { } error)
+        {
+            return BadRequest(error);
+        }
+        var db = await tenantDb.GetAsync(ct);
+        if (await db.Projects.SingleOrDefaultAsync(x => x.Id == id, ct) is not { } project)
+        {
+            return NotFound($"No project {id}.");
+        }
+        if (!await db.Users.AnyAsync(u => u.Id == request.OwnerId, ct))
+        {
+            return BadRequest($"ownerId {request.OwnerId} is not a user of this tenant.");
+        }
+        project.Name = request.Name!.Trim();
+        project.OwnerId = request.OwnerId!.Value;
+        project.UpdatedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(ProjectDto.From(project));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, TenantDb tenantDb, CancellationToken ct)
+    {
+        var db = await tenantDb.GetAsync(ct);
+        return await db.Projects.Where(x => x.Id == id).ExecuteDeleteAsync(ct) == 1 ? TypedResults.NoContent() : NotFound($"No project {id}.");
+    }
+}

@@ -1,0 +1,104 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using TenantAspire.Tenancy.Connections;
+using TenantAspire.Tenancy.Data;
+using TenantAspire.TenantApi.Admin;
+using TenantAspire.TenantApi.Tenants;
+using static TenantAspire.TenantApi.Problems.Problems;
+
+namespace TenantAspire.TenantApi.Apis;
+
+/// <summary>A tenant's users, in the tenant's own database (reached through the connection registry as the tenant's role).</summary>
+public static class UsersApi
+{
+    public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app) =>
+        app.MapTenantScoped("Users", api =>
+        {
+            api.MapGet("users", ListAsync).WithSummary("List the tenant's users.");
+            api.MapPost("users", CreateAsync).WithSummary("Create a user; the email is unique within the tenant.");
+            api.MapGet("users/{id:guid}", GetAsync).WithSummary("One user.");
+            api.MapPut("users/{id:guid}", UpdateAsync).WithSummary("Replace a user's email and name.");
+            api.MapDelete("users/{id:guid}", DeleteAsync).WithSummary("Delete a user who owns no project.");
+        });
+
+    public static async Task<Results<Ok<PagedList<UserDto>>, ProblemHttpResult>> ListAsync(
+        TenantDb tenantDb, int? page, int? pageSize, CancellationToken ct)
+    {
+        if (Paging.Validate(page, pageSize) is { } error)
+        {
+            return BadRequest(error);
+        }
+        var db = await tenantDb.GetAsync(ct);
+        int p = page ?? 1, size = pageSize ?? 20;
+        var total = await db.Users.CountAsync(ct);
+        var items = await db.Users.AsNoTracking().OrderBy(u => u.Email).Skip((p - 1) * size).Take(size).ToListAsync(ct);
+        return TypedResults.Ok(new PagedList<UserDto>([.. items.Select(UserDto.From)], p, size, total));
+    }
+
+    public static async Task<Results<Created<UserDto>, ProblemHttpResult>> CreateAsync(
+        UserRequest request, TenantDb tenantDb, HttpRequest http, TimeProvider clock, CancellationToken ct)
+    {
+        if (request.Validate() is { } error)
+        {
+            return BadRequest(error);
+        }
+        var db = await tenantDb.GetAsync(ct);
+        var now = clock.GetUtcNow();
+        var user = new User { Id = Guid.CreateVersion7(), Email = request.NormalizedEmail, Name = request.Name!.Trim(), CreatedAt = now, UpdatedAt = now };
+        db.Users.Add(user);
+        if (await SaveAsync(db, ct) is { } conflict)
+        {
+            return conflict;
+        }
+        return TypedResults.Created(TenantScopedRoutes.LocationOf(http, user.Id), UserDto.From(user));
+    }
+
+    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> GetAsync(Guid id, TenantDb tenantDb, CancellationToken ct)
+    {
+        var db = await tenantDb.GetAsync(ct);
+        return await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, ct) is { } user
+            ? TypedResults.Ok(UserDto.From(user))
+            : NotFound($"No user {id}.");
+    }
+
+    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> UpdateAsync(
+        Guid id, UserRequest request, TenantDb tenantDb, TimeProvider clock, CancellationToken ct)
+    {
+        if (request.Validate() is { } error)
+        {
+            return BadRequest(error);
+        }
+        var db = await tenantDb.GetAsync(ct);
+        if (await db.Users.SingleOrDefaultAsync(u => u.Id == id, ct) is not { } user)
+        {
+            return NotFound($"No user {id}.");
+        }
+        user.Email = request.NormalizedEmail;
+        user.Name = request.Name!.Trim();
+        user.UpdatedAt = clock.GetUtcNow();
+        return await SaveAsync(db, ct) is { } conflict ? conflict : TypedResults.Ok(UserDto.From(user));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, TenantDb tenantDb, CancellationToken ct)
+    {
+        var db = await tenantDb.GetAsync(ct);
+        if (await db.Projects.AnyAsync(p => p.OwnerId == id, ct))
+        {
+            return Conflict($"User {id} owns projects; reassign or delete them first.");
+        }
+        return await db.Users.Where(u => u.Id == id).ExecuteDeleteAsync(ct) == 1 ? TypedResults.NoContent() : NotFound($"No user {id}.");
+    }
+
+    private static async Task<ProblemHttpResult?> SaveAsync(TenantDbContext db, CancellationToken ct)
+    {
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return null;
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            return Conflict("A user with this email already exists in this tenant.");
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.Security.Claims;
+using TenantAspire.Tenancy.Auth;
+using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Context;
+using TenantAspire.Tenancy.Routing;
+using static TenantAspire.TenantApi.Problems.Problems;
+
+namespace TenantAspire.TenantApi.Tenants;
+
+/// <summary>
+/// The edge of every tenant-scoped endpoint (applied to the route groups, so no handler can forget it):
+/// resolve the tenant from route <c>{slug}</c> or header <c>X-Tenant-Id</c>, guard it against the token, look it up
+/// (L1 → Redis → catalog), check its state, and set <see cref="ITenantContext"/>.
+/// </summary>
+public sealed class TenantResolutionFilter : IEndpointFilter
+{
+    public const string HeaderName = "X-Tenant-Id";
+    private static readonly TimeSpan WakeRetryAfter = TimeSpan.FromSeconds(5);
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var fromRoute = http.Request.RouteValues.TryGetValue("slug", out var r) ? r as string : null;
+        var headers = http.Request.Headers[HeaderName];
+        if (headers.Count > 1)
+        {
+            return BadRequest($"Send one {HeaderName} header.");
+        }
+        var fromHeader = headers.Count == 1 ? headers[0] : null;
+
+        if (fromRoute is not null && fromHeader is not null && !string.Equals(fromRoute, fromHeader, StringComparison.Ordinal))
+        {
+            return BadRequest($"The route's tenant and the {HeaderName} header disagree.");
+        }
+        var slug = fromRoute ?? fromHeader;
+        if (string.IsNullOrEmpty(slug))
+        {
+            return BadRequest($"No tenant: use /api/tenants/{{slug}}/… or the {HeaderName} header.");
+        }
+        if (TenantSlug.Validate(slug) is { } invalid)
+        {
+            return BadRequest(invalid);
+        }
+
+        // Guard before lookup: a token for another tenant learns nothing, not even whether the tenant exists.
+        var user = http.User;
+        if (!user.IsInRole(TenantClaims.PlatformAdmin)
+            && (!string.Equals(user.FindFirstValue(TenantClaims.TenantId), slug, StringComparison.Ordinal)
+                || !(user.IsInRole(TenantClaims.TenantAdmin) || user.IsInRole(TenantClaims.Member))))
+        {
+            return Forbidden("The token is not valid for this tenant.");
+        }
+
+        var route = await http.RequestServices.GetRequiredService<TenantRouteCache>().GetAsync(slug, http.RequestAborted);
+        switch (route?.Status)
+        {
+            case null or TenantStatus.Deleting:
+                return NotFound($"No tenant '{slug}'.");
+            case TenantStatus.Suspended:
+                return Forbidden($"Tenant '{slug}' is suspended.");
+            case TenantStatus.Provisioning:
+                return Conflict($"Tenant '{slug}' is still being provisioned.");
+            case TenantStatus.Failed:
+                return Conflict($"Tenant '{slug}' failed to provision.");
+            case TenantStatus.Hibernated:
+                return Unavailable($"Tenant '{slug}' is waking up; retry shortly.", WakeRetryAfter, http);
+        }
+
+        http.RequestServices.GetRequiredService<TenantContextHolder>().Set(route);
+        System.Diagnostics.Activity.Current?.SetTag("tenant.id", slug);
+        var logger = http.RequestServices.GetRequiredService<ILogger<TenantResolutionFilter>>();
+        using (logger.BeginScope(new Dictionary<string, object?> { ["tenant.id"] = slug }))
+        {
+            return await next(context);
+        }
+    }
+}

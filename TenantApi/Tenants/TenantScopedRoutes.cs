@@ -1,0 +1,31 @@
+using TenantAspire.TenantApi.Problems;
+
+namespace TenantAspire.TenantApi.Tenants;
+
+internal static class TenantScopedRoutes
+{
+    /// <summary>
+    /// Maps the same endpoints twice, as <c>/api/tenants/{slug}/…</c> and as <c>/api/…</c> with the X-Tenant-Id header, both
+    /// behind authentication and the tenant resolution filter.
+    /// </summary>
+    public static IEndpointRouteBuilder MapTenantScoped(this IEndpointRouteBuilder app, string tag, Action<RouteGroupBuilder> map)
+    {
+        foreach (var prefix in new[] { "api/tenants/{slug}", "api" })
+        {
+            var group = app.MapGroup(prefix)
+                .WithTags(tag)
+                .RequireAuthorization()
+                .AddEndpointFilter<TenantResolutionFilter>()
+                .ProducesProblem(StatusCodes.Status400BadRequest)
+                .ProducesProblem(StatusCodes.Status403Forbidden)
+                .ProducesProblem(StatusCodes.Status404NotFound)
+                .ProducesProblem(StatusCodes.Status409Conflict)
+                .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            map(group);
+        }
+        return app;
+    }
+
+    /// <summary>Location of a new resource under whichever form of the route the client used.</summary>
+    public static string LocationOf(HttpRequest request, Guid id) => $"{request.PathBase}{request.Path.Value?.TrimEnd('/')}/{id}";
+}

@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using TenantAspire.Tenancy.Auth;
+using TenantAspire.Tests.Admin;
+using TenantAspire.Tests.Infrastructure;
+
+namespace TenantAspire.Tests.RequestPath;
+
+[Collection(AspireAppCollection.Name)]
+public sealed class RequestPathTests(AspireAppFixture fixture)
+{
+    private readonly TenantTestKit _kit = new(fixture);
+
+    [Fact]
+    public async Task Registry_keeps_live_data_sources_and_backends_within_budget_and_evicted_tenants_still_work()
+    {
+        var slugs = Enumerable.Range(0, 20).Select(i => TenantTestKit.NewSlug($"reg{i}")).ToArray();
+        foreach (var r in await Task.WhenAll(slugs.Select(s => _kit.CreateAsync(s))))
+        {
+            r.Dispose();
+        }
+        await Task.WhenAll(slugs.Select(s => _kit.WaitForStatusAsync(s, "active", TimeSpan.FromSeconds(60))));
+        using var admin = fixture.PlatformAdmin();
+
+        foreach (var slug in slugs.Concat(slugs.Take(3))) // the first three again: evicted by now, must still work
+        {
+            using var response = await admin.GetAsync($"/api/tenants/{slug}/users");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var backends = await _kit.ScalarAsync<long>(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tenant-api' AND datname LIKE 'tdb\\_%'");
+            var databases = await _kit.ScalarAsync<long>(
+                "SELECT count(DISTINCT datname) FROM pg_stat_activity WHERE application_name = 'tenant-api' AND datname LIKE 'tdb\\_%'");
+            Assert.InRange(backends, 1, AspireAppFixture.RegistryBudget);
+            Assert.InRange(databases, 1, AspireAppFixture.RegistryBudget);
+        }
+    }
+
+    [Fact]
+    public async Task Suspending_a_tenant_is_refused_by_every_api_replica_within_a_second()
+    {
+        var slug = TenantTestKit.NewSlug("susp");
+        (await _kit.CreateAsync(slug)).Dispose();
+        await _kit.WaitForStatusAsync(slug, "active");
+        using var one = fixture.ApiOn("tenant-api", slug, TenantClaims.Member);
+        using var two = fixture.ApiOn(AspireAppFixture.SecondApi, slug, TenantClaims.Member);
+        // Both replicas have the route cached as active.
+        Assert.Equal(HttpStatusCode.OK, (await one.GetAsync($"/api/tenants/{slug}/users?pageSize=1")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await two.GetAsync($"/api/tenants/{slug}/users?pageSize=1")).StatusCode);
+
+        using var admin = fixture.PlatformAdmin();
+        (await admin.PostAsync($"/api/tenants/{slug}/suspend", null)).Dispose();
+        var deadline = DateTime.UtcNow.AddSeconds(1);
+
+        foreach (var replica in new[] { one, two })
+        {
+            HttpStatusCode status;
+            do
+            {
+                using var response = await replica.GetAsync($"/api/tenants/{slug}/users");
+                status = response.StatusCode;
+            } while (status != HttpStatusCode.Forbidden && DateTime.UtcNow < deadline && await Task.Delay(20).ContinueWith(_ => true));
+            Assert.Equal(HttpStatusCode.Forbidden, status);
+        }
+    }
+
+    [Fact]
+    public async Task Users_crud_with_unique_email_and_projects_owned_within_the_tenant()
+    {
+        string a = TenantTestKit.NewSlug("crud-a"), b = TenantTestKit.NewSlug("crud-b");
+        (await _kit.CreateAsync(a)).Dispose();
+        (await _kit.CreateAsync(b)).Dispose();
+        await _kit.WaitForStatusAsync(a, "active");
+        await _kit.WaitForStatusAsync(b, "active");
+        using var adminA = fixture.ApiAs(a, TenantClaims.TenantAdmin);
+        using var adminB = fixture.ApiAs(b, TenantClaims.TenantAdmin);
+
+        using var created = await adminA.PostAsJsonAsync($"/api/tenants/{a}/users", new { email = "Ada@Example.com", name = "Ada" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var user = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var id = user.GetProperty("id").GetGuid();
+        Assert.Equal($"/api/tenants/{a}/users/{id}", created.Headers.Location?.ToString());
+
+        using var duplicate = await adminA.PostAsJsonAsync($"/api/tenants/{a}/users", new { email = "ada@example.com", name = "Ada again" });
+        await TenantLifecycleTests.AssertProblemAsync(duplicate, HttpStatusCode.Conflict);
+        using var sameEmailOtherTenant = await adminB.PostAsJsonAsync($"/api/tenants/{b}/users", new { email = "ada@example.com", name = "Other Ada" });
+        Assert.Equal(HttpStatusCode.Created, sameEmailOtherTenant.StatusCode);
+        var otherId = (await sameEmailOtherTenant.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+
+        using var updated = await adminA.PutAsJsonAsync($"/api/tenants/{a}/users/{id}", new { email = "ada@lovelace.example", name = "Ada L." });
+        Assert.Equal("ada@lovelace.example", (await updated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("email").GetString());
+        // B's user id does not exist in A.
+        await TenantLifecycleTests.AssertProblemAsync(await adminA.GetAsync($"/api/tenants/{a}/users/{otherId}"), HttpStatusCode.NotFound);
+
+        using var project = await adminA.PostAsJsonAsync($"/api/tenants/{a}/projects", new { name = "Engine", ownerId = id });
+        Assert.Equal(HttpStatusCode.Created, project.StatusCode);
+        using var foreignOwner = await adminA.PostAsJsonAsync($"/api/tenants/{a}/projects", new { name = "Stolen", ownerId = otherId });
+        await TenantLifecycleTests.AssertProblemAsync(foreignOwner, HttpStatusCode.BadRequest);
+        using var ownerBusy = await adminA.DeleteAsync($"/api/tenants/{a}/users/{id}");
+        await TenantLifecycleTests.AssertProblemAsync(ownerBusy, HttpStatusCode.Conflict);
+
+        var projectId = (await project.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.NoContent, (await adminA.DeleteAsync($"/api/tenants/{a}/projects/{projectId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await adminA.DeleteAsync($"/api/tenants/{a}/users/{id}")).StatusCode);
+        await TenantLifecycleTests.AssertProblemAsync(await adminA.GetAsync($"/api/tenants/{a}/users/{id}"), HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("ACME")]
+    [InlineData("acme' OR '1'='1")]
+    [InlineData("../catalog")]
+    [InlineData("a,b")]
+    public async Task Garbled_tenant_header_is_a_bad_request(string header)
+    {
+        using var admin = fixture.PlatformAdmin();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/users");
+        request.Headers.TryAddWithoutValidation("X-Tenant-Id", header);
+        await TenantLifecycleTests.AssertProblemAsync(await admin.SendAsync(request), HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Oversized_tenant_header_is_a_bad_request()
+    {
+        using var admin = fixture.PlatformAdmin();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/users");
+        request.Headers.TryAddWithoutValidation("X-Tenant-Id", "a" + new string('b', 5000));
+        await TenantLifecycleTests.AssertProblemAsync(await admin.SendAsync(request), HttpStatusCode.BadRequest);
+    }
+
+    [Theory]
+    [InlineData("{\"email\": ")]
+    [InlineData("{\"email\": 5, \"name\": []}")]
+    [InlineData("{\"email\": \"not-an-email\", \"name\": \"x\"}")]
+    public async Task Invalid_user_body_is_a_bad_request_and_writes_nothing(string body)
+    {
+        var slug = TenantTestKit.NewSlug("badbody");
+        (await _kit.CreateAsync(slug)).Dispose();
+        await _kit.WaitForStatusAsync(slug, "active");
+        using var admin = fixture.PlatformAdmin();
+
+        using var response = await admin.PostAsync($"/api/tenants/{slug}/users",
+            new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        await TenantLifecycleTests.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        var list = await admin.GetFromJsonAsync<JsonElement>($"/api/tenants/{slug}/users");
+        Assert.Equal(0, list.GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task Unknown_tenant_is_not_found_and_provisioning_tenant_is_a_conflict()
+    {
+        using var admin = fixture.PlatformAdmin();
+        await TenantLifecycleTests.AssertProblemAsync(await admin.GetAsync($"/api/tenants/{TenantTestKit.NewSlug("nobody")}/users"), HttpStatusCode.NotFound);
+
+        var slow = TenantTestKit.NewSlug("slow");
+        await _kit.InjectFaultAsync(slow, "create-role", "permanent");
+        (await _kit.CreateAsync(slow)).Dispose();
+        using var response = await admin.GetAsync($"/api/tenants/{slow}/users");
+        Assert.Contains(response.StatusCode, new[] { HttpStatusCode.Conflict }); // provisioning (or failed): 409 either way
+    }
+
+}
