@@ -8,6 +8,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 app.UseApplicationPipeline();
 app.MapDefaultEndpoints();
+app.MapApiReference();
 app.MapTenantsApi();
 app.MapUsersApi();
 app.MapProjectsApi();

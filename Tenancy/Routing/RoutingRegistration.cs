@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 using ZiggyCreatures.Caching.Fusion;
@@ -15,8 +16,13 @@ public static class RoutingRegistration
     /// <summary>Redis client (Aspire integration: health check, tracing) and the tenant route cache on top of it.</summary>
     public static IHostApplicationBuilder AddTenantRouting(this IHostApplicationBuilder builder)
     {
-        // abortConnect=false: the process starts and stays up (degraded) while Redis is down.
-        builder.AddRedisClient(RedisConnectionName, configureOptions: o => o.AbortOnConnectFail = false);
+        // abortConnect=false: the process starts and stays up while Redis is down. Redis is a cache here, so its outage makes
+        // the service Degraded (still ready: /health answers 200), not Unhealthy: requests fall back to L1 and the catalog.
+        builder.AddRedisClient(RedisConnectionName,
+            configureSettings: s => s.DisableHealthChecks = true,
+            configureOptions: o => o.AbortOnConnectFail = false);
+        builder.Services.AddHealthChecks().AddRedis(sp => sp.GetRequiredService<IConnectionMultiplexer>(),
+            name: RedisConnectionName, failureStatus: HealthStatus.Degraded, timeout: TimeSpan.FromSeconds(2));
 
         builder.Services.AddFusionCache(TenantRouteCache.CacheName)
             .WithOptions(o =>

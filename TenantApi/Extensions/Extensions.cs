@@ -24,6 +24,7 @@ internal static class Extensions
         builder.AddTokenAuthentication();
         builder.AddProblemResponses();
 
+        builder.Services.AddOpenApi();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TenantExporter>();
         builder.Services.ConfigureHttpJsonOptions(o =>

@@ -159,4 +159,32 @@ public sealed class RequestPathTests(AspireAppFixture fixture)
         Assert.Contains(response.StatusCode, new[] { HttpStatusCode.Conflict }); // provisioning (or failed): 409 either way
     }
 
+    [Fact]
+    public async Task With_redis_stopped_known_tenants_are_still_served_and_the_api_is_degraded_not_down()
+    {
+        string cached = TenantTestKit.NewSlug("warm"), uncached = TenantTestKit.NewSlug("cold");
+        (await _kit.CreateAsync(cached)).Dispose();
+        (await _kit.CreateAsync(uncached)).Dispose();
+        await _kit.WaitForStatusAsync(cached, "active");
+        await _kit.WaitForStatusAsync(uncached, "active");
+        using var api = fixture.PlatformAdmin();
+        using var second = fixture.ApiOn(AspireAppFixture.SecondApi, null, TenantClaims.PlatformAdmin);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync($"/api/tenants/{cached}/users")).StatusCode);
+
+        await fixture.App.ResourceCommands.ExecuteCommandAsync("redis", "resource-stop");
+        try
+        {
+            Assert.Equal(HttpStatusCode.OK, (await api.GetAsync($"/api/tenants/{cached}/users")).StatusCode);   // L1
+            Assert.Equal(HttpStatusCode.OK, (await second.GetAsync($"/api/tenants/{uncached}/users")).StatusCode); // catalog fallback
+            using var health = await api.GetAsync("/health");
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            Assert.Equal("Degraded", await health.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            await fixture.App.ResourceCommands.ExecuteCommandAsync("redis", "resource-start");
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("redis", cts.Token);
+        }
+    }
 }
