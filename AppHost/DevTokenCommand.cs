@@ -4,7 +4,7 @@ using TenantAspire.Tenancy.Auth;
 namespace TenantAspire.AppHost;
 
 /// <summary>
-/// <c>dotnet run --project AppHost -- mint-token --tenant acme --role tenant-admin [--role member] [--hours 8]</c>:
+/// <c>dotnet run --project AppHost --no-launch-profile -v q -- mint-token --tenant acme --role tenant-admin [--role member] [--hours 8]</c>:
 /// prints a development JWT signed with this checkout's generated key, which only a Development stack accepts.
 /// </summary>
 public static class DevTokenCommand

@@ -12,5 +12,6 @@ app.MapApiReference();
 app.MapTenantsApi();
 app.MapUsersApi();
 app.MapProjectsApi();
+app.MapDiagnosticsApi();
 
 app.Run();

@@ -50,7 +50,19 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         Meter.CreateObservableGauge("tenantaspire.registry.budget", () => _options.ConnectionBudget, description: "Physical connection budget.");
     }
 
+    private long _hits, _misses, _evicted, _rejected;
+
     public int LiveDataSources { get { lock (_gate) { return _entries.Count; } } }
+
+    /// <summary>Counters since start, for SREs and the load benchmark (GET /api/diagnostics/registry).</summary>
+    public RegistrySnapshot Snapshot()
+    {
+        lock (_gate)
+        {
+            return new(_entries.Count, _entries.Values.Sum(e => e.InFlight), _options.Capacity, _options.ConnectionBudget,
+                _hits, _misses, _evicted, _rejected);
+        }
+    }
 
     public int InUse { get { lock (_gate) { return _entries.Values.Sum(e => e.InFlight); } } }
 
@@ -70,6 +82,7 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         {
             Release(entry);
             Rejections.Add(1);
+            Interlocked.Increment(ref _rejected);
             throw new ConnectionBudgetExhaustedException($"No connection for tenant '{tenant.Slug}' within {_options.AcquireTimeout.TotalSeconds:0.#} s.");
         }
         catch
@@ -90,6 +103,7 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
                 if (_entries.TryGetValue(tenant.Id, out var hit))
                 {
                     Lookups.Add(1, new KeyValuePair<string, object?>("result", "hit"));
+                    _hits++;
                     return Touch(hit);
                 }
                 if (_entries.Count >= _options.Capacity)
@@ -103,6 +117,7 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
                 if (_entries.Count < _options.Capacity)
                 {
                     Lookups.Add(1, new KeyValuePair<string, object?>("result", "miss"));
+                    _misses++;
                     var created = Create(tenant);
                     _entries.Add(tenant.Id, created);
                     created.Node = _recency.AddFirst(created);
@@ -120,6 +135,7 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
             {
                 ct.ThrowIfCancellationRequested();
                 Rejections.Add(1);
+                Interlocked.Increment(ref _rejected);
                 throw new ConnectionBudgetExhaustedException(
                     $"All {_options.Capacity} tenant connection slots are busy; tenant '{tenant.Slug}' waited {_options.AcquireTimeout.TotalSeconds:0.#} s.");
             }
@@ -216,8 +232,9 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         await DisposeAsync(entry, "invalidated");
     }
 
-    private static async Task DisposeAsync(Entry entry, string reason)
+    private async Task DisposeAsync(Entry entry, string reason)
     {
+        Interlocked.Increment(ref _evicted);
         Evictions.Add(1, new KeyValuePair<string, object?>("reason", reason));
         await entry.Source.DisposeAsync();
     }
@@ -254,6 +271,9 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         public LinkedListNode<Entry>? Node { get; set; }
     }
 }
+
+public sealed record RegistrySnapshot(
+    int LiveDataSources, int InUse, int Capacity, int Budget, long Hits, long Misses, long Evictions, long Rejections);
 
 public sealed class TenantConnectionLease : IAsyncDisposable
 {

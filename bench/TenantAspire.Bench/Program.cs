@@ -1,0 +1,21 @@
+// TenantAspire benchmarks against the real stack (local mode). See docs/benchmarks.md for results and how to read them.
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- provisioning [sequential=30] [bulk=200]
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- load [tenants=1000] [seconds=15] [concurrency=32]
+using System.Globalization;
+using TenantAspire.Bench;
+
+static int Arg(string[] args, int index, int fallback) =>
+    args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
+
+switch (args.FirstOrDefault())
+{
+    case "provisioning":
+        await ProvisioningScenario.RunAsync(Arg(args, 1, 30), Arg(args, 2, 200));
+        return 0;
+    case "load":
+        await LoadScenario.RunAsync(Arg(args, 1, 1000), Arg(args, 2, 15), Arg(args, 3, 32));
+        return 0;
+    default:
+        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency]");
+        return 2;
+}

@@ -1,0 +1,97 @@
+using System.Net.Http.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using TenantAspire.Tenancy.Auth;
+
+namespace TenantAspire.Bench;
+
+/// <summary>The real stack in local mode with a throw-away data folder, started through Aspire.Hosting.Testing.</summary>
+internal sealed class Stack : IAsyncDisposable
+{
+    private readonly string _dataRoot = Path.Combine("/var/tmp", "tenantaspire-bench", Guid.NewGuid().ToString("N")[..12]);
+    private DistributedApplication _app = null!;
+
+    public string Catalog { get; private set; } = null!;
+    public string Server { get; private set; } = null!;
+    public string SigningKey { get; private set; } = null!;
+
+    public static async Task<Stack> StartAsync(string[] appHostArgs, Action<IDistributedApplicationTestingBuilder> configure)
+    {
+        var stack = new Stack();
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            ["Infrastructure=local", $"LocalInfrastructure:DataRoot={stack._dataRoot}", .. appHostArgs]);
+        builder.Services.AddLogging(l => l.SetMinimumLevel(LogLevel.Error));
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.CreateResourceBuilder(project)
+                .WithEnvironment("Logging__LogLevel__Default", "Warning")
+                .WithEnvironment("Demo__Seed", "false");
+        }
+        configure(builder);
+        stack._app = await builder.BuildAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await stack._app.StartAsync(cts.Token);
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            await stack._app.ResourceNotifications.WaitForResourceHealthyAsync(project.Name, cts.Token);
+        }
+        stack.SigningKey = (await File.ReadAllTextAsync(Path.Combine(stack._dataRoot, "secrets", "jwt-signing-key"))).Trim();
+        stack.Catalog = (await stack._app.GetConnectionStringAsync("catalog"))!;
+        stack.Server = (await stack._app.GetConnectionStringAsync("postgres"))!;
+        return stack;
+    }
+
+    public static ProjectResource Project(IDistributedApplicationTestingBuilder builder, string name) =>
+        builder.Resources.OfType<ProjectResource>().Single(r => r.Name == name);
+
+    public HttpClient Admin(string resource = "tenant-api")
+    {
+        var http = _app.CreateHttpClient(resource, "http");
+        http.DefaultRequestHeaders.Authorization =
+            new("Bearer", DevTokenIssuer.Mint(SigningKey, null, [TenantClaims.PlatformAdmin], TimeSpan.FromHours(2)));
+        return http;
+    }
+
+    public Uri Endpoint(string resource) => _app.GetEndpoint(resource, "http");
+
+    /// <summary>Creates tenants through the API (16 at a time) and waits until all are active.</summary>
+    public async Task CreateTenantsAsync(IReadOnlyList<string> slugs)
+    {
+        using var admin = Admin();
+        await Parallel.ForEachAsync(slugs, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (slug, ct) =>
+        {
+            using var response = await admin.PostAsJsonAsync("/api/tenants", new { slug, name = slug, tier = "standard" }, ct);
+            response.EnsureSuccessStatusCode();
+        });
+        await WaitAllActiveAsync(slugs);
+    }
+
+    public async Task WaitAllActiveAsync(IReadOnlyList<string> slugs)
+    {
+        await using var connection = new NpgsqlConnection(Catalog);
+        await connection.OpenAsync();
+        var deadline = DateTime.UtcNow.AddMinutes(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var command = new NpgsqlCommand("SELECT count(*) FROM tenants WHERE slug = ANY($1) AND status = 'Active'", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = slugs.ToArray() });
+            if ((long)(await command.ExecuteScalarAsync())! == slugs.Count)
+            {
+                return;
+            }
+            await Task.Delay(2);
+        }
+        throw new TimeoutException("tenants did not become active");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        try { Directory.Delete(_dataRoot, recursive: true); } catch (IOException) { }
+    }
+}
