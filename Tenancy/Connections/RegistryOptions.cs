@@ -7,7 +7,7 @@ public sealed class RegistryOptions
     /// <summary>Global budget of physical connections to tenant databases, across all tenants, for this process.</summary>
     public int ConnectionBudget { get; set; } = 40;
 
-    /// <summary>Pool size of one tenant's data source. Live data sources are at most budget ÷ this.</summary>
+    /// <summary>Most connections one tenant may hold; a tenant starts with one and grows with its concurrent requests.</summary>
     public int ConnectionsPerTenant { get; set; } = 4;
 
     /// <summary>How long a request may wait for a connection before it gets 503 + Retry-After.</summary>
@@ -18,6 +18,4 @@ public sealed class RegistryOptions
 
     /// <summary>Npgsql's own idle pruning inside a live data source (seconds).</summary>
     public int ConnectionIdleLifetimeSeconds { get; set; } = 60;
-
-    public int Capacity => Math.Max(1, ConnectionBudget / Math.Max(1, ConnectionsPerTenant));
 }

@@ -11,12 +11,14 @@ namespace TenantAspire.Tenancy.Connections;
 public sealed class ConnectionBudgetExhaustedException(string message) : Exception(message);
 
 /// <summary>
-/// One <see cref="NpgsqlDataSource"/> per tenant database, logged in as the tenant's own role, and a hard bound on physical
-/// connections: each data source's pool is <see cref="RegistryOptions.ConnectionsPerTenant"/> and at most
-/// <see cref="RegistryOptions.Capacity"/> data sources live at once, so the process never holds more than the budget. A tenant that
-/// needs a slot evicts the least recently used idle one (disposed, so its connections close); idle ones also expire on a timer.
-/// Hand-written because neither Npgsql (one pool per connection string, never dropped, slow pruning) nor a multi-tenancy library
-/// bounds connections across tenants.
+/// One <see cref="NpgsqlDataSource"/> per tenant database, logged in as the tenant's own role, under a hard budget of physical
+/// connections. Each data source reserves budget slots for the connections it may hold: one to start, one more each time the
+/// tenant's concurrent requests outgrow them, up to <see cref="RegistryOptions.ConnectionsPerTenant"/> (so hot tenants get more,
+/// the long tail one each). Requests never run more connections than their data source has slots, so Npgsql never opens more
+/// than were reserved and the process never holds more than the budget. When the budget is full, an idle data source is
+/// disposed (its connections close): among the least recently used few, the least frequently used one. Idle ones also expire on
+/// a timer. Hand-written because neither Npgsql (one pool per connection string, never dropped, slow pruning) nor a
+/// multi-tenancy library bounds connections across tenants.
 /// </summary>
 public sealed class TenantConnectionRegistry : IAsyncDisposable
 {
@@ -50,6 +52,9 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         Meter.CreateObservableGauge("tenantaspire.registry.budget", () => _options.ConnectionBudget, description: "Physical connection budget.");
     }
 
+    private readonly Dictionary<Guid, int> _frequency = [];
+    private int _accessesSinceAging;
+    private int _slotsUsed;
     private long _hits, _misses, _evicted, _rejected;
 
     public int LiveDataSources { get { lock (_gate) { return _entries.Count; } } }
@@ -59,7 +64,7 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
     {
         lock (_gate)
         {
-            return new(_entries.Count, _entries.Values.Sum(e => e.InFlight), _options.Capacity, _options.ConnectionBudget,
+            return new(_entries.Count, _entries.Values.Sum(e => e.InFlight), _slotsUsed, _options.ConnectionBudget,
                 _hits, _misses, _evicted, _rejected);
         }
     }
@@ -94,42 +99,47 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
 
     private async Task<Entry> AcquireEntryAsync(TenantRoute tenant, DateTimeOffset deadline, CancellationToken ct)
     {
+        var counted = false;
         while (true)
         {
-            Entry? evicted = null;
+            var evicted = new List<Entry>();
             Task released;
             lock (_gate)
             {
+                if (!counted)
+                {
+                    CountAccess(tenant.Id);
+                    counted = true;
+                }
                 if (_entries.TryGetValue(tenant.Id, out var hit))
                 {
-                    Lookups.Add(1, new KeyValuePair<string, object?>("result", "hit"));
-                    _hits++;
-                    return Touch(hit);
-                }
-                if (_entries.Count >= _options.Capacity)
-                {
-                    evicted = LeastRecentlyUsedIdle();
-                    if (evicted is not null)
+                    // A connection already opened for this tenant is free, or the tenant may open one more.
+                    if (hit.InFlight < hit.Slots || (hit.Slots < _options.ConnectionsPerTenant && TryReserveSlot(hit, evicted)))
                     {
-                        Remove(evicted);
+                        if (hit.InFlight >= hit.Slots)
+                        {
+                            hit.Slots++;
+                        }
+                        Lookups.Add(1, new KeyValuePair<string, object?>("result", "hit"));
+                        _hits++;
+                        DisposeLater(evicted, "capacity");
+                        return Touch(hit);
                     }
                 }
-                if (_entries.Count < _options.Capacity)
+                else if (TryReserveSlot(null, evicted))
                 {
                     Lookups.Add(1, new KeyValuePair<string, object?>("result", "miss"));
                     _misses++;
                     var created = Create(tenant);
                     _entries.Add(tenant.Id, created);
                     created.Node = _recency.AddFirst(created);
-                    if (evicted is not null)
-                    {
-                        _ = DisposeAsync(evicted, "capacity");
-                    }
+                    DisposeLater(evicted, "capacity");
                     return Touch(created);
                 }
+                DisposeLater(evicted, "capacity");
                 released = _released.Task;
             }
-            // Every slot is busy serving a request: wait for one to be released, until the deadline.
+            // Every connection the budget allows is serving a request: wait for a release, until the deadline.
             var remaining = Remaining(deadline);
             if (remaining <= TimeSpan.Zero || await Task.WhenAny(released, Task.Delay(remaining, _clock, ct)) != released)
             {
@@ -137,8 +147,76 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
                 Rejections.Add(1);
                 Interlocked.Increment(ref _rejected);
                 throw new ConnectionBudgetExhaustedException(
-                    $"All {_options.Capacity} tenant connection slots are busy; tenant '{tenant.Slug}' waited {_options.AcquireTimeout.TotalSeconds:0.#} s.");
+                    $"All {_options.ConnectionBudget} tenant connections are busy; tenant '{tenant.Slug}' waited {_options.AcquireTimeout.TotalSeconds:0.#} s.");
             }
+        }
+    }
+
+    /// <summary>
+    /// One more physical connection within the budget: a free slot, or the slots of an idle data source, chosen among the
+    /// least recently used few by lowest access frequency (sampled LFU: a one-off tail tenant goes before a warm hot one).
+    /// </summary>
+    private bool TryReserveSlot(Entry? growing, List<Entry> evicted)
+    {
+        while (_slotsUsed >= _options.ConnectionBudget)
+        {
+            Entry? victim = null;
+            var sampled = 0;
+            for (var node = _recency.Last; node is not null && sampled < EvictionSample; node = node.Previous)
+            {
+                var candidate = node.Value;
+                if (candidate.InFlight > 0 || candidate == growing)
+                {
+                    continue;
+                }
+                sampled++;
+                if (victim is null || Frequency(candidate.TenantId) < Frequency(victim.TenantId))
+                {
+                    victim = candidate;
+                }
+            }
+            if (victim is null)
+            {
+                return false;
+            }
+            Remove(victim);
+            evicted.Add(victim);
+        }
+        _slotsUsed++;
+        return true;
+    }
+
+    private const int EvictionSample = 8;
+
+    private void CountAccess(Guid tenantId)
+    {
+        _frequency[tenantId] = Frequency(tenantId) + 1;
+        // Aging: halve every count now and then, so yesterday's hot tenant does not stay hot forever (and the map stays small).
+        if (++_accessesSinceAging >= Math.Max(1000, _options.ConnectionBudget * 50))
+        {
+            _accessesSinceAging = 0;
+            foreach (var key in _frequency.Keys.ToList())
+            {
+                var halved = _frequency[key] / 2;
+                if (halved == 0)
+                {
+                    _frequency.Remove(key);
+                }
+                else
+                {
+                    _frequency[key] = halved;
+                }
+            }
+        }
+    }
+
+    private int Frequency(Guid tenantId) => _frequency.GetValueOrDefault(tenantId);
+
+    private void DisposeLater(List<Entry> evicted, string reason)
+    {
+        foreach (var entry in evicted)
+        {
+            _ = DisposeAsync(entry, reason);
         }
     }
 
@@ -179,6 +257,7 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
     {
         _entries.Remove(entry.TenantId);
         _recency.Remove(entry.Node!);
+        _slotsUsed -= entry.Slots;
     }
 
     private Entry Create(TenantRoute tenant)
@@ -199,7 +278,7 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         };
         // Name = slug: Npgsql's own metrics and traces then say which tenant.
         var source = new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = tenant.Slug }.Build();
-        return new Entry(tenant.Id, tenant.Slug, source);
+        return new Entry(tenant.Id, tenant.Slug, source) { Slots = 1 };
     }
 
     private async Task EvictIdleAsync()
@@ -267,13 +346,16 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         public string Slug { get; } = slug;
         public NpgsqlDataSource Source { get; } = source;
         public int InFlight { get; set; }
+
+        /// <summary>Physical connections this data source may hold (reserved from the budget); grows with concurrency.</summary>
+        public int Slots { get; set; }
         public DateTimeOffset LastUsed { get; set; }
         public LinkedListNode<Entry>? Node { get; set; }
     }
 }
 
 public sealed record RegistrySnapshot(
-    int LiveDataSources, int InUse, int Capacity, int Budget, long Hits, long Misses, long Evictions, long Rejections);
+    int LiveDataSources, int InUse, int ConnectionsReserved, int Budget, long Hits, long Misses, long Evictions, long Rejections);
 
 public sealed class TenantConnectionLease : IAsyncDisposable
 {

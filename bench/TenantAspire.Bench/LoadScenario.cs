@@ -11,7 +11,7 @@ namespace TenantAspire.Bench;
 /// <summary>
 /// Request-path load in ONE run against one stack (max_connections=500): (a) direct Npgsql, no HTTP, no tenancy; (b) one tenant;
 /// (c) 100 tenants round-robin on an API whose registry fits them all (budget 400, 4 per tenant); (d) Zipf(s=1) over all tenants
-/// on a second API with budget B=40 (1 per tenant); (e) naive per-tenant pools (Npgsql defaults, one data source per tenant,
+/// on a second API with budget B=40 (a tenant grows from 1 to 4 connections); (e) naive per-tenant pools (Npgsql defaults, one data source per tenant,
 /// never dropped) for contrast; (f) a cold tenant's first request. Every request is GET /api/tenants/{slug}/users?pageSize=1.
 /// </summary>
 internal static class LoadScenario
@@ -34,7 +34,7 @@ internal static class LoadScenario
                 .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
                 .WithEnvironment("Logging__LogLevel__Default", "Warning")
                 .WithEnvironment("ConnectionRegistry__ConnectionBudget", NarrowBudget.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                .WithEnvironment("ConnectionRegistry__ConnectionsPerTenant", "1")
+                .WithEnvironment("ConnectionRegistry__ConnectionsPerTenant", "4")
                 .WithReference(builder.CreateResourceBuilder(builder.Resources.OfType<IResourceWithConnectionString>().Single(r => r.Name == "catalog")))
                 .WithReference(builder.CreateResourceBuilder(builder.Resources.OfType<IResourceWithConnectionString>().Single(r => r.Name == "redis")))
                 .WithEnvironment("Auth__DevSigningKey", builder.CreateResourceBuilder(builder.Resources.OfType<ParameterResource>().Single(r => r.Name == "jwt-signing-key")))
