@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Connections;
 using TenantAspire.Tenancy.Routing;
 using TenantAspire.TenantApi.Admin;
 using TenantAspire.TenantApi.Auth;
@@ -119,6 +120,7 @@ public static class TenantsApi
             }
             await s.Db.NotifyWorkersAsync(ct);
             await s.Routes.InvalidateAsync(slug, ct);
+            await s.Registry.EvictAsync(tenant.Id); // this replica's pool; others drop theirs when idle
         }
         return TypedResults.Accepted($"/api/tenants/{slug}", TenantDto.From(tenant));
     }
@@ -169,6 +171,10 @@ public static class TenantsApi
             return Conflict($"Tenant '{slug}' changed meanwhile; retry.");
         }
         await s.Routes.InvalidateAsync(slug, ct); // reaches every API replica through the backplane
+        if (to != TenantStatus.Active)
+        {
+            await s.Registry.EvictAsync(tenant.Id); // this replica's pool; others drop theirs when idle
+        }
         return TypedResults.Ok(TenantDto.From(tenant));
     }
 
@@ -184,7 +190,8 @@ public static class TenantsApi
 
 /// <summary>What every admin handler needs, bundled for [AsParameters].</summary>
 public sealed record AdminContext(
-    CatalogDbContext Db, TenantRouteCache Routes, TimeProvider Clock, IConfiguration Configuration, ClaimsPrincipal User)
+    CatalogDbContext Db, TenantRouteCache Routes, TenantConnectionRegistry Registry, TimeProvider Clock, IConfiguration Configuration,
+    ClaimsPrincipal User)
 {
     public string Actor() => User.FindFirstValue("sub") ?? "unknown";
 }
