@@ -35,6 +35,9 @@ internal static class Extensions
         builder.Services.AddSingleton<OperationWakeup>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OperationWakeup>());
         builder.Services.AddHostedService<OperationProcessor>();
+        builder.Services.AddSingleton<ProvisioningReadiness>();
+        builder.Services.AddSingleton<SpareDatabasePool>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SpareDatabasePool>());
         if (builder.Environment.IsDevelopment() && builder.Configuration.GetValue("Demo:Seed", true))
         {
             builder.Services.AddHostedService<DemoTenantSeeder>();

@@ -14,6 +14,7 @@ namespace TenantAspire.ProvisioningWorker.Provisioning;
 public sealed class OperationProcessor(
     IServiceScopeFactory scopes,
     CatalogMigrationState migrations,
+    ProvisioningReadiness readiness,
     OperationWakeup wakeup,
     IOptions<ProvisioningOptions> options,
     IConfiguration configuration,
@@ -25,6 +26,7 @@ public sealed class OperationProcessor(
     {
         await migrations.WaitAsync(stoppingToken);
         await BootstrapAsync(stoppingToken);
+        readiness.MarkReady();
         var loops = Enumerable.Range(0, Math.Max(1, options.Value.Concurrency)).Select(_ => LoopAsync(stoppingToken));
         await Task.WhenAll(loops);
     }

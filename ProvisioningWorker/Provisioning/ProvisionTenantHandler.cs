@@ -8,7 +8,7 @@ using TenantAspire.Tenancy.Routing;
 namespace TenantAspire.ProvisioningWorker.Provisioning;
 
 /// <summary>
-/// create role → database (template clone, or empty) → grants → migrate → active. Every step is idempotent, so a retry or a
+/// create role → database (a spare renamed, else a template clone, else empty) → grants → migrate → active. Every step is idempotent, so a retry or a
 /// worker that resumes an expired lease simply runs the sequence again.
 /// </summary>
 public sealed class ProvisionTenantHandler(
@@ -19,6 +19,7 @@ public sealed class ProvisionTenantHandler(
     ServerConnections connections,
     TenantCredentialProtector protector,
     FaultInjector faults,
+    SpareDatabasePool spares,
     TenantRouteCache routes,
     IOptions<ProvisioningOptions> options,
     TimeProvider clock)
@@ -53,8 +54,12 @@ public sealed class ProvisionTenantHandler(
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.CreateDatabase, tenant.Slug))
         {
             await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.CreateDatabase);
-            var useTemplate = options.Value.UseTemplate && await template.EnsureCurrentAsync(tenant.Server, ct);
-            await admin.EnsureDatabaseAsync(tenant.Server, tenant.DatabaseName, tenant.RoleName, useTemplate, ct);
+            if (!(options.Value.UseTemplate && await admin.TryClaimSpareAsync(tenant.Server, tenant.DatabaseName, ct)))
+            {
+                var useTemplate = options.Value.UseTemplate && await template.EnsureCurrentAsync(tenant.Server, ct);
+                await admin.EnsureDatabaseAsync(tenant.Server, tenant.DatabaseName, tenant.RoleName, useTemplate, ct);
+            }
+            spares.Signal();
         }
 
         string? applied;

@@ -69,7 +69,47 @@ public sealed class ServerAdmin(ServerConnections connections)
         return fromTemplate;
     }
 
-    /// <summary>Only the tenant's role may connect; it owns every object cloned from the template.</summary>
+    /// <summary>
+    /// Takes a spare database cloned ahead of time (<see cref="SpareDatabasePool"/>): a rename is milliseconds where a clone is a few
+    /// hundred here. Ownership and grants are set by <see cref="SecureDatabaseAsync"/>, so a crash right after the rename is harmless.
+    /// </summary>
+    public async Task<bool> TryClaimSpareAsync(string server, string database, CancellationToken ct)
+    {
+        await using var connection = await connections.OpenProvisionerAsync(server, ct);
+        if (await ExistsAsync(connection, "SELECT 1 FROM pg_database WHERE datname = $1", database, ct))
+        {
+            return true;
+        }
+        foreach (var spare in await SparesAsync(connection, ct))
+        {
+            try
+            {
+                await ExecuteAsync(connection, $"ALTER DATABASE {SqlIdentifier.Quote(spare)} RENAME TO {SqlIdentifier.Quote(database)}", ct);
+                return true;
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.ObjectInUse)
+            {
+                // another worker took it, or it is still being created: try the next one
+            }
+        }
+        return false;
+    }
+
+    internal static async Task<List<string>> SparesAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT datname FROM pg_database WHERE datname LIKE $1 AND datallowconn ORDER BY datname", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = TenantNaming.SparePrefix.Replace("_", "\\_", StringComparison.Ordinal) + "%" });
+        var spares = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            spares.Add(reader.GetString(0));
+        }
+        return spares;
+    }
+
+    /// <summary>Only the tenant's role may connect; it owns the database and every object cloned from the template.</summary>
     /// <returns>The newest migration already applied in the database (null when it has none), read on the same connection.</returns>
     public async Task<string?> SecureDatabaseAsync(string server, string database, string role, CancellationToken ct)
     {
@@ -78,6 +118,7 @@ public sealed class ServerAdmin(ServerConnections connections)
         var db = SqlIdentifier.Quote(database);
         var tenant = SqlIdentifier.Quote(role);
         var templateOwner = SqlIdentifier.Quote(TenantNaming.TemplateOwnerRole);
+        await ExecuteAsync(connection, $"ALTER DATABASE {db} OWNER TO {tenant}", ct); // a claimed spare belongs to the provisioner
         await ExecuteAsync(connection, $"REVOKE ALL ON DATABASE {db} FROM PUBLIC", ct);
         await ExecuteAsync(connection, $"GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {tenant}", ct);
         await ExecuteAsync(connection, $"REASSIGN OWNED BY {templateOwner} TO {tenant}", ct);
@@ -94,7 +135,20 @@ public sealed class ServerAdmin(ServerConnections connections)
     public async Task DropDatabaseAsync(string server, string database, CancellationToken ct)
     {
         await using var connection = await connections.OpenProvisionerAsync(server, ct);
-        await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {SqlIdentifier.Quote(database)} WITH (FORCE)", ct);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {SqlIdentifier.Quote(database)} WITH (FORCE)", ct);
+                return;
+            }
+            catch (PostgresException e) when (attempt < 20 && e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse)
+            {
+                // Our own sessions in that database (opened as the server admin, then SET ROLE) exit a moment after they
+                // close, and the provisioner may not terminate a superuser's backend: wait for them to go.
+                await Task.Delay(100, ct);
+            }
+        }
     }
 
     public async Task DropRoleAsync(string server, string role, CancellationToken ct)

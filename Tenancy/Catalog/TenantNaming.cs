@@ -11,6 +11,11 @@ public static class TenantNaming
     /// <summary>NOLOGIN role with CREATEDB/CREATEROLE (not superuser) that the worker assumes for provisioning.</summary>
     public const string ProvisionerRole = "tenant_provisioner";
 
+    /// <summary>Databases cloned ahead of time, waiting to be renamed to a new tenant's name.</summary>
+    public const string SparePrefix = "tdb_spare_";
+
+    public static string SpareDatabaseName(Guid id) => SparePrefix + id.ToString("N");
+
     public static string DatabaseName(Guid tenantId) => "tdb_" + tenantId.ToString("N");
 
     public static string RoleName(Guid tenantId) => "trole_" + tenantId.ToString("N");
