@@ -23,7 +23,11 @@ public sealed class ServerConnections(IConfiguration configuration) : IAsyncDisp
         {
             var builder = Builder(s, database: "postgres", TenantNaming.ProvisionerRole, pooling: true);
             builder.ApplicationName = "provisioning-worker";
-            return new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = $"provisioner:{s}" }.Build();
+            var sourceBuilder = new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = $"provisioner:{s}" };
+            // Npgsql puts command text into trace spans; CREATE/ALTER ROLE … PASSWORD must never reach the trace exporter.
+            sourceBuilder.ConfigureTracing(tracing => tracing.ConfigureCommandFilter(
+                command => !command.CommandText.Contains(" PASSWORD ", StringComparison.OrdinalIgnoreCase)));
+            return sourceBuilder.Build();
         }).OpenConnectionAsync(ct);
 
     /// <summary>A provisioner session inside one database (unpooled: a tenant database is visited once).</summary>
