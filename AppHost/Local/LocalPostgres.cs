@@ -1,6 +1,7 @@
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using TenantAspire.Tenancy.Sql;
 
 namespace TenantAspire.AppHost.Local;
 
@@ -46,7 +47,7 @@ public static class LocalPostgresExtensions
 
         var healthKey = $"{name}_check";
         builder.Services.AddHealthChecks().AddNpgSql(
-            sp => ResolveConnectionString(resource), name: healthKey);
+            sp => ResourceConnectionStrings.Resolve(resource), name: healthKey);
 
         // Same behaviour as the hosting integration's AddDatabase: databases are created once the server is ready.
         // A database is not a process, so nothing else gives it a lifecycle state: publish one, which is what lets
@@ -94,7 +95,7 @@ public static class LocalPostgresExtensions
 
         var healthKey = $"{name}_check";
         server.ApplicationBuilder.Services.AddHealthChecks().AddNpgSql(
-            sp => ResolveConnectionString(database), name: healthKey);
+            sp => ResourceConnectionStrings.Resolve(database), name: healthKey);
 
         return server.ApplicationBuilder.AddResource(database)
             .WithHealthCheck(healthKey)
@@ -107,11 +108,6 @@ public static class LocalPostgresExtensions
             .WithIconName("DatabaseStack");
     }
 
-    private static string ResolveConnectionString(IResourceWithConnectionString resource) =>
-        // Health checks run only once the resource is running, when its endpoint is allocated.
-        resource.ConnectionStringExpression.GetValueAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult()
-        ?? throw new InvalidOperationException($"Connection string of '{resource.Name}' is not available yet.");
-
     private static async Task CreateDatabaseIfMissingAsync(NpgsqlConnection connection, string database, CancellationToken ct)
     {
         await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
@@ -120,9 +116,7 @@ public static class LocalPostgresExtensions
         {
             return;
         }
-        // Database names here come from the AppHost's own code, never from user input; still quoted.
-        var quoted = "\"" + database.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {quoted}", connection);
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {SqlIdentifier.Quote(database)}", connection);
         try
         {
             await create.ExecuteNonQueryAsync(ct);

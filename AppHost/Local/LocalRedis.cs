@@ -30,10 +30,7 @@ public static class LocalRedisExtensions
         var resource = new LocalRedisResource(name, "bash", dataRoot.Path, password.Resource);
 
         var healthKey = $"{name}_check";
-        builder.Services.AddHealthChecks().AddRedis(
-            _ => resource.ConnectionStringExpression.GetValueAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult()
-                 ?? throw new InvalidOperationException($"Connection string of '{name}' is not available yet."),
-            name: healthKey);
+        builder.Services.AddHealthChecks().AddRedis(_ => ResourceConnectionStrings.Resolve(resource), name: healthKey);
 
         return builder.AddResource(resource)
             .WithArgs(script)

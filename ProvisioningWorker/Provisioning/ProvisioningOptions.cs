@@ -25,6 +25,6 @@ public sealed class ProvisioningOptions
     /// <summary>Test hook: consult Redis keys <c>fault:{slug}:{step}</c> before each step. Never on in production.</summary>
     public bool FaultInjection { get; set; }
 
-    /// <summary>Where pg_dump-free admin tasks find server connection strings: ConnectionStrings:{server}.</summary>
+    /// <summary>The server (ConnectionStrings:{name}) that bootstrap and the spare pool work on.</summary>
     public string DefaultServer { get; set; } = "postgres";
 }

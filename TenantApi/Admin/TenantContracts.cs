@@ -18,6 +18,17 @@ public sealed record PagedList<T>(IReadOnlyList<T> Items, int Page, int PageSize
 public static class Paging
 {
     public const int MaxPageSize = 100;
+    public const int DefaultPageSize = 20;
+
+    /// <summary>One page of an ordered query, plus the total; every list endpoint pages this way.</summary>
+    public static async Task<PagedList<TDto>> PageAsync<T, TDto>(
+        IOrderedQueryable<T> query, int? page, int? pageSize, Func<T, TDto> map, CancellationToken ct)
+    {
+        int p = page ?? 1, size = pageSize ?? DefaultPageSize;
+        var total = await query.CountAsync(ct);
+        var items = await query.Skip((p - 1) * size).Take(size).ToListAsync(ct);
+        return new PagedList<TDto>([.. items.Select(map)], p, size, total);
+    }
 
     public static string? Validate(int? page, int? pageSize) =>
         page is < 1 ? "page must be 1 or more."

@@ -28,10 +28,8 @@ public static class ProjectsApi
             return BadRequest(error);
         }
         var db = await tenantDb.GetAsync(ct);
-        int p = page ?? 1, size = pageSize ?? 20;
-        var total = await db.Projects.CountAsync(ct);
-        var items = await db.Projects.AsNoTracking().OrderBy(x => x.Name).ThenBy(x => x.Id).Skip((p - 1) * size).Take(size).ToListAsync(ct);
-        return TypedResults.Ok(new PagedList<ProjectDto>([.. items.Select(ProjectDto.From)], p, size, total));
+        return TypedResults.Ok(await Paging.PageAsync(
+            db.Projects.AsNoTracking().OrderBy(x => x.Name).ThenBy(x => x.Id), page, pageSize, ProjectDto.From, ct));
     }
 
     public static async Task<Results<Created<ProjectDto>, ProblemHttpResult>> CreateAsync(

@@ -77,10 +77,7 @@ public static class TenantsApi
             }
             query = query.Where(t => t.Status == parsed);
         }
-        int p = page ?? 1, size = pageSize ?? 20;
-        var total = await query.CountAsync(ct);
-        var items = await query.OrderBy(t => t.Slug).Skip((p - 1) * size).Take(size).ToListAsync(ct);
-        return TypedResults.Ok(new PagedList<TenantDto>([.. items.Select(TenantDto.From)], p, size, total));
+        return TypedResults.Ok(await Paging.PageAsync(query.OrderBy(t => t.Slug), page, pageSize, TenantDto.From, ct));
     }
 
     public static async Task<Results<Ok<TenantDto>, ProblemHttpResult>> GetAsync(

@@ -29,10 +29,7 @@ public static class UsersApi
             return BadRequest(error);
         }
         var db = await tenantDb.GetAsync(ct);
-        int p = page ?? 1, size = pageSize ?? 20;
-        var total = await db.Users.CountAsync(ct);
-        var items = await db.Users.AsNoTracking().OrderBy(u => u.Email).Skip((p - 1) * size).Take(size).ToListAsync(ct);
-        return TypedResults.Ok(new PagedList<UserDto>([.. items.Select(UserDto.From)], p, size, total));
+        return TypedResults.Ok(await Paging.PageAsync(db.Users.AsNoTracking().OrderBy(u => u.Email), page, pageSize, UserDto.From, ct));
     }
 
     public static async Task<Results<Created<UserDto>, ProblemHttpResult>> CreateAsync(

@@ -156,7 +156,7 @@ public sealed class RequestPathTests(AspireAppFixture fixture)
         await _kit.InjectFaultAsync(slow, "create-role", "permanent");
         (await _kit.CreateAsync(slow)).Dispose();
         using var response = await admin.GetAsync($"/api/tenants/{slow}/users");
-        Assert.Contains(response.StatusCode, new[] { HttpStatusCode.Conflict }); // provisioning (or failed): 409 either way
+        await TenantLifecycleTests.AssertProblemAsync(response, HttpStatusCode.Conflict); // provisioning (or failed): 409 either way
     }
 
     [Fact]
