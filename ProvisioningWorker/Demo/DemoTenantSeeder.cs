@@ -1,3 +1,4 @@
+using TenantAspire.Tenancy.Telemetry;
 using TenantAspire.ProvisioningWorker.Migrations;
 using TenantAspire.ProvisioningWorker.Provisioning;
 using TenantAspire.Tenancy.Catalog;
@@ -37,7 +38,7 @@ public sealed class DemoTenantSeeder(
             var now = clock.GetUtcNow();
             foreach (var (slug, name, _) in Demo)
             {
-                TenantFactory.Request(db, slug, name, TenantTier.Standard, "postgres", "demo-seeder", null, now);
+                TenantFactory.Request(db, slug, name, TenantTier.Standard, "postgres", "demo-seeder", OperationTrace.None, now);
             }
             await db.SaveChangesAsync(stoppingToken);
             wakeup.Signal();

@@ -1,10 +1,12 @@
 using TenantAspire.ProvisioningWorker.Demo;
 using TenantAspire.ProvisioningWorker.Migrations;
 using TenantAspire.ProvisioningWorker.Provisioning;
+using TenantAspire.ProvisioningWorker.Telemetry;
 using TenantAspire.Tenancy;
 using TenantAspire.Tenancy.Credentials;
 using TenantAspire.Tenancy.Data;
 using TenantAspire.Tenancy.Routing;
+using TenantAspire.Tenancy.Telemetry;
 
 namespace TenantAspire.ProvisioningWorker.Extensions;
 
@@ -21,6 +23,7 @@ internal static class Extensions
 
         builder.AddTenantRouting();
         builder.AddTenantCredentials();
+        builder.AddTenantTelemetry();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TenantSchema>();
 
@@ -38,6 +41,8 @@ internal static class Extensions
         builder.Services.AddSingleton<ProvisioningReadiness>();
         builder.Services.AddSingleton<SpareDatabasePool>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SpareDatabasePool>());
+        builder.Services.AddSingleton<DatabaseSizeCollector>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DatabaseSizeCollector>());
         if (builder.Environment.IsDevelopment() && builder.Configuration.GetValue("Demo:Seed", true))
         {
             builder.Services.AddHostedService<DemoTenantSeeder>();

@@ -4,6 +4,7 @@ using Npgsql;
 using TenantAspire.ProvisioningWorker.Migrations;
 using TenantAspire.Tenancy;
 using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Telemetry;
 
 namespace TenantAspire.ProvisioningWorker.Provisioning;
 
@@ -88,15 +89,21 @@ public sealed class OperationProcessor(
         }
         wakeup.Signal(); // there may be more: let a sibling loop look too
 
+        // Join the requesting call's trace and restore its baggage (tenant.id), so every span below carries the tenant.
         ActivityContext.TryParse(operation.TraceParent, null, out var parent);
+        OperationTrace.RestoreBaggage(operation.Baggage);
         using var activity = ProvisioningTelemetry.Source.StartActivity(
             $"tenant {operation.Kind.ToString().ToLowerInvariant()}", ActivityKind.Consumer, parent);
         activity?.SetTag("tenant.operation.id", operation.Id);
+        activity?.SetTag("tenant.operation.kind", operation.Kind.ToString());
         activity?.SetTag("tenant.operation.attempt", operation.Attempts);
         var slug = await services.GetRequiredService<CatalogDbContext>().Tenants
             .Where(t => t.Id == operation.TenantId).Select(t => t.Slug).FirstOrDefaultAsync(ct);
-        activity?.SetTag("tenant.id", slug);
-        using var logScope = logger.BeginScope(new Dictionary<string, object?> { ["tenant.id"] = slug });
+        if (slug is not null)
+        {
+            TenantTelemetry.Enter(slug); // operations queued without baggage (the demo seeder) still carry their tenant
+        }
+        using var logScope = logger.BeginScope(new Dictionary<string, object?> { [TenantTelemetry.TenantIdKey] = slug });
 
         var started = Stopwatch.GetTimestamp();
         var outcome = "succeeded";
@@ -104,6 +111,8 @@ public sealed class OperationProcessor(
         {
             await RunAsync(services, operation, ct);
             await queue.CompleteAsync(operation, ct);
+            logger.LogInformation("{Kind} of {Tenant} succeeded in {Elapsed:0} ms (attempt {Attempt})",
+                operation.Kind, slug, Stopwatch.GetElapsedTime(started).TotalMilliseconds, operation.Attempts);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {

@@ -15,7 +15,7 @@ public static class ProvisioningTelemetry
     public static Activity? StartStep(string step, string slug)
     {
         var activity = Source.StartActivity($"provisioning {step}");
-        activity?.SetTag("tenant.id", slug);
+        activity?.SetTag(TenantAspire.Tenancy.Telemetry.TenantTelemetry.TenantIdKey, slug);
         activity?.SetTag("provisioning.step", step);
         return activity;
     }

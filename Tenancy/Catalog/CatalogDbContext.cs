@@ -40,6 +40,7 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             o.Property(x => x.LastError).HasMaxLength(2000);
             o.Property(x => x.LeasedBy).HasMaxLength(200);
             o.Property(x => x.TraceParent).HasMaxLength(2000);
+            o.Property(x => x.Baggage).HasMaxLength(8192); // the W3C baggage header's limit
             o.HasIndex(x => new { x.State, x.NextAttemptAt });
             o.HasIndex(x => x.TenantId);
         });

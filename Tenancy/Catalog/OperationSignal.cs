@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using TenantAspire.Tenancy.Telemetry;
 
 namespace TenantAspire.Tenancy.Catalog;
 
@@ -7,7 +8,7 @@ public static class OperationSignal
 {
     public const string Channel = "tenant_operations";
 
-    public static TenantOperation Enqueue(this CatalogDbContext db, Guid tenantId, OperationKind kind, string? traceParent, DateTimeOffset now)
+    public static TenantOperation Enqueue(this CatalogDbContext db, Guid tenantId, OperationKind kind, OperationTrace trace, DateTimeOffset now)
     {
         var operation = new TenantOperation
         {
@@ -16,7 +17,8 @@ public static class OperationSignal
             Kind = kind,
             State = OperationState.Pending,
             NextAttemptAt = now,
-            TraceParent = traceParent,
+            TraceParent = trace.TraceParent,
+            Baggage = trace.Baggage,
             CreatedAt = now,
             UpdatedAt = now,
         };

@@ -1,10 +1,12 @@
+using TenantAspire.Tenancy.Telemetry;
+
 namespace TenantAspire.Tenancy.Catalog;
 
 public static class TenantFactory
 {
     /// <summary>A new tenant in <c>provisioning</c>, its names derived from a fresh GUID, plus its provision operation.</summary>
     public static Tenant Request(CatalogDbContext db, string slug, string name, TenantTier tier, string server,
-        string actor, string? traceParent, DateTimeOffset now)
+        string actor, OperationTrace trace, DateTimeOffset now)
     {
         var id = Guid.CreateVersion7();
         var tenant = new Tenant
@@ -21,7 +23,7 @@ public static class TenantFactory
             UpdatedAt = now,
         };
         db.Tenants.Add(tenant);
-        db.Enqueue(id, OperationKind.Provision, traceParent, now);
+        db.Enqueue(id, OperationKind.Provision, trace, now);
         db.AuditEvents.Add(Audit.Event(tenant, "create-requested", actor, now, $"tier {tier}"));
         return tenant;
     }

@@ -17,8 +17,11 @@ public sealed class TenantOperation
     public string? LeasedBy { get; set; }
     public DateTimeOffset? LeaseExpiresAt { get; set; }
 
-    /// <summary>W3C trace context + baggage of the request that asked for it, so the worker's span joins the request's trace.</summary>
+    /// <summary>W3C trace context of the request that asked for it, so the worker's span joins the request's trace.</summary>
     public string? TraceParent { get; set; }
+
+    /// <summary>W3C baggage of that request (tenant.id), restored by the worker so its spans carry the tenant.</summary>
+    public string? Baggage { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     /// <summary>When the current (or last) attempt was claimed.</summary>

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TenantAspire.Tenancy.Credentials;
 using TenantAspire.Tenancy.Routing;
+using TenantAspire.Tenancy.Telemetry;
 
 namespace TenantAspire.Tenancy.Connections;
 
@@ -34,22 +36,31 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
     private readonly ITimer _idleSweep;
     private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private static readonly Meter Meter = new(MeterName);
-    private static readonly Counter<long> Evictions = Meter.CreateCounter<long>("tenantaspire.registry.evictions", description: "Data sources disposed, by reason.");
-    private static readonly Counter<long> Rejections = Meter.CreateCounter<long>("tenantaspire.registry.rejections", description: "Requests refused with 503 for the connection budget.");
-    private static readonly Counter<long> Lookups = Meter.CreateCounter<long>("tenantaspire.registry.lookups", description: "Data source lookups, by hit or miss.");
+    public static readonly ActivitySource Source = new(MeterName);
+    private readonly Counter<long> _evictions;
+    private readonly Counter<long> _rejections;
+    private readonly Counter<long> _lookups;
+    private readonly TenantTagLimiter _tags;
+    private int _waiters;
 
     public TenantConnectionRegistry(IOptions<RegistryOptions> options, TenantCredentialProtector protector,
-        IConfiguration configuration, TimeProvider clock)
+        IConfiguration configuration, TimeProvider clock, IMeterFactory meters, TenantTagLimiter tags)
     {
         _options = options.Value;
         _protector = protector;
         _configuration = configuration;
         _clock = clock;
+        _tags = tags;
         _idleSweep = clock.CreateTimer(_ => _ = EvictIdleAsync(), null, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(15));
-        Meter.CreateObservableGauge("tenantaspire.registry.data_sources", () => LiveDataSources, description: "Live tenant data sources.");
-        Meter.CreateObservableGauge("tenantaspire.registry.in_use", () => InUse, description: "Tenant connections checked out.");
-        Meter.CreateObservableGauge("tenantaspire.registry.budget", () => _options.ConnectionBudget, description: "Physical connection budget.");
+        var meter = meters.Create(MeterName);
+        _evictions = meter.CreateCounter<long>("tenantaspire.registry.evictions", description: "Data sources disposed (their connections closed), by reason and tenant.");
+        _rejections = meter.CreateCounter<long>("tenantaspire.registry.rejections", description: "Requests refused with 503 for the connection budget, by tenant.");
+        _lookups = meter.CreateCounter<long>("tenantaspire.registry.lookups", description: "Connection requests, by result: hit (the tenant's data source was live) or miss (created).");
+        meter.CreateObservableGauge("tenantaspire.registry.data_sources", () => LiveDataSources, description: "Live tenant data sources.");
+        meter.CreateObservableGauge("tenantaspire.registry.in_use", () => InUse, description: "Tenant connections checked out by requests.");
+        meter.CreateObservableGauge("tenantaspire.registry.reserved", () => Snapshot().ConnectionsReserved, description: "Physical connections the live data sources may hold (budget slots taken).");
+        meter.CreateObservableGauge("tenantaspire.registry.budget", () => _options.ConnectionBudget, description: "Physical connection budget.");
+        meter.CreateObservableGauge("tenantaspire.registry.waiters", () => Volatile.Read(ref _waiters), description: "Requests waiting for a connection slot.");
     }
 
     private readonly Dictionary<Guid, int> _frequency = [];
@@ -74,6 +85,8 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
     /// <summary>An open connection to the tenant's database; dispose it to give it back.</summary>
     public async Task<TenantConnectionLease> OpenAsync(TenantRoute tenant, CancellationToken ct)
     {
+        using var activity = Source.StartActivity("tenant connection acquire");
+        activity?.SetTag(TenantTelemetry.TenantIdKey, tenant.Slug);
         var deadline = _clock.GetUtcNow() + _options.AcquireTimeout;
         var entry = await AcquireEntryAsync(tenant, deadline, ct);
         try
@@ -86,8 +99,7 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         catch (Exception e) when (!ct.IsCancellationRequested && e is OperationCanceledException or NpgsqlException { InnerException: TimeoutException })
         {
             Release(entry);
-            Rejections.Add(1);
-            Interlocked.Increment(ref _rejected);
+            Reject(tenant);
             throw new ConnectionBudgetExhaustedException($"No connection for tenant '{tenant.Slug}' within {_options.AcquireTimeout.TotalSeconds:0.#} s.");
         }
         catch
@@ -120,16 +132,14 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
                         {
                             hit.Slots++;
                         }
-                        Lookups.Add(1, new KeyValuePair<string, object?>("result", "hit"));
-                        _hits++;
+                        Looked(hit: true);
                         DisposeLater(evicted, "capacity");
                         return Touch(hit);
                     }
                 }
                 else if (TryReserveSlot(null, evicted))
                 {
-                    Lookups.Add(1, new KeyValuePair<string, object?>("result", "miss"));
-                    _misses++;
+                    Looked(hit: false);
                     var created = Create(tenant);
                     _entries.Add(tenant.Id, created);
                     created.Node = _recency.AddFirst(created);
@@ -141,15 +151,47 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
             }
             // Every connection the budget allows is serving a request: wait for a release, until the deadline.
             var remaining = Remaining(deadline);
-            if (remaining <= TimeSpan.Zero || await Task.WhenAny(released, Task.Delay(remaining, _clock, ct)) != released)
+            if (remaining <= TimeSpan.Zero || !await WaitForReleaseAsync(released, remaining, ct))
             {
                 ct.ThrowIfCancellationRequested();
-                Rejections.Add(1);
-                Interlocked.Increment(ref _rejected);
+                Reject(tenant);
                 throw new ConnectionBudgetExhaustedException(
                     $"All {_options.ConnectionBudget} tenant connections are busy; tenant '{tenant.Slug}' waited {_options.AcquireTimeout.TotalSeconds:0.#} s.");
             }
         }
+    }
+
+    private async Task<bool> WaitForReleaseAsync(Task released, TimeSpan remaining, CancellationToken ct)
+    {
+        Interlocked.Increment(ref _waiters);
+        try
+        {
+            return await Task.WhenAny(released, Task.Delay(remaining, _clock, ct)) == released;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiters);
+        }
+    }
+
+    private void Looked(bool hit)
+    {
+        if (hit)
+        {
+            _hits++;
+        }
+        else
+        {
+            _misses++;
+        }
+        _lookups.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
+        Activity.Current?.SetTag("registry.result", hit ? "hit" : "miss");
+    }
+
+    private void Reject(TenantRoute tenant)
+    {
+        Interlocked.Increment(ref _rejected);
+        _rejections.Add(1, new KeyValuePair<string, object?>(TenantTelemetry.TenantIdKey, _tags.TagFor(tenant.Slug)));
     }
 
     /// <summary>
@@ -241,18 +283,6 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         return entry;
     }
 
-    private Entry? LeastRecentlyUsedIdle()
-    {
-        for (var node = _recency.Last; node is not null; node = node.Previous)
-        {
-            if (node.Value.InFlight == 0)
-            {
-                return node.Value;
-            }
-        }
-        return null;
-    }
-
     private void Remove(Entry entry)
     {
         _entries.Remove(entry.TenantId);
@@ -276,8 +306,9 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
             // The service name (tenant-api, or a replica's own) lets pg_stat_activity say which process holds a connection.
             ApplicationName = _configuration["OTEL_SERVICE_NAME"] ?? "tenant-api",
         };
-        // Name = slug: Npgsql's own metrics and traces then say which tenant.
-        var source = new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = tenant.Slug }.Build();
+        // Name = the tenant's metric value (its slug, or "other" past the cardinality cap): Npgsql tags its own metrics
+        // (db.client.operation.duration, connection counts) with it. Spans carry the exact slug through the baggage.
+        var source = new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = _tags.TagFor(tenant.Slug) }.Build();
         return new Entry(tenant.Id, tenant.Slug, source) { Slots = 1 };
     }
 
@@ -314,7 +345,8 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
     private async Task DisposeAsync(Entry entry, string reason)
     {
         Interlocked.Increment(ref _evicted);
-        Evictions.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        _evictions.Add(1, new KeyValuePair<string, object?>("reason", reason),
+            new KeyValuePair<string, object?>(TenantTelemetry.TenantIdKey, _tags.TagFor(entry.Slug)));
         await entry.Source.DisposeAsync();
     }
 

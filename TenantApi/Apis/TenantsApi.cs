@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -6,8 +5,10 @@ using Npgsql;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Connections;
 using TenantAspire.Tenancy.Routing;
+using TenantAspire.Tenancy.Telemetry;
 using TenantAspire.TenantApi.Admin;
 using TenantAspire.TenantApi.Auth;
+using TenantAspire.TenantApi.Tenants;
 using static TenantAspire.TenantApi.Problems.Problems;
 
 namespace TenantAspire.TenantApi.Apis;
@@ -17,7 +18,8 @@ public static class TenantsApi
 {
     public static IEndpointRouteBuilder MapTenantsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("api/tenants").WithTags("Tenants").RequireAuthorization(AuthRegistration.PlatformAdminPolicy);
+        var api = app.MapGroup("api/tenants").WithTags("Tenants").RequireAuthorization(AuthRegistration.PlatformAdminPolicy)
+            .AddEndpointFilter<AdminTenantTelemetryFilter>();
         api.MapPost("", CreateAsync).WithName("CreateTenant").WithSummary("Create a tenant; provisioning runs in the background.");
         api.MapGet("", ListAsync).WithName("ListTenants").WithSummary("List tenants, optionally by status.");
         api.MapGet("{slug}", GetAsync).WithName("GetTenant").WithSummary("A tenant's state.");
@@ -46,8 +48,9 @@ public static class TenantsApi
             return BadRequest("tier must be 'standard' or 'premium'.");
         }
 
+        TenantTelemetry.Enter(request.Slug!);
         var tenant = TenantFactory.Request(s.Db, request.Slug!, request.Name.Trim(), tier, ServerFor(tier, s.Configuration),
-            context.Actor(), Activity.Current?.Id, s.Clock.GetUtcNow());
+            context.Actor(), OperationTrace.Capture(), s.Clock.GetUtcNow());
         try
         {
             await s.Db.SaveChangesAsync(ct);
@@ -105,7 +108,7 @@ public static class TenantsApi
             var now = s.Clock.GetUtcNow();
             tenant.Status = TenantStatus.Deleting;
             tenant.UpdatedAt = now;
-            s.Db.Enqueue(tenant.Id, OperationKind.Delete, Activity.Current?.Id, now);
+            s.Db.Enqueue(tenant.Id, OperationKind.Delete, OperationTrace.Capture(), now);
             s.Db.AuditEvents.Add(Audit.Event(tenant, "delete-requested", context.Actor(), now));
             try
             {

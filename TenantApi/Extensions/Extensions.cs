@@ -4,6 +4,7 @@ using TenantAspire.Tenancy;
 using TenantAspire.Tenancy.Connections;
 using TenantAspire.Tenancy.Credentials;
 using TenantAspire.Tenancy.Routing;
+using TenantAspire.Tenancy.Telemetry;
 using TenantAspire.TenantApi.Admin;
 using TenantAspire.TenantApi.Auth;
 using TenantAspire.TenantApi.Problems;
@@ -21,6 +22,7 @@ internal static class Extensions
         builder.AddTenantRouting();
         builder.AddTenantCredentials();
         builder.AddTenantConnections();
+        builder.AddTenantTelemetry();
         builder.AddTokenAuthentication();
         builder.AddProblemResponses();
 
@@ -37,6 +39,11 @@ internal static class Extensions
     public static WebApplication UseApplicationPipeline(this WebApplication app)
     {
         app.UseProblemResponses();
+        app.Use(static (context, next) =>
+        {
+            TenantTelemetry.ForgetUntrusted();
+            return next(context);
+        });
         app.UseAuthentication();
         app.UseAuthorization();
         return app;

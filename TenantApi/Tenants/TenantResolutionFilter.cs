@@ -2,7 +2,9 @@ using System.Security.Claims;
 using TenantAspire.Tenancy.Auth;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Context;
+using Microsoft.AspNetCore.Http.Features;
 using TenantAspire.Tenancy.Routing;
+using TenantAspire.Tenancy.Telemetry;
 using static TenantAspire.TenantApi.Problems.Problems;
 
 namespace TenantAspire.TenantApi.Tenants;
@@ -51,7 +53,15 @@ public sealed class TenantResolutionFilter : IEndpointFilter
             return Forbidden("The token is not valid for this tenant.");
         }
 
+        // From here on every span (cache, registry, SQL) carries the tenant.
+        TenantTelemetry.Enter(slug);
         var route = await http.RequestServices.GetRequiredService<TenantRouteCache>().GetAsync(slug, http.RequestAborted);
+        if (route is not null)
+        {
+            // ASP.NET Core's own http.server.request.duration then counts and times requests per tenant (capped cardinality).
+            http.Features.Get<IHttpMetricsTagsFeature>()?.Tags.Add(new(TenantTelemetry.TenantIdKey,
+                http.RequestServices.GetRequiredService<TenantTagLimiter>().TagFor(slug)));
+        }
         switch (route?.Status)
         {
             case null or TenantStatus.Deleting:
@@ -67,9 +77,8 @@ public sealed class TenantResolutionFilter : IEndpointFilter
         }
 
         http.RequestServices.GetRequiredService<TenantContextHolder>().Set(route);
-        System.Diagnostics.Activity.Current?.SetTag("tenant.id", slug);
         var logger = http.RequestServices.GetRequiredService<ILogger<TenantResolutionFilter>>();
-        using (logger.BeginScope(new Dictionary<string, object?> { ["tenant.id"] = slug }))
+        using (logger.BeginScope(new Dictionary<string, object?> { [TenantTelemetry.TenantIdKey] = slug }))
         {
             return await next(context);
         }

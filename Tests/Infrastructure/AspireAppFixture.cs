@@ -98,8 +98,24 @@ public sealed class AspireAppFixture : IAsyncLifetime
     public async Task<string> ConnectionStringAsync(string resource) =>
         await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"no connection string for {resource}");
 
+    private Lazy<Task<InProcessHosts>>? _inProcess;
+
+    /// <summary>The API and worker hosted in the test process with in-memory telemetry (started on first use, once).</summary>
+    public Task<InProcessHosts> InProcessAsync()
+    {
+        LazyInitializer.EnsureInitialized(ref _inProcess, () => new(() => InProcessHosts.StartAsync(this, InProcessTenantTagCap)));
+        return _inProcess.Value;
+    }
+
+    /// <summary>The in-process API reports at most this many tenants by name on metrics; later ones are "other".</summary>
+    public const int InProcessTenantTagCap = 2;
+
     public async Task DisposeAsync()
     {
+        if (_inProcess is { IsValueCreated: true, Value.IsCompletedSuccessfully: true })
+        {
+            await (await _inProcess.Value).DisposeAsync();
+        }
         await App.StopAsync();
         await App.DisposeAsync();
         try
