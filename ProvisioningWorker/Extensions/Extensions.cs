@@ -35,6 +35,10 @@ internal static class Extensions
         builder.Services.AddScoped<OperationQueue>();
         builder.Services.AddScoped<ProvisionTenantHandler>();
         builder.Services.AddScoped<DeleteTenantHandler>();
+        builder.Services.AddScoped<HibernationHandler>();
+        builder.Services.Configure<HibernationOptions>(builder.Configuration.GetSection(HibernationOptions.Section));
+        builder.Services.AddSingleton<HibernationMonitor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HibernationMonitor>());
         builder.Services.AddSingleton<OperationWakeup>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OperationWakeup>());
         builder.Services.AddHostedService<OperationProcessor>();

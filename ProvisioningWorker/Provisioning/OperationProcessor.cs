@@ -147,6 +147,8 @@ public sealed class OperationProcessor(
     {
         OperationKind.Provision => services.GetRequiredService<ProvisionTenantHandler>().RunAsync(operation, ct),
         OperationKind.Delete => services.GetRequiredService<DeleteTenantHandler>().RunAsync(operation, ct),
+        OperationKind.Hibernate => services.GetRequiredService<HibernationHandler>().HibernateAsync(operation, ct),
+        OperationKind.Wake => services.GetRequiredService<HibernationHandler>().WakeAsync(operation, ct),
         _ => throw new InvalidOperationException($"unknown operation kind {operation.Kind}"),
     };
 
@@ -154,7 +156,9 @@ public sealed class OperationProcessor(
         operation.Kind switch
         {
             OperationKind.Provision => services.GetRequiredService<ProvisionTenantHandler>().CleanUpAsync(operation, reason, ct),
-            _ => services.GetRequiredService<DeleteTenantHandler>().MarkFailedAsync(operation, reason, ct),
+            OperationKind.Delete => services.GetRequiredService<DeleteTenantHandler>().MarkFailedAsync(operation, reason, ct),
+            // A failed hibernate leaves the tenant as it was; a failed wake leaves it hibernated, and its next request asks again.
+            _ => Task.CompletedTask,
         };
 
     /// <summary>Errors that no retry can fix: bad SQL, permissions, data errors, or an injected permanent fault.</summary>

@@ -11,6 +11,8 @@ public static class ProvisioningSteps
     public const string Activate = "activate";
     public const string DropDatabase = "drop-database";
     public const string DropRole = "drop-role";
+    public const string CloseDatabase = "close-database";
+    public const string OpenDatabase = "open-database";
 
     public static readonly string[] Provision = [Credentials, CreateRole, CreateDatabase, Grants, Migrate, Activate];
 }

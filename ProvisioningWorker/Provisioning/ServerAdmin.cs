@@ -151,6 +151,28 @@ public sealed class ServerAdmin(ServerConnections connections)
         }
     }
 
+    /// <summary>
+    /// Hibernation: no new sessions (<c>ALLOW_CONNECTIONS false</c>) and the tenant's open ones ended, so a hibernated tenant holds
+    /// no backend and no memory on the server; its data stays where it is. The provisioner may do both: it is a member of the
+    /// owning tenant role and has pg_signal_backend.
+    /// </summary>
+    public async Task CloseDatabaseAsync(string server, string database, CancellationToken ct)
+    {
+        await using var connection = await connections.OpenProvisionerAsync(server, ct);
+        await ExecuteAsync(connection, $"ALTER DATABASE {SqlIdentifier.Quote(database)} ALLOW_CONNECTIONS false", ct);
+        await using var terminate = new NpgsqlCommand(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", connection);
+        terminate.Parameters.Add(new NpgsqlParameter { Value = database });
+        await terminate.ExecuteScalarAsync(ct);
+    }
+
+    /// <summary>Waking: the tenant's role may connect again.</summary>
+    public async Task OpenDatabaseAsync(string server, string database, CancellationToken ct)
+    {
+        await using var connection = await connections.OpenProvisionerAsync(server, ct);
+        await ExecuteAsync(connection, $"ALTER DATABASE {SqlIdentifier.Quote(database)} ALLOW_CONNECTIONS true", ct);
+    }
+
     public async Task DropRoleAsync(string server, string role, CancellationToken ct)
     {
         await using var connection = await connections.OpenProvisionerAsync(server, ct);

@@ -61,13 +61,24 @@ public sealed class SpareDatabasePool(
             {
                 var spare = SqlIdentifier.Quote(TenantNaming.SpareDatabaseName(Guid.CreateVersion7()));
                 await ServerAdmin.ExecuteAsync(connection, $"CREATE DATABASE {spare} TEMPLATE {SqlIdentifier.Quote(TenantNaming.TemplateDatabase)}", ct);
-                await ServerAdmin.ExecuteAsync(connection, $"REVOKE ALL ON DATABASE {spare} FROM PUBLIC", ct);
+                try
+                {
+                    await ServerAdmin.ExecuteAsync(connection, $"REVOKE ALL ON DATABASE {spare} FROM PUBLIC", ct);
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
+                {
+                    // Claimed (renamed) by a provisioning in the meantime; the claim secures it (ServerAdmin.SecureDatabaseAsync).
+                }
             }
         }
         finally
         {
-            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(727276)", connection);
-            await unlock.ExecuteScalarAsync(CancellationToken.None);
+            // A broken session (timeout, server gone) already lost its advisory lock; unlocking it would only hide the real error.
+            if (connection.FullState == System.Data.ConnectionState.Open)
+            {
+                await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(727276)", connection);
+                await unlock.ExecuteScalarAsync(CancellationToken.None);
+            }
         }
     }
 

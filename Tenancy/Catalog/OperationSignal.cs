@@ -26,6 +26,24 @@ public static class OperationSignal
         return operation;
     }
 
+    /// <summary>
+    /// Queues <paramref name="kind"/> unless one is already pending or running for the tenant (wake-ups asked by every request to
+    /// a hibernated tenant, or by several monitors, collapse into one). Saves and wakes the workers; true when queued.
+    /// </summary>
+    public static async Task<bool> EnqueueOnceAsync(this CatalogDbContext db, Guid tenantId, OperationKind kind, OperationTrace trace,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        if (await db.Operations.AnyAsync(o => o.TenantId == tenantId && o.Kind == kind
+                                              && (o.State == OperationState.Pending || o.State == OperationState.Running), ct))
+        {
+            return false;
+        }
+        db.Enqueue(tenantId, kind, trace, now);
+        await db.SaveChangesAsync(ct);
+        await db.NotifyWorkersAsync(ct);
+        return true;
+    }
+
     /// <summary>After the operation is committed. Losing a notification only costs one poll interval.</summary>
     public static Task NotifyWorkersAsync(this CatalogDbContext db, CancellationToken ct) =>
         db.Database.ExecuteSqlRawAsync($"NOTIFY {Channel}", ct);

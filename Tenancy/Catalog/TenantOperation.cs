@@ -1,6 +1,6 @@
 namespace TenantAspire.Tenancy.Catalog;
 
-public enum OperationKind { Provision, Delete }
+public enum OperationKind { Provision, Delete, Hibernate, Wake }
 
 public enum OperationState { Pending, Running, Succeeded, Failed }
 

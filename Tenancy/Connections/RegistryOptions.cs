@@ -10,6 +10,19 @@ public sealed class RegistryOptions
     /// <summary>Most connections one tenant may hold; a tenant starts with one and grows with its concurrent requests.</summary>
     public int ConnectionsPerTenant { get; set; } = 4;
 
+    /// <summary>
+    /// Share of the budget (percent) kept for one-off connections of tenants not admitted to the main region (TinyLFU admission:
+    /// a tenant displaces an idle one only if it was asked for more often lately). 0 turns admission off (plain sampled LFU).
+    /// Budgets under 4 have no window.
+    /// </summary>
+    public int AdmissionWindowPercent { get; set; } = 10;
+
+    /// <summary>
+    /// After a connection closes, its server backend takes a moment to exit; its budget slot is reused only after this grace, so
+    /// Postgres never sees more than the budget (measured: without it, a sampled pg_stat_activity showed 42 backends for B = 40).
+    /// </summary>
+    public TimeSpan CloseGrace { get; set; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>How long a request may wait for a connection before it gets 503 + Retry-After.</summary>
     public TimeSpan AcquireTimeout { get; set; } = TimeSpan.FromSeconds(2);
 

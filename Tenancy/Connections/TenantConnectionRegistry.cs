@@ -13,74 +13,90 @@ namespace TenantAspire.Tenancy.Connections;
 public sealed class ConnectionBudgetExhaustedException(string message) : Exception(message);
 
 /// <summary>
-/// One <see cref="NpgsqlDataSource"/> per tenant database, logged in as the tenant's own role, under a hard budget of physical
-/// connections. Each data source reserves budget slots for the connections it may hold: one to start, one more each time the
-/// tenant's concurrent requests outgrow them, up to <see cref="RegistryOptions.ConnectionsPerTenant"/> (so hot tenants get more,
-/// the long tail one each). Requests never run more connections than their data source has slots, so Npgsql never opens more
-/// than were reserved and the process never holds more than the budget. When the budget is full, an idle data source is
-/// disposed (its connections close): among the least recently used few, the least frequently used one. Idle ones also expire on
-/// a timer. Hand-written because neither Npgsql (one pool per connection string, never dropped, slow pruning) nor a
-/// multi-tenancy library bounds connections across tenants.
+/// Tenant connections under a hard budget of physical connections (<see cref="RegistryOptions.ConnectionBudget"/>), split in two:
+/// <list type="bullet">
+/// <item>The main region: one pooled <see cref="NpgsqlDataSource"/> per admitted tenant, logged in as the tenant's own role. Each
+/// reserves budget slots for the connections it may hold: one to start, one more each time the tenant's concurrent requests
+/// outgrow them, up to <see cref="RegistryOptions.ConnectionsPerTenant"/> (hot tenants get more, the long tail one each).</item>
+/// <item>The admission window (<see cref="RegistryOptions.AdmissionWindowPercent"/> of the budget): one-off unpooled connections
+/// for tenants that are not worth a place in the main region.</item>
+/// </list>
+/// Admission is TinyLFU's rule: when the main region is full, a tenant takes the place of an idle one (chosen among the least
+/// recently used few, by lowest access frequency) only if it has been asked for more often lately; otherwise it is served from
+/// the window. So a burst of one-off tail tenants cannot flush the warm ones (plain LRU's failure on Zipf and cyclic traffic).
+/// Evicted data sources are disposed (their connections close); idle ones also expire on a timer. Requests never run more
+/// connections than were reserved, so the process never holds more than the budget; when nothing is free within
+/// <see cref="RegistryOptions.AcquireTimeout"/>, the request gets 503 + Retry-After, never Postgres' "too many clients".
+/// Hand-written because neither Npgsql (one pool per connection string, never dropped) nor a multi-tenancy library (Finbuckle,
+/// ABP) bounds connections across tenants.
 /// </summary>
 public sealed class TenantConnectionRegistry : IAsyncDisposable
 {
     public const string MeterName = "TenantAspire.ConnectionRegistry";
+    public static readonly ActivitySource Source = new(MeterName);
+    private const int EvictionSample = 8;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, Entry> _entries = [];
     private readonly LinkedList<Entry> _recency = []; // most recently used first
+    private readonly LinkedList<TaskCompletionSource> _windowQueue = []; // requests waiting for a window slot, oldest first
     private readonly RegistryOptions _options;
-    private readonly TenantCredentialProtector _protector;
-    private readonly IConfiguration _configuration;
+    private readonly TenantDataSources _sources;
     private readonly TimeProvider _clock;
     private readonly ITimer _idleSweep;
-    private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public static readonly ActivitySource Source = new(MeterName);
+    private readonly TenantTagLimiter _tags;
+    private readonly AccessFrequency _frequency;
     private readonly Counter<long> _evictions;
     private readonly Counter<long> _rejections;
     private readonly Counter<long> _lookups;
-    private readonly TenantTagLimiter _tags;
-    private int _waiters;
+    private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _slotsUsed, _closing, _transientInUse, _waiters;
+    private long _hits, _grows, _misses, _transients, _evicted, _rejected;
 
     public TenantConnectionRegistry(IOptions<RegistryOptions> options, TenantCredentialProtector protector,
         IConfiguration configuration, TimeProvider clock, IMeterFactory meters, TenantTagLimiter tags)
     {
         _options = options.Value;
-        _protector = protector;
-        _configuration = configuration;
+        _sources = new TenantDataSources(_options, protector, configuration, tags);
         _clock = clock;
         _tags = tags;
+        _frequency = new AccessFrequency(Math.Max(1000, _options.ConnectionBudget * 50));
+        AdmissionWindow = _options.ConnectionBudget >= 4 && _options.AdmissionWindowPercent > 0
+            ? Math.Max(1, _options.ConnectionBudget * _options.AdmissionWindowPercent / 100)
+            : 0;
         _idleSweep = clock.CreateTimer(_ => _ = EvictIdleAsync(), null, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(15));
+
         var meter = meters.Create(MeterName);
         _evictions = meter.CreateCounter<long>("tenantaspire.registry.evictions", description: "Data sources disposed (their connections closed), by reason and tenant.");
         _rejections = meter.CreateCounter<long>("tenantaspire.registry.rejections", description: "Requests refused with 503 for the connection budget, by tenant.");
-        _lookups = meter.CreateCounter<long>("tenantaspire.registry.lookups", description: "Connection requests, by result: hit (the tenant's data source was live) or miss (created).");
+        _lookups = meter.CreateCounter<long>("tenantaspire.registry.lookups", description: "Connection requests by result: hit (an open connection), grow, miss (new data source) or transient (admission window).");
         meter.CreateObservableGauge("tenantaspire.registry.data_sources", () => LiveDataSources, description: "Live tenant data sources.");
-        meter.CreateObservableGauge("tenantaspire.registry.in_use", () => InUse, description: "Tenant connections checked out by requests.");
-        meter.CreateObservableGauge("tenantaspire.registry.reserved", () => Snapshot().ConnectionsReserved, description: "Physical connections the live data sources may hold (budget slots taken).");
-        meter.CreateObservableGauge("tenantaspire.registry.budget", () => _options.ConnectionBudget, description: "Physical connection budget.");
+        meter.CreateObservableGauge("tenantaspire.registry.in_use", () => InUse, description: "Tenant connections checked out by requests (main region and window).");
+        meter.CreateObservableGauge("tenantaspire.registry.reserved", () => Snapshot().ConnectionsReserved, description: "Physical connections the live data sources may hold (main-region slots taken).");
+        meter.CreateObservableGauge("tenantaspire.registry.budget", () => _options.ConnectionBudget, description: "Physical connection budget (main region + admission window).");
         meter.CreateObservableGauge("tenantaspire.registry.waiters", () => Volatile.Read(ref _waiters), description: "Requests waiting for a connection slot.");
     }
 
-    private readonly Dictionary<Guid, int> _frequency = [];
-    private int _accessesSinceAging;
-    private int _slotsUsed;
-    private long _hits, _misses, _evicted, _rejected;
+    /// <summary>Connections of the budget kept for tenants that are not admitted to the main region.</summary>
+    public int AdmissionWindow { get; }
+
+    private int MainCapacity => _options.ConnectionBudget - AdmissionWindow;
+
+    // A closed connection's backend lingers on the server for a moment while it exits; its slot stays taken until then.
+    private TimeSpan CloseGrace => _options.CloseGrace;
 
     public int LiveDataSources { get { lock (_gate) { return _entries.Count; } } }
 
-    /// <summary>Counters since start, for SREs and the load benchmark (GET /api/diagnostics/registry).</summary>
+    public int InUse { get { lock (_gate) { return _entries.Values.Sum(e => e.InFlight) + _transientInUse; } } }
+
     public RegistrySnapshot Snapshot()
     {
         lock (_gate)
         {
-            return new(_entries.Count, _entries.Values.Sum(e => e.InFlight), _slotsUsed, _options.ConnectionBudget,
-                _hits, _misses, _evicted, _rejected);
+            return new(_entries.Count, _entries.Values.Sum(e => e.InFlight) + _transientInUse, _slotsUsed, _transientInUse,
+                _options.ConnectionBudget, AdmissionWindow, _hits, _grows, _misses, _transients, _evicted, _rejected);
         }
     }
-
-    public int InUse { get { lock (_gate) { return _entries.Values.Sum(e => e.InFlight); } } }
 
     /// <summary>An open connection to the tenant's database; dispose it to give it back.</summary>
     public async Task<TenantConnectionLease> OpenAsync(TenantRoute tenant, CancellationToken ct)
@@ -88,7 +104,7 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         using var activity = Source.StartActivity("tenant connection acquire");
         activity?.SetTag(TenantTelemetry.TenantIdKey, tenant.Slug);
         var deadline = _clock.GetUtcNow() + _options.AcquireTimeout;
-        var entry = await AcquireEntryAsync(tenant, deadline, ct);
+        var entry = await AcquireAsync(tenant, deadline, ct);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -98,70 +114,184 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         }
         catch (Exception e) when (!ct.IsCancellationRequested && e is OperationCanceledException or NpgsqlException { InnerException: TimeoutException })
         {
-            Release(entry);
+            await ReleaseAsync(entry);
             Reject(tenant);
             throw new ConnectionBudgetExhaustedException($"No connection for tenant '{tenant.Slug}' within {_options.AcquireTimeout.TotalSeconds:0.#} s.");
         }
         catch
         {
-            Release(entry);
+            await ReleaseAsync(entry);
             throw;
         }
     }
 
-    private async Task<Entry> AcquireEntryAsync(TenantRoute tenant, DateTimeOffset deadline, CancellationToken ct)
+    private async Task<Entry> AcquireAsync(TenantRoute tenant, DateTimeOffset deadline, CancellationToken ct)
     {
-        var counted = false;
+        var frequency = 0;
         while (true)
         {
             var evicted = new List<Entry>();
             Task released;
+            LinkedListNode<TaskCompletionSource>? ticket = null;
             lock (_gate)
             {
-                if (!counted)
+                if (frequency == 0)
                 {
-                    CountAccess(tenant.Id);
-                    counted = true;
+                    frequency = _frequency.Increment(tenant.Id);
                 }
-                if (_entries.TryGetValue(tenant.Id, out var hit))
-                {
-                    // A connection already opened for this tenant is free, or the tenant may open one more.
-                    if (hit.InFlight < hit.Slots || (hit.Slots < _options.ConnectionsPerTenant && TryReserveSlot(hit, evicted)))
-                    {
-                        if (hit.InFlight >= hit.Slots)
-                        {
-                            hit.Slots++;
-                        }
-                        Looked(hit: true);
-                        DisposeLater(evicted, "capacity");
-                        return Touch(hit);
-                    }
-                }
-                else if (TryReserveSlot(null, evicted))
-                {
-                    Looked(hit: false);
-                    var created = Create(tenant);
-                    _entries.Add(tenant.Id, created);
-                    created.Node = _recency.AddFirst(created);
-                    DisposeLater(evicted, "capacity");
-                    return Touch(created);
-                }
+                var granted = TryGrant(tenant, frequency, evicted);
                 DisposeLater(evicted, "capacity");
-                released = _released.Task;
+                if (granted is not null)
+                {
+                    return granted;
+                }
+                if (!_entries.ContainsKey(tenant.Id) && AdmissionWindow > 0)
+                {
+                    // Not admitted and the window is busy: queue for the next window slot, first come first served, so the tail
+                    // waits its turn instead of racing every release (a race some requests lose until their deadline).
+                    ticket = _windowQueue.AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                }
+                released = ticket?.Value.Task ?? _released.Task;
             }
-            // Every connection the budget allows is serving a request: wait for a release, until the deadline.
             var remaining = Remaining(deadline);
-            if (remaining <= TimeSpan.Zero || !await WaitForReleaseAsync(released, remaining, ct))
+            if (remaining > TimeSpan.Zero && await WaitAsync(released, remaining, ct))
             {
-                ct.ThrowIfCancellationRequested();
-                Reject(tenant);
-                throw new ConnectionBudgetExhaustedException(
-                    $"All {_options.ConnectionBudget} tenant connections are busy; tenant '{tenant.Slug}' waited {_options.AcquireTimeout.TotalSeconds:0.#} s.");
+                if (ticket is not null)
+                {
+                    return Transient(tenant); // the releasing request handed its window slot to us
+                }
+                continue; // something was released: try again
+            }
+            if (ticket is not null)
+            {
+                AbandonTicket(ticket);
+            }
+            ct.ThrowIfCancellationRequested();
+            Reject(tenant);
+            throw new ConnectionBudgetExhaustedException(
+                $"All {_options.ConnectionBudget} tenant connections are busy; tenant '{tenant.Slug}' waited {_options.AcquireTimeout.TotalSeconds:0.#} s.");
+        }
+    }
+
+    /// <summary>Under the lock: a connection for the tenant now, or null (wait for a release).</summary>
+    private Entry? TryGrant(TenantRoute tenant, int frequency, List<Entry> evicted)
+    {
+        if (_entries.TryGetValue(tenant.Id, out var live))
+        {
+            if (live.InFlight < live.Slots)
+            {
+                Count("hit", ref _hits);
+                return Touch(live);
+            }
+            if (live.Slots < _options.ConnectionsPerTenant && TryReserveSlot(live, frequency, evicted))
+            {
+                live.Slots++;
+                Count("grow", ref _grows);
+                return Touch(live);
+            }
+            return null; // its own connections free up soonest
+        }
+        if (TryReserveSlot(null, frequency, evicted))
+        {
+            var created = new Entry(tenant.Id, tenant.Slug, _sources.Pooled(tenant)) { Slots = 1 };
+            _entries.Add(tenant.Id, created);
+            created.Node = _recency.AddFirst(created);
+            Count("miss", ref _misses);
+            return Touch(created);
+        }
+        if (_transientInUse < AdmissionWindow && _windowQueue.Count == 0)
+        {
+            _transientInUse++;
+            return Transient(tenant);
+        }
+        return null;
+    }
+
+    /// <summary>A one-off connection from the admission window (its slot is already counted in <c>_transientInUse</c>).</summary>
+    private Entry Transient(TenantRoute tenant)
+    {
+        Interlocked.Increment(ref _transients);
+        _lookups.Add(1, new KeyValuePair<string, object?>("result", "transient"));
+        Activity.Current?.SetTag("registry.result", "transient");
+        return new Entry(tenant.Id, tenant.Slug, _sources.Unpooled(tenant)) { Transient = true };
+    }
+
+    /// <summary>A queued request gave up: leave the queue, or pass on the slot it was handed meanwhile.</summary>
+    private void AbandonTicket(LinkedListNode<TaskCompletionSource> ticket)
+    {
+        lock (_gate)
+        {
+            if (ticket.List is not null)
+            {
+                _windowQueue.Remove(ticket);
+            }
+            else
+            {
+                ReleaseWindowSlot();
             }
         }
     }
 
-    private async Task<bool> WaitForReleaseAsync(Task released, TimeSpan remaining, CancellationToken ct)
+    /// <summary>Under the lock: the next queued request gets the slot, else it is free.</summary>
+    private void ReleaseWindowSlot()
+    {
+        if (_windowQueue.First is { } next)
+        {
+            _windowQueue.RemoveFirst();
+            next.Value.TrySetResult();
+        }
+        else
+        {
+            _transientInUse--;
+        }
+    }
+
+    /// <summary>
+    /// One more main-region slot: a free one, or the slots of an idle data source whose tenant was asked for less often than this
+    /// one (<paramref name="frequency"/>). The victim is the least frequently used among the least recently used few idle ones.
+    /// </summary>
+    private bool TryReserveSlot(Entry? growing, int frequency, List<Entry> evicted)
+    {
+        while (_slotsUsed + _closing >= MainCapacity)
+        {
+            Entry? victim = null;
+            var sampled = 0;
+            for (var node = _recency.Last; node is not null && sampled < EvictionSample; node = node.Previous)
+            {
+                var candidate = node.Value;
+                if (candidate.InFlight > 0 || candidate == growing)
+                {
+                    continue;
+                }
+                sampled++;
+                if (victim is null || _frequency.Of(candidate.TenantId) < _frequency.Of(victim.TenantId))
+                {
+                    victim = candidate;
+                }
+            }
+            if (victim is null || _frequency.Of(victim.TenantId) >= frequency)
+            {
+                return false; // not admitted: nothing idle, or every idle tenant is at least as popular
+            }
+            Remove(victim);
+            evicted.Add(victim);
+            if (_slotsUsed + _closing >= MainCapacity)
+            {
+                return false; // the victim's connections are closing: its slots free up once they are gone (a release wakes us)
+            }
+        }
+        _slotsUsed++;
+        return true;
+    }
+
+    private void Count(string result, ref long counter)
+    {
+        counter++;
+        _lookups.Add(1, new KeyValuePair<string, object?>("result", result));
+        Activity.Current?.SetTag("registry.result", result);
+    }
+
+    private async Task<bool> WaitAsync(Task released, TimeSpan remaining, CancellationToken ct)
     {
         Interlocked.Increment(ref _waiters);
         try
@@ -174,85 +304,11 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         }
     }
 
-    private void Looked(bool hit)
-    {
-        if (hit)
-        {
-            _hits++;
-        }
-        else
-        {
-            _misses++;
-        }
-        _lookups.Add(1, new KeyValuePair<string, object?>("result", hit ? "hit" : "miss"));
-        Activity.Current?.SetTag("registry.result", hit ? "hit" : "miss");
-    }
-
     private void Reject(TenantRoute tenant)
     {
         Interlocked.Increment(ref _rejected);
         _rejections.Add(1, new KeyValuePair<string, object?>(TenantTelemetry.TenantIdKey, _tags.TagFor(tenant.Slug)));
     }
-
-    /// <summary>
-    /// One more physical connection within the budget: a free slot, or the slots of an idle data source, chosen among the
-    /// least recently used few by lowest access frequency (sampled LFU: a one-off tail tenant goes before a warm hot one).
-    /// </summary>
-    private bool TryReserveSlot(Entry? growing, List<Entry> evicted)
-    {
-        while (_slotsUsed >= _options.ConnectionBudget)
-        {
-            Entry? victim = null;
-            var sampled = 0;
-            for (var node = _recency.Last; node is not null && sampled < EvictionSample; node = node.Previous)
-            {
-                var candidate = node.Value;
-                if (candidate.InFlight > 0 || candidate == growing)
-                {
-                    continue;
-                }
-                sampled++;
-                if (victim is null || Frequency(candidate.TenantId) < Frequency(victim.TenantId))
-                {
-                    victim = candidate;
-                }
-            }
-            if (victim is null)
-            {
-                return false;
-            }
-            Remove(victim);
-            evicted.Add(victim);
-        }
-        _slotsUsed++;
-        return true;
-    }
-
-    private const int EvictionSample = 8;
-
-    private void CountAccess(Guid tenantId)
-    {
-        _frequency[tenantId] = Frequency(tenantId) + 1;
-        // Aging: halve every count now and then, so yesterday's hot tenant does not stay hot forever (and the map stays small).
-        if (++_accessesSinceAging >= Math.Max(1000, _options.ConnectionBudget * 50))
-        {
-            _accessesSinceAging = 0;
-            foreach (var key in _frequency.Keys.ToList())
-            {
-                var halved = _frequency[key] / 2;
-                if (halved == 0)
-                {
-                    _frequency.Remove(key);
-                }
-                else
-                {
-                    _frequency[key] = halved;
-                }
-            }
-        }
-    }
-
-    private int Frequency(Guid tenantId) => _frequency.GetValueOrDefault(tenantId);
 
     private void DisposeLater(List<Entry> evicted, string reason)
     {
@@ -262,15 +318,37 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         }
     }
 
-    internal void Release(Entry entry)
+    internal ValueTask ReleaseAsync(Entry entry)
     {
+        if (entry.Transient)
+        {
+            // Its one connection is closed; the slot is passed on once the backend has had time to exit (not on the request's time).
+            _ = ReleaseWindowSlotLaterAsync(entry);
+            return ValueTask.CompletedTask;
+        }
         lock (_gate)
         {
             entry.InFlight--;
             entry.LastUsed = _clock.GetUtcNow();
-            var signal = _released;
-            _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-            signal.TrySetResult();
+            Signal();
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task ReleaseWindowSlotLaterAsync(Entry entry)
+    {
+        try
+        {
+            await entry.Source.DisposeAsync();
+            await Task.Delay(CloseGrace, _clock);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                ReleaseWindowSlot();
+                Signal();
+            }
         }
     }
 
@@ -283,33 +361,20 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         return entry;
     }
 
+    /// <summary>Under the lock: out of the registry; its slots count as closing until <see cref="DisposeAsync(Entry, string)"/> is done.</summary>
     private void Remove(Entry entry)
     {
         _entries.Remove(entry.TenantId);
         _recency.Remove(entry.Node!);
         _slotsUsed -= entry.Slots;
+        _closing += entry.Slots;
     }
 
-    private Entry Create(TenantRoute tenant)
+    private void Signal()
     {
-        var server = _configuration.GetConnectionString(tenant.Server) ?? _configuration.GetConnectionString(CatalogRegistration.CatalogConnectionName)
-            ?? throw new InvalidOperationException($"No connection string for server '{tenant.Server}'.");
-        var builder = new NpgsqlConnectionStringBuilder(server)
-        {
-            Database = tenant.DatabaseName,
-            Username = tenant.RoleName,
-            Password = _protector.Unprotect(tenant.ProtectedPassword ?? throw new InvalidOperationException($"Tenant '{tenant.Slug}' has no credentials.")),
-            MaxPoolSize = _options.ConnectionsPerTenant,
-            MinPoolSize = 0,
-            ConnectionIdleLifetime = _options.ConnectionIdleLifetimeSeconds,
-            Timeout = Math.Max(1, (int)Math.Ceiling(_options.AcquireTimeout.TotalSeconds)),
-            // The service name (tenant-api, or a replica's own) lets pg_stat_activity say which process holds a connection.
-            ApplicationName = _configuration["OTEL_SERVICE_NAME"] ?? "tenant-api",
-        };
-        // Name = the tenant's metric value (its slug, or "other" past the cardinality cap): Npgsql tags its own metrics
-        // (db.client.operation.duration, connection counts) with it. Spans carry the exact slug through the baggage.
-        var source = new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = _tags.TagFor(tenant.Slug) }.Build();
-        return new Entry(tenant.Id, tenant.Slug, source) { Slots = 1 };
+        var signal = _released;
+        _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        signal.TrySetResult();
     }
 
     private async Task EvictIdleAsync()
@@ -347,7 +412,19 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         Interlocked.Increment(ref _evicted);
         _evictions.Add(1, new KeyValuePair<string, object?>("reason", reason),
             new KeyValuePair<string, object?>(TenantTelemetry.TenantIdKey, _tags.TagFor(entry.Slug)));
-        await entry.Source.DisposeAsync();
+        try
+        {
+            await entry.Source.DisposeAsync();
+            await Task.Delay(CloseGrace, _clock);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _closing -= entry.Slots;
+                Signal();
+            }
+        }
     }
 
     private TimeSpan Remaining(DateTimeOffset deadline)
@@ -377,39 +454,14 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         public Guid TenantId { get; } = tenantId;
         public string Slug { get; } = slug;
         public NpgsqlDataSource Source { get; } = source;
+
+        /// <summary>A one-off connection from the admission window, not a main-region data source.</summary>
+        public bool Transient { get; init; }
         public int InFlight { get; set; }
 
         /// <summary>Physical connections this data source may hold (reserved from the budget); grows with concurrency.</summary>
         public int Slots { get; set; }
         public DateTimeOffset LastUsed { get; set; }
         public LinkedListNode<Entry>? Node { get; set; }
-    }
-}
-
-public sealed record RegistrySnapshot(
-    int LiveDataSources, int InUse, int ConnectionsReserved, int Budget, long Hits, long Misses, long Evictions, long Rejections);
-
-public sealed class TenantConnectionLease : IAsyncDisposable
-{
-    private readonly TenantConnectionRegistry _registry;
-    private readonly TenantConnectionRegistry.Entry _entry;
-    private int _disposed;
-
-    internal TenantConnectionLease(TenantConnectionRegistry registry, TenantConnectionRegistry.Entry entry, NpgsqlConnection connection)
-    {
-        _registry = registry;
-        _entry = entry;
-        Connection = connection;
-    }
-
-    public NpgsqlConnection Connection { get; }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            await Connection.DisposeAsync();
-            _registry.Release(_entry);
-        }
     }
 }

@@ -16,11 +16,17 @@ public sealed record OperationTrace(string? TraceParent, string? Baggage)
 
     public static OperationTrace None { get; } = new(null, null);
 
-    public static OperationTrace Capture()
+    /// <summary>The current trace and baggage.</summary>
+    public static OperationTrace Capture() => Capture(OpenTelemetry.Baggage.Current);
+
+    /// <summary>The current trace, with baggage saying <paramref name="slug"/> (the current flow's baggage is left as it is).</summary>
+    public static OperationTrace ForTenant(string slug) =>
+        Capture(OpenTelemetry.Baggage.Current.SetBaggage(TenantTelemetry.TenantIdKey, slug));
+
+    private static OperationTrace Capture(OpenTelemetry.Baggage baggage)
     {
         var carrier = new Dictionary<string, string>(StringComparer.Ordinal);
-        Propagator.Inject(new PropagationContext(default, OpenTelemetry.Baggage.Current), carrier,
-            (headers, key, value) => headers[key] = value);
+        Propagator.Inject(new PropagationContext(default, baggage), carrier, (headers, key, value) => headers[key] = value);
         return new(Activity.Current?.Id, carrier.GetValueOrDefault(Header));
     }
 

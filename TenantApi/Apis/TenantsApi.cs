@@ -25,6 +25,9 @@ public static class TenantsApi
         api.MapGet("{slug}", GetAsync).WithName("GetTenant").WithSummary("A tenant's state.");
         api.MapPost("{slug}/suspend", SuspendAsync).WithName("SuspendTenant").WithSummary("Refuse the tenant's requests.");
         api.MapPost("{slug}/resume", ResumeAsync).WithName("ResumeTenant").WithSummary("Serve a suspended tenant again.");
+        api.MapPost("{slug}/hibernate", HibernateAsync).WithName("HibernateTenant")
+            .WithSummary("Close an active tenant's database now (background); its next request wakes it.");
+        api.MapPost("{slug}/wake", WakeAsync).WithName("WakeTenant").WithSummary("Open a hibernated tenant's database (background).");
         api.MapDelete("{slug}", DeleteAsync).WithName("DeleteTenant").WithSummary("Erase database, role and routes; audit stays.");
         api.MapGet("{slug}/export", ExportAsync).WithName("ExportTenant").WithSummary("pg_dump (custom format) of the tenant database.");
         return app;
@@ -94,6 +97,33 @@ public static class TenantsApi
     public static Task<Results<Ok<TenantDto>, ProblemHttpResult>> ResumeAsync(
         string slug, [AsParameters] AdminContext context, CancellationToken ct) =>
         TransitionAsync(slug, context, TenantStatus.Suspended, TenantStatus.Active, "resumed", ct);
+
+    public static Task<Results<Accepted<TenantDto>, ProblemHttpResult>> HibernateAsync(
+        string slug, [AsParameters] AdminContext context, CancellationToken ct) =>
+        QueueAsync(slug, context, OperationKind.Hibernate, from: TenantStatus.Active, to: TenantStatus.Hibernated, ct);
+
+    public static Task<Results<Accepted<TenantDto>, ProblemHttpResult>> WakeAsync(
+        string slug, [AsParameters] AdminContext context, CancellationToken ct) =>
+        QueueAsync(slug, context, OperationKind.Wake, from: TenantStatus.Hibernated, to: TenantStatus.Active, ct);
+
+    /// <summary>Queues a hibernate or wake (once); 202 even when the tenant is already there (idempotent), 409 from other states.</summary>
+    private static async Task<Results<Accepted<TenantDto>, ProblemHttpResult>> QueueAsync(
+        string slug, AdminContext context, OperationKind kind, TenantStatus from, TenantStatus to, CancellationToken ct)
+    {
+        if (await FindAsync(context.Db, slug, ct) is not { } tenant)
+        {
+            return UnknownTenant(slug);
+        }
+        if (tenant.Status != from && tenant.Status != to)
+        {
+            return Conflict($"Tenant '{slug}' is {tenant.Status.ToString().ToLowerInvariant()}; it must be {from.ToString().ToLowerInvariant()}.");
+        }
+        if (tenant.Status == from)
+        {
+            await context.Db.EnqueueOnceAsync(tenant.Id, kind, OperationTrace.Capture(), context.Clock.GetUtcNow(), ct);
+        }
+        return TypedResults.Accepted($"/api/tenants/{slug}", TenantDto.From(tenant));
+    }
 
     public static async Task<Results<Accepted<TenantDto>, ProblemHttpResult>> DeleteAsync(
         string slug, [AsParameters] AdminContext context, CancellationToken ct)

@@ -8,6 +8,7 @@ using TenantAspire.Tenancy.Telemetry;
 using TenantAspire.TenantApi.Admin;
 using TenantAspire.TenantApi.Auth;
 using TenantAspire.TenantApi.Problems;
+using TenantAspire.TenantApi.Tenants;
 
 namespace TenantAspire.TenantApi.Extensions;
 
@@ -29,6 +30,7 @@ internal static class Extensions
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TenantExporter>();
+        builder.Services.AddSingleton<TenantWaker>();
         builder.Services.ConfigureHttpJsonOptions(o =>
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o =>

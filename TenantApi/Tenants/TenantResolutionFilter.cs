@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using TenantAspire.Tenancy.Auth;
 using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Connections;
 using TenantAspire.Tenancy.Context;
 using Microsoft.AspNetCore.Http.Features;
 using TenantAspire.Tenancy.Routing;
@@ -17,7 +18,7 @@ namespace TenantAspire.TenantApi.Tenants;
 public sealed class TenantResolutionFilter : IEndpointFilter
 {
     public const string HeaderName = "X-Tenant-Id";
-    private static readonly TimeSpan WakeRetryAfter = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan WakeRetryAfter = TimeSpan.FromSeconds(2); // a wake is an ALTER DATABASE and a catalog update
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -73,7 +74,9 @@ public sealed class TenantResolutionFilter : IEndpointFilter
             case TenantStatus.Failed:
                 return Conflict($"Tenant '{slug}' failed to provision.");
             case TenantStatus.Hibernated:
-                return Unavailable($"Tenant '{slug}' is waking up; retry shortly.", WakeRetryAfter, http);
+                await http.RequestServices.GetRequiredService<TenantWaker>().RequestWakeAsync(route, http.RequestAborted);
+                await http.RequestServices.GetRequiredService<TenantConnectionRegistry>().EvictAsync(route.Id); // its sessions were ended
+                return Unavailable($"Tenant '{slug}' is hibernated and waking up; retry shortly.", WakeRetryAfter, http);
         }
 
         http.RequestServices.GetRequiredService<TenantContextHolder>().Set(route);

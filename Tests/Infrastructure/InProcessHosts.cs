@@ -18,17 +18,32 @@ namespace TenantAspire.Tests.Infrastructure;
 /// The real API and worker, hosted inside the test process (WebApplicationFactory) against the suite's real Postgres and Redis,
 /// with OpenTelemetry's in-memory exporters attached, so a test can read the spans and metrics they emit. They use a catalog
 /// database of their own, so their worker is the only one that runs their operations (the stack's workers never see them).
+/// Shared by the whole suite: only the telemetry scenario sends tenant requests through this API, because the first tenants to
+/// do so take the <see cref="AspireAppFixture.InProcessTenantTagCap"/> metric values its test asserts on.
 /// </summary>
 public sealed class InProcessHosts : IAsyncDisposable
 {
     private readonly HostFactory<TenantResolutionFilter> _api;
     private readonly HostFactory<DatabaseSizeCollector> _worker;
 
-    private InProcessHosts(HostFactory<TenantResolutionFilter> api, HostFactory<DatabaseSizeCollector> worker, string signingKey)
+    private readonly string _catalog;
+
+    private InProcessHosts(HostFactory<TenantResolutionFilter> api, HostFactory<DatabaseSizeCollector> worker, string signingKey, string catalog)
     {
         _api = api;
         _worker = worker;
         SigningKey = signingKey;
+        _catalog = catalog;
+    }
+
+    /// <summary>The tenant's database name, from this catalog.</summary>
+    public async Task<string> DatabaseNameAsync(string slug)
+    {
+        await using var connection = new NpgsqlConnection(_catalog);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT database_name FROM tenants WHERE slug = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = slug });
+        return (string)(await command.ExecuteScalarAsync() ?? throw new InvalidOperationException($"no tenant {slug}"));
     }
 
     public InMemoryTelemetry Api => _api.Telemetry;
@@ -71,7 +86,7 @@ public sealed class InProcessHosts : IAsyncDisposable
             ["OTEL_SERVICE_NAME"] = "tenant-api-inproc",
             ["Telemetry:MaxTenantTagValues"] = apiTenantTagCap.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
-        return new InProcessHosts(api, worker, fixture.SigningKey);
+        return new InProcessHosts(api, worker, fixture.SigningKey, catalog);
     }
 
     public HttpClient ApiAs(string? tenant, params string[] roles)

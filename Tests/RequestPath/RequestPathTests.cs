@@ -37,6 +37,57 @@ public sealed class RequestPathTests(AspireAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_burst_of_one_off_tenants_does_not_evict_the_warm_ones()
+    {
+        var warm = Enumerable.Range(0, 3).Select(i => TenantTestKit.NewSlug($"warm{i}")).ToArray();
+        var oneOff = Enumerable.Range(0, 8).Select(i => TenantTestKit.NewSlug($"once{i}")).ToArray();
+        foreach (var r in await Task.WhenAll(warm.Concat(oneOff).Select(s => _kit.CreateAsync(s))))
+        {
+            r.Dispose();
+        }
+        await Task.WhenAll(warm.Concat(oneOff).Select(s => _kit.WaitForStatusAsync(s, "active", TimeSpan.FromSeconds(60))));
+        var warmDatabases = new List<string>();
+        foreach (var slug in warm)
+        {
+            warmDatabases.Add((await _kit.CatalogRowAsync(slug)).Tenant.DatabaseName);
+        }
+        using var admin = fixture.PlatformAdmin();
+        async Task GetUsersAsync(string slug)
+        {
+            using var response = await admin.GetAsync($"/api/tenants/{slug}/users?pageSize=1");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        for (var round = 0; round < 5; round++)
+        {
+            foreach (var slug in warm)
+            {
+                await GetUsersAsync(slug);
+            }
+        }
+        const string WarmBackends = "SELECT array_agg(pid ORDER BY pid) FROM pg_stat_activity WHERE application_name = 'tenant-api' AND datname = ANY($1)";
+        var before = await _kit.ScalarAsync<int[]>(WarmBackends, new object[] { warmDatabases.ToArray() });
+        var transientsBefore = await RegistryCounterAsync(admin, "transients");
+
+        foreach (var slug in oneOff)
+        {
+            await GetUsersAsync(slug); // budget 5: 4 main-region connections + a window of 1
+        }
+
+        // The warm tenants kept the very same server connections; the one-off tenants were served from the window.
+        Assert.Equal(before, await _kit.ScalarAsync<int[]>(WarmBackends, new object[] { warmDatabases.ToArray() }));
+        Assert.Equal(warm.Length, before!.Length);
+        Assert.InRange(await RegistryCounterAsync(admin, "transients") - transientsBefore, oneOff.Length - 1, oneOff.Length);
+        foreach (var slug in warm)
+        {
+            await GetUsersAsync(slug);
+        }
+        Assert.Equal(before, await _kit.ScalarAsync<int[]>(WarmBackends, new object[] { warmDatabases.ToArray() }));
+    }
+
+    private static async Task<long> RegistryCounterAsync(HttpClient admin, string counter) =>
+        (await admin.GetFromJsonAsync<JsonElement>("/api/diagnostics/registry")).GetProperty(counter).GetInt64();
+
+    [Fact]
     public async Task Suspending_a_tenant_is_refused_by_every_api_replica_within_a_second()
     {
         var slug = TenantTestKit.NewSlug("susp");

@@ -1,0 +1,55 @@
+using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Routing;
+
+namespace TenantAspire.ProvisioningWorker.Provisioning;
+
+/// <summary>
+/// Hibernate: the catalog says <c>hibernated</c> first (from then on the API answers 503 + Retry-After and asks for a wake), then
+/// the database is closed to connections and the tenant's sessions end. Wake: the database opens, then the catalog says
+/// <c>active</c>. Both are idempotent: a retry after a crash finishes what the first attempt started.
+/// </summary>
+public sealed class HibernationHandler(
+    CatalogDbContext db, ServerAdmin admin, FaultInjector faults, TenantRouteCache routes, TimeProvider clock)
+{
+    public async Task HibernateAsync(TenantOperation operation, CancellationToken ct)
+    {
+        var tenant = await db.Tenants.SingleOrDefaultAsync(t => t.Id == operation.TenantId, ct);
+        if (tenant is null || tenant.Status is not (TenantStatus.Active or TenantStatus.Hibernated))
+        {
+            return; // suspended, deleting or gone meanwhile: nothing to hibernate
+        }
+        if (tenant.Status == TenantStatus.Active)
+        {
+            await SetStatusAsync(tenant, TenantStatus.Hibernated, "hibernated", ct);
+        }
+        using (ProvisioningTelemetry.StartStep(ProvisioningSteps.CloseDatabase, tenant.Slug))
+        {
+            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.CloseDatabase);
+            await admin.CloseDatabaseAsync(tenant.Server, tenant.DatabaseName, ct);
+        }
+    }
+
+    public async Task WakeAsync(TenantOperation operation, CancellationToken ct)
+    {
+        var tenant = await db.Tenants.SingleOrDefaultAsync(t => t.Id == operation.TenantId, ct);
+        if (tenant is null || tenant.Status != TenantStatus.Hibernated)
+        {
+            return; // already awake (a duplicate wake), or no longer ours to wake
+        }
+        using (ProvisioningTelemetry.StartStep(ProvisioningSteps.OpenDatabase, tenant.Slug))
+        {
+            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.OpenDatabase);
+            await admin.OpenDatabaseAsync(tenant.Server, tenant.DatabaseName, ct);
+        }
+        await SetStatusAsync(tenant, TenantStatus.Active, "woken", ct);
+    }
+
+    private async Task SetStatusAsync(Tenant tenant, TenantStatus status, string action, CancellationToken ct)
+    {
+        tenant.Status = status;
+        tenant.UpdatedAt = clock.GetUtcNow();
+        db.AuditEvents.Add(Audit.Event(tenant, action, Audit.WorkerActor, tenant.UpdatedAt));
+        await db.SaveChangesAsync(ct); // xmin: a concurrent suspend or delete makes this attempt fail and retry on fresh state
+        await routes.InvalidateAsync(tenant.Slug, ct);
+    }
+}

@@ -1,0 +1,38 @@
+using Npgsql;
+
+namespace TenantAspire.Tenancy.Connections;
+
+/// <summary>An open connection to one tenant's database; dispose it to give it back to the registry.</summary>
+public sealed class TenantConnectionLease : IAsyncDisposable
+{
+    private readonly TenantConnectionRegistry _registry;
+    private readonly TenantConnectionRegistry.Entry _entry;
+    private int _disposed;
+
+    internal TenantConnectionLease(TenantConnectionRegistry registry, TenantConnectionRegistry.Entry entry, NpgsqlConnection connection)
+    {
+        _registry = registry;
+        _entry = entry;
+        Connection = connection;
+    }
+
+    public NpgsqlConnection Connection { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await Connection.DisposeAsync();
+            await _registry.ReleaseAsync(_entry);
+        }
+    }
+}
+
+/// <summary>
+/// Counters since start (GET /api/diagnostics/registry). Every request is exactly one of: a hit (an open connection of its
+/// tenant's live data source), a grow (the live data source opens one more connection), a miss (a new data source was admitted)
+/// or a transient (not admitted: served on a one-off connection from the admission window). Only hits need no new connection.
+/// </summary>
+public sealed record RegistrySnapshot(
+    int LiveDataSources, int InUse, int ConnectionsReserved, int TransientInUse, int Budget, int AdmissionWindow,
+    long Hits, long Grows, long Misses, long Transients, long Evictions, long Rejections);

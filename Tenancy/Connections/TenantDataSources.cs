@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using TenantAspire.Tenancy.Credentials;
+using TenantAspire.Tenancy.Routing;
+using TenantAspire.Tenancy.Telemetry;
+
+namespace TenantAspire.Tenancy.Connections;
+
+/// <summary>Builds the tenant's <see cref="NpgsqlDataSource"/>: its own database, its own role, named for metrics.</summary>
+internal sealed class TenantDataSources(RegistryOptions options, TenantCredentialProtector protector, IConfiguration configuration,
+    TenantTagLimiter tags)
+{
+    /// <summary>A pool of up to <see cref="RegistryOptions.ConnectionsPerTenant"/> connections (main region).</summary>
+    public NpgsqlDataSource Pooled(TenantRoute tenant)
+    {
+        var builder = ConnectionString(tenant);
+        builder.MaxPoolSize = options.ConnectionsPerTenant;
+        builder.MinPoolSize = 0;
+        builder.ConnectionIdleLifetime = options.ConnectionIdleLifetimeSeconds;
+        return Build(tenant, builder);
+    }
+
+    /// <summary>No pool: the connection closes for real when the request gives it back (admission window).</summary>
+    public NpgsqlDataSource Unpooled(TenantRoute tenant)
+    {
+        var builder = ConnectionString(tenant);
+        builder.Pooling = false;
+        return Build(tenant, builder);
+    }
+
+    private NpgsqlConnectionStringBuilder ConnectionString(TenantRoute tenant)
+    {
+        var server = configuration.GetConnectionString(tenant.Server) ?? configuration.GetConnectionString(CatalogRegistration.CatalogConnectionName)
+            ?? throw new InvalidOperationException($"No connection string for server '{tenant.Server}'.");
+        return new NpgsqlConnectionStringBuilder(server)
+        {
+            Database = tenant.DatabaseName,
+            Username = tenant.RoleName,
+            Password = protector.Unprotect(tenant.ProtectedPassword ?? throw new InvalidOperationException($"Tenant '{tenant.Slug}' has no credentials.")),
+            Timeout = Math.Max(1, (int)Math.Ceiling(options.AcquireTimeout.TotalSeconds)),
+            // The service name (tenant-api, or a replica's own) lets pg_stat_activity say which process holds a connection.
+            ApplicationName = configuration["OTEL_SERVICE_NAME"] ?? "tenant-api",
+        };
+    }
+
+    // Name = the tenant's metric value (its slug, or "other" past the cardinality cap): Npgsql tags its own metrics
+    // (db.client.operation.duration, connection counts) with it. Spans carry the exact slug through the baggage.
+    private NpgsqlDataSource Build(TenantRoute tenant, NpgsqlConnectionStringBuilder builder)
+    {
+        var source = new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = tags.TagFor(tenant.Slug) };
+        // The tenant schema uses built-in types only (uuid, text, timestamptz, integer), so skip Npgsql's per-database type
+        // loading: a new tenant connection is then one SCRAM handshake, not a handshake plus a pg_type/pg_attribute scan.
+        source.ConfigureTypeLoading(types => types.EnableTypeLoading(false));
+        return source.Build();
+    }
+}
