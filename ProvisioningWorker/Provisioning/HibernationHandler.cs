@@ -50,6 +50,6 @@ public sealed class HibernationHandler(
         tenant.UpdatedAt = clock.GetUtcNow();
         db.AuditEvents.Add(Audit.Event(tenant, action, Audit.WorkerActor, tenant.UpdatedAt));
         await db.SaveChangesAsync(ct); // xmin: a concurrent suspend or delete makes this attempt fail and retry on fresh state
-        await routes.InvalidateAsync(tenant.Slug, ct);
+        await routes.PublishAsync(tenant, ct);
     }
 }

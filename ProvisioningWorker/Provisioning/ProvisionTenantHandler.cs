@@ -91,7 +91,7 @@ public sealed class ProvisionTenantHandler(
             tenant.UpdatedAt = now;
             db.AuditEvents.Add(Audit.Event(tenant, "provisioned", Audit.WorkerActor, now, $"schema {schema.LatestMigration}"));
             await db.SaveChangesAsync(ct);
-            await routes.InvalidateAsync(tenant.Slug, ct);
+            await routes.PublishAsync(tenant, ct); // the tenant's first request then finds its route in Redis
         }
     }
 

@@ -95,11 +95,15 @@ public sealed class ServerAdmin(ServerConnections connections)
         return false;
     }
 
-    internal static async Task<List<string>> SparesAsync(NpgsqlConnection connection, CancellationToken ct)
+    internal static Task<List<string>> SparesAsync(NpgsqlConnection connection, CancellationToken ct) =>
+        DatabasesLikeAsync(connection, TenantNaming.SparePrefix, ct);
+
+    /// <summary>Databases whose name starts with <paramref name="prefix"/> (a constant, with LIKE's wildcards escaped).</summary>
+    internal static async Task<List<string>> DatabasesLikeAsync(NpgsqlConnection connection, string prefix, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(
             "SELECT datname FROM pg_database WHERE datname LIKE $1 AND datallowconn ORDER BY datname", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = TenantNaming.SparePrefix.Replace("_", "\\_", StringComparison.Ordinal) + "%" });
+        command.Parameters.Add(new NpgsqlParameter { Value = prefix.Replace("_", "\\_", StringComparison.Ordinal) + "%" });
         var spares = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

@@ -57,18 +57,20 @@ public sealed class SpareDatabasePool(
         }
         try
         {
+            // Under the refill lock nobody else is preparing one: whatever is left in the preparing namespace is a crashed refill's.
+            foreach (var leftover in await ServerAdmin.DatabasesLikeAsync(connection, TenantNaming.PreparingSparePrefix, ct))
+            {
+                await ServerAdmin.ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {SqlIdentifier.Quote(leftover)}", ct);
+            }
             for (var count = (await ServerAdmin.SparesAsync(connection, ct)).Count; count < target; count++)
             {
-                var spare = SqlIdentifier.Quote(TenantNaming.SpareDatabaseName(Guid.CreateVersion7()));
-                await ServerAdmin.ExecuteAsync(connection, $"CREATE DATABASE {spare} TEMPLATE {SqlIdentifier.Quote(TenantNaming.TemplateDatabase)}", ct);
-                try
-                {
-                    await ServerAdmin.ExecuteAsync(connection, $"REVOKE ALL ON DATABASE {spare} FROM PUBLIC", ct);
-                }
-                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
-                {
-                    // Claimed (renamed) by a provisioning in the meantime; the claim secures it (ServerAdmin.SecureDatabaseAsync).
-                }
+                var id = Guid.CreateVersion7();
+                var preparing = SqlIdentifier.Quote(TenantNaming.PreparingSpareName(id));
+                await ServerAdmin.ExecuteAsync(connection, $"CREATE DATABASE {preparing} TEMPLATE {SqlIdentifier.Quote(TenantNaming.TemplateDatabase)}", ct);
+                await ServerAdmin.ExecuteAsync(connection, $"REVOKE ALL ON DATABASE {preparing} FROM PUBLIC", ct);
+                // Only now does it get the name provisioning claims: a spare is never taken while it is still being set up
+                // (before, a claim between CREATE and REVOKE failed the refill with "does not exist" or "tuple concurrently updated").
+                await ServerAdmin.ExecuteAsync(connection, $"ALTER DATABASE {preparing} RENAME TO {SqlIdentifier.Quote(TenantNaming.SpareDatabaseName(id))}", ct);
             }
         }
         finally

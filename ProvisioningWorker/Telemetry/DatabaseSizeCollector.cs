@@ -75,20 +75,38 @@ public sealed class DatabaseSizeCollector : BackgroundService
         foreach (var server in tenants.GroupBy(t => t.Server))
         {
             var slugByDatabase = server.ToDictionary(t => t.DatabaseName, t => t.Slug, StringComparer.Ordinal);
-            // The provisioner is a member of every tenant role (the database owners), which is what pg_database_size asks for.
-            await using var connection = await _connections.OpenProvisionerAsync(server.Key, ct);
-            await using var command = new NpgsqlCommand(
-                "SELECT datname, pg_database_size(oid) FROM pg_database WHERE datname = ANY($1)", connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = slugByDatabase.Keys.ToArray() });
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
+            // pg_database_size walks the database's files: a few hundred stat() calls each. In batches with a pause between
+            // them, so measuring thousands of tenants is a trickle of I/O, not a spike under the API's requests.
+            foreach (var batch in slugByDatabase.Keys.Chunk(BatchSize))
             {
-                sizes[slugByDatabase[reader.GetString(0)]] = reader.GetInt64(1);
+                if (sizes.Count > 0)
+                {
+                    await Task.Delay(BatchPause, ct);
+                }
+                await MeasureAsync(server.Key, batch, slugByDatabase, sizes, ct);
             }
         }
         activity?.SetTag("tenant.count", sizes.Count);
         Volatile.Write(ref _sizes, sizes);
         return sizes;
+    }
+
+    private const int BatchSize = 100;
+    private static readonly TimeSpan BatchPause = TimeSpan.FromMilliseconds(100);
+
+    private async Task MeasureAsync(string server, string[] databases, Dictionary<string, string> slugByDatabase,
+        Dictionary<string, long> sizes, CancellationToken ct)
+    {
+        // The provisioner is a member of every tenant role (the database owners), which is what pg_database_size asks for.
+        await using var connection = await _connections.OpenProvisionerAsync(server, ct);
+        await using var command = new NpgsqlCommand(
+            "SELECT datname, pg_database_size(oid) FROM pg_database WHERE datname = ANY($1)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = databases });
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            sizes[slugByDatabase[reader.GetString(0)]] = reader.GetInt64(1);
+        }
     }
 
     private IEnumerable<Measurement<long>> Observe() =>

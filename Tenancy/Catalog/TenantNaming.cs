@@ -16,6 +16,11 @@ public static class TenantNaming
 
     public static string SpareDatabaseName(Guid id) => SparePrefix + id.ToString("N");
 
+    /// <summary>A spare while it is being cloned and locked down: provisioning only claims <see cref="SparePrefix"/> names.</summary>
+    public const string PreparingSparePrefix = "tdb_prep_";
+
+    public static string PreparingSpareName(Guid id) => PreparingSparePrefix + id.ToString("N");
+
     public static string DatabaseName(Guid tenantId) => "tdb_" + tenantId.ToString("N");
 
     public static string RoleName(Guid tenantId) => "trole_" + tenantId.ToString("N");

@@ -19,7 +19,9 @@ public sealed class RegistryOptions
 
     /// <summary>
     /// After a connection closes, its server backend takes a moment to exit; its budget slot is reused only after this grace, so
-    /// Postgres never sees more than the budget (measured: without it, a sampled pg_stat_activity showed 42 backends for B = 40).
+    /// Postgres never sees more than the budget. Measured (bench backend-exit): a closed backend stays in pg_stat_activity for
+    /// 1.6 ms at p50, 15-18 ms at p99 and 30 ms at most with connects running alongside; without a grace, a sampled
+    /// pg_stat_activity showed 42 backends for B = 40.
     /// </summary>
     public TimeSpan CloseGrace { get; set; } = TimeSpan.FromMilliseconds(50);
 

@@ -34,7 +34,7 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
 {
     public const string MeterName = "TenantAspire.ConnectionRegistry";
     public static readonly ActivitySource Source = new(MeterName);
-    private const int EvictionSample = 8;
+    private const int EvictionSample = 16;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, Entry> _entries = [];
@@ -60,7 +60,9 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         _sources = new TenantDataSources(_options, protector, configuration, tags);
         _clock = clock;
         _tags = tags;
-        _frequency = new AccessFrequency(Math.Max(1000, _options.ConnectionBudget * 50));
+        // Counts are halved every 200 accesses per budget slot: long enough that the ranks around the admission threshold
+        // are not Poisson noise (measured: B × 50 gave 0.87-0.92× of the ideal hit ratio), short enough to follow a shift.
+        _frequency = new AccessFrequency(Math.Max(1000, _options.ConnectionBudget * 200));
         AdmissionWindow = _options.ConnectionBudget >= 4 && _options.AdmissionWindowPercent > 0
             ? Math.Max(1, _options.ConnectionBudget * _options.AdmissionWindowPercent / 100)
             : 0;

@@ -30,6 +30,13 @@ public sealed class TenantRouteCache(IFusionCacheProvider caches, IServiceScopeF
             return TenantRoute.From(tenant);
         }, token: ct);
 
+    /// <summary>
+    /// Writes the route from the catalog row just saved: into Redis, and every replica's L1 drops its copy through the backplane.
+    /// Used when a tenant becomes active (provisioned, woken), so its first request on any replica skips the catalog.
+    /// </summary>
+    public ValueTask PublishAsync(Tenant tenant, CancellationToken ct = default) =>
+        _cache.SetAsync<TenantRoute?>(Key(tenant.Slug), TenantRoute.From(tenant), token: ct);
+
     /// <summary>Drops the route here and, through the backplane, on every replica.</summary>
     public ValueTask InvalidateAsync(string slug, CancellationToken ct = default) => _cache.RemoveAsync(Key(slug), token: ct);
 

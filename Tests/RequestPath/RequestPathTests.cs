@@ -84,6 +84,26 @@ public sealed class RequestPathTests(AspireAppFixture fixture)
         Assert.Equal(before, await _kit.ScalarAsync<int[]>(WarmBackends, new object[] { warmDatabases.ToArray() }));
     }
 
+    [Fact]
+    public async Task Pages_report_the_total_whether_or_not_the_first_page_is_full()
+    {
+        var slug = TenantTestKit.NewSlug("pages");
+        (await _kit.CreateAsync(slug)).Dispose();
+        await _kit.WaitForStatusAsync(slug, "active");
+        using var admin = fixture.ApiAs(slug, TenantClaims.TenantAdmin);
+        foreach (var name in new[] { "a", "b", "c" })
+        {
+            (await admin.PostAsJsonAsync($"/api/tenants/{slug}/users", new { email = $"{name}@example.com", name })).Dispose();
+        }
+
+        foreach (var (query, items) in new[] { ("page=1&pageSize=2", 2), ("page=2&pageSize=2", 1), ("page=3&pageSize=2", 0), ("pageSize=5", 3) })
+        {
+            var page = await admin.GetFromJsonAsync<JsonElement>($"/api/tenants/{slug}/users?{query}");
+            Assert.Equal(items, page.GetProperty("items").GetArrayLength());
+            Assert.Equal(3, page.GetProperty("total").GetInt32());
+        }
+    }
+
     private static async Task<long> RegistryCounterAsync(HttpClient admin, string counter) =>
         (await admin.GetFromJsonAsync<JsonElement>("/api/diagnostics/registry")).GetProperty(counter).GetInt64();
 

@@ -1,6 +1,8 @@
 // TenantAspire benchmarks against the real stack (local mode). See docs/benchmarks.md for results and how to read them.
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- provisioning [sequential=30] [bulk=200]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- load [tenants=1000] [seconds=15] [concurrency=32]
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- backend-exit [samples=500]
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- autovacuum [tenants=1000] [seconds=15]
 using System.Globalization;
 using TenantAspire.Bench;
 
@@ -15,7 +17,13 @@ switch (args.FirstOrDefault())
     case "load":
         await LoadScenario.RunAsync(Arg(args, 1, 1000), Arg(args, 2, 15), Arg(args, 3, 32));
         return 0;
+    case "autovacuum":
+        await AutovacuumScenario.RunAsync(Arg(args, 1, 1000), Arg(args, 2, 15));
+        return 0;
+    case "backend-exit":
+        await BackendExitScenario.RunAsync(Arg(args, 1, 500));
+        return 0;
     default:
-        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency]");
+        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds]");
         return 2;
 }
