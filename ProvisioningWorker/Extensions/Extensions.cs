@@ -36,7 +36,9 @@ internal static class Extensions
         builder.Services.AddScoped<ProvisionTenantHandler>();
         builder.Services.AddScoped<DeleteTenantHandler>();
         builder.Services.AddScoped<HibernationHandler>();
-        builder.Services.Configure<HibernationOptions>(builder.Configuration.GetSection(HibernationOptions.Section));
+        builder.Services.AddOptions<HibernationOptions>().Bind(builder.Configuration.GetSection(HibernationOptions.Section))
+            .Validate(o => o.CheckInterval > TimeSpan.Zero, "Hibernation:CheckInterval must be positive.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<HibernationMonitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HibernationMonitor>());
         builder.Services.AddSingleton<OperationWakeup>();

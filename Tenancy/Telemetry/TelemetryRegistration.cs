@@ -22,7 +22,10 @@ public static class TelemetryRegistration
     /// <summary>tenant.id on spans (baggage), the metric cardinality cap, and the library signals the dashboard needs.</summary>
     public static IHostApplicationBuilder AddTenantTelemetry(this IHostApplicationBuilder builder)
     {
-        builder.Services.Configure<TelemetryOptions>(builder.Configuration.GetSection(TelemetryOptions.Section));
+        builder.Services.AddOptions<TelemetryOptions>().Bind(builder.Configuration.GetSection(TelemetryOptions.Section))
+            .Validate(o => o.MaxTenantTagValues >= 0, "Telemetry:MaxTenantTagValues must be 0 or more.")
+            .Validate(o => o.DatabaseSizeInterval > TimeSpan.Zero, "Telemetry:DatabaseSizeInterval must be positive.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<TenantTagLimiter>();
         builder.Services.AddOpenTelemetry()
             .WithTracing(tracing => tracing

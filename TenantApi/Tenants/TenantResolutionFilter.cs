@@ -1,9 +1,9 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http.Features;
 using TenantAspire.Tenancy.Auth;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Connections;
 using TenantAspire.Tenancy.Context;
-using Microsoft.AspNetCore.Http.Features;
 using TenantAspire.Tenancy.Routing;
 using TenantAspire.Tenancy.Telemetry;
 using static TenantAspire.TenantApi.Problems.Problems;
