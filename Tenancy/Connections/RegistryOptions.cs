@@ -18,10 +18,10 @@ public sealed class RegistryOptions
     public int AdmissionWindowPercent { get; set; } = 10;
 
     /// <summary>
-    /// After a connection closes, its server backend takes a moment to exit; its budget slot is reused only after this grace, so
-    /// Postgres never sees more than the budget. Measured (bench backend-exit): a closed backend stays in pg_stat_activity for
-    /// 1.6 ms at p50, 15-18 ms at p99 and 30 ms at most with connects running alongside; without a grace, a sampled
-    /// pg_stat_activity showed 42 backends for B = 40.
+    /// After an evicted data source closes its connections, its budget slots are reused only after this grace, the time its
+    /// backends take to exit, so Postgres never sees more than the budget. Measured (bench backend-exit): a closed backend stays in
+    /// pg_stat_activity 1.6 ms at p50, 15-18 ms at p99, 30 ms at most with connects running alongside. (One-off window connections
+    /// are not guessed at: the registry watches their backend leave pg_stat_activity.)
     /// </summary>
     public TimeSpan CloseGrace { get; set; } = TimeSpan.FromMilliseconds(50);
 

@@ -14,7 +14,10 @@ public sealed class TenantConnectionLease : IAsyncDisposable
         _registry = registry;
         _entry = entry;
         Connection = connection;
+        _backendPid = connection.ProcessID; // known while open; the registry waits for this backend to exit after a one-off close
     }
+
+    private readonly int _backendPid;
 
     public NpgsqlConnection Connection { get; }
 
@@ -23,7 +26,7 @@ public sealed class TenantConnectionLease : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             await Connection.DisposeAsync();
-            await _registry.ReleaseAsync(_entry);
+            await _registry.ReleaseAsync(_entry, _backendPid);
         }
     }
 }

@@ -42,6 +42,7 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
     private readonly LinkedList<TaskCompletionSource> _windowQueue = []; // requests waiting for a window slot, oldest first
     private readonly RegistryOptions _options;
     private readonly TenantDataSources _sources;
+    private readonly BackendExits _exits;
     private readonly TimeProvider _clock;
     private readonly ITimer _idleSweep;
     private readonly TenantTagLimiter _tags;
@@ -58,6 +59,7 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
     {
         _options = options.Value;
         _sources = new TenantDataSources(_options, protector, configuration, tags);
+        _exits = new BackendExits(configuration, giveUpAfter: TimeSpan.FromSeconds(1));
         _clock = clock;
         _tags = tags;
         // Counts are halved every 200 accesses per budget slot: long enough that the ranks around the admission threshold
@@ -84,7 +86,8 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
 
     private int MainCapacity => _options.ConnectionBudget - AdmissionWindow;
 
-    // A closed connection's backend lingers on the server for a moment while it exits; its slot stays taken until then.
+    // An evicted data source's backends linger on the server for a moment while they exit (their pids are inside Npgsql's pool,
+    // so there is nothing to watch): its slots stay taken for this grace. One-off connections are watched (BackendExits).
     private TimeSpan CloseGrace => _options.CloseGrace;
 
     public int LiveDataSources { get { lock (_gate) { return _entries.Count; } } }
@@ -116,13 +119,13 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         }
         catch (Exception e) when (!ct.IsCancellationRequested && e is OperationCanceledException or NpgsqlException { InnerException: TimeoutException })
         {
-            await ReleaseAsync(entry);
+            await ReleaseAsync(entry, backendPid: 0);
             Reject(tenant);
             throw new ConnectionBudgetExhaustedException($"No connection for tenant '{tenant.Slug}' within {_options.AcquireTimeout.TotalSeconds:0.#} s.");
         }
         catch
         {
-            await ReleaseAsync(entry);
+            await ReleaseAsync(entry, backendPid: 0);
             throw;
         }
     }
@@ -195,7 +198,7 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         }
         if (TryReserveSlot(null, frequency, evicted))
         {
-            var created = new Entry(tenant.Id, tenant.Slug, _sources.Pooled(tenant)) { Slots = 1 };
+            var created = new Entry(tenant, _sources.Pooled(tenant)) { Slots = 1 };
             _entries.Add(tenant.Id, created);
             created.Node = _recency.AddFirst(created);
             Count("miss", ref _misses);
@@ -215,7 +218,7 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         Interlocked.Increment(ref _transients);
         _lookups.Add(1, new KeyValuePair<string, object?>("result", "transient"));
         Activity.Current?.SetTag("registry.result", "transient");
-        return new Entry(tenant.Id, tenant.Slug, _sources.Unpooled(tenant)) { Transient = true };
+        return new Entry(tenant, _sources.Unpooled(tenant)) { Transient = true };
     }
 
     /// <summary>A queued request gave up: leave the queue, or pass on the slot it was handed meanwhile.</summary>
@@ -320,12 +323,12 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         }
     }
 
-    internal ValueTask ReleaseAsync(Entry entry)
+    internal ValueTask ReleaseAsync(Entry entry, int backendPid)
     {
         if (entry.Transient)
         {
-            // Its one connection is closed; the slot is passed on once the backend has had time to exit (not on the request's time).
-            _ = ReleaseWindowSlotLaterAsync(entry);
+            // Its one connection is closed; the slot is passed on once that backend has left the server (not on the request's time).
+            _ = ReleaseWindowSlotLaterAsync(entry, backendPid);
             return ValueTask.CompletedTask;
         }
         lock (_gate)
@@ -337,12 +340,19 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private async Task ReleaseWindowSlotLaterAsync(Entry entry)
+    private async Task ReleaseWindowSlotLaterAsync(Entry entry, int backendPid)
     {
         try
         {
             await entry.Source.DisposeAsync();
-            await Task.Delay(CloseGrace, _clock);
+            if (backendPid != 0)
+            {
+                await _exits.WaitAsync(entry.Server, backendPid);
+            }
+            else
+            {
+                await Task.Delay(CloseGrace, _clock); // the open failed part-way: no pid to watch
+            }
         }
         finally
         {
@@ -438,6 +448,7 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _idleSweep.DisposeAsync();
+        await _exits.DisposeAsync();
         List<Entry> all;
         lock (_gate)
         {
@@ -451,10 +462,11 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         }
     }
 
-    internal sealed class Entry(Guid tenantId, string slug, NpgsqlDataSource source)
+    internal sealed class Entry(TenantRoute tenant, NpgsqlDataSource source)
     {
-        public Guid TenantId { get; } = tenantId;
-        public string Slug { get; } = slug;
+        public Guid TenantId { get; } = tenant.Id;
+        public string Slug { get; } = tenant.Slug;
+        public string Server { get; } = tenant.Server;
         public NpgsqlDataSource Source { get; } = source;
 
         /// <summary>A one-off connection from the admission window, not a main-region data source.</summary>
