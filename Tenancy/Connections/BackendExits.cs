@@ -71,6 +71,20 @@ internal sealed class BackendExits(IConfiguration configuration, TimeSpan giveUp
             {
                 // disposed: every waiter was released
             }
+            catch (Exception)
+            {
+                // Never strand a budget slot: on anything unexpected, release every waiter (the next wait starts a new loop).
+                lock (_gate)
+                {
+                    foreach (var (exited, _) in _pending.Values)
+                    {
+                        exited.TrySetResult();
+                    }
+                    _pending.Clear();
+                    _loop = null;
+                }
+                throw;
+            }
         }
 
         private async Task PollUntilNonePendingAsync()
