@@ -144,8 +144,12 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
                 {
                     frequency = _frequency.Increment(tenant.Id);
                 }
-                var granted = TryGrant(tenant, frequency, evicted);
+                var granted = TryGrant(tenant, frequency, evicted, out var windowSlot);
                 DisposeLater(evicted, "capacity");
+                if (windowSlot)
+                {
+                    break; // a window slot is ours: build its one-off data source outside the lock
+                }
                 if (granted is not null)
                 {
                     return granted;
@@ -176,11 +180,16 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
             throw new ConnectionBudgetExhaustedException(
                 $"All {_options.ConnectionBudget} tenant connections are busy; tenant '{tenant.Slug}' waited {_options.AcquireTimeout.TotalSeconds:0.#} s.");
         }
+        return Transient(tenant);
     }
 
-    /// <summary>Under the lock: a connection for the tenant now, or null (wait for a release).</summary>
-    private Entry? TryGrant(TenantRoute tenant, int frequency, List<Entry> evicted)
+    /// <summary>
+    /// Under the lock: a connection for the tenant now, or null. Null with <paramref name="windowSlot"/> set means a window slot
+    /// is reserved for it (its one-off data source is built after the lock is released); otherwise wait for a release.
+    /// </summary>
+    private Entry? TryGrant(TenantRoute tenant, int frequency, List<Entry> evicted, out bool windowSlot)
     {
+        windowSlot = false;
         if (_entries.TryGetValue(tenant.Id, out var live))
         {
             if (live.InFlight < live.Slots)
@@ -198,7 +207,17 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         }
         if (TryReserveSlot(null, frequency, evicted))
         {
-            var created = new Entry(tenant, _sources.Pooled(tenant)) { Slots = 1 };
+            NpgsqlDataSource source;
+            try
+            {
+                source = _sources.Pooled(tenant);
+            }
+            catch
+            {
+                _slotsUsed--; // no data source (unreadable credentials, unknown server): the slot was never used
+                throw;
+            }
+            var created = new Entry(tenant, source) { Slots = 1 };
             _entries.Add(tenant.Id, created);
             created.Node = _recency.AddFirst(created);
             Count("miss", ref _misses);
@@ -207,7 +226,8 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         if (_transientInUse < AdmissionWindow && _windowQueue.Count == 0)
         {
             _transientInUse++;
-            return Transient(tenant);
+            windowSlot = true;
+            return null;
         }
         return null;
     }
@@ -215,10 +235,24 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
     /// <summary>A one-off connection from the admission window (its slot is already counted in <c>_transientInUse</c>).</summary>
     private Entry Transient(TenantRoute tenant)
     {
+        NpgsqlDataSource source;
+        try
+        {
+            source = _sources.Unpooled(tenant);
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                ReleaseWindowSlot(); // no data source: the reserved slot goes to the next in line
+                Signal();
+            }
+            throw;
+        }
         Interlocked.Increment(ref _transients);
         _lookups.Add(1, new KeyValuePair<string, object?>("result", "transient"));
         Activity.Current?.SetTag("registry.result", "transient");
-        return new Entry(tenant, _sources.Unpooled(tenant)) { Transient = true };
+        return new Entry(tenant, source) { Transient = true };
     }
 
     /// <summary>A queued request gave up: leave the queue, or pass on the slot it was handed meanwhile.</summary>

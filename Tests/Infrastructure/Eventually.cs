@@ -24,7 +24,4 @@ public static class Eventually
         }
         throw new TimeoutException($"{what ?? "condition"} did not hold within {timeout}", last);
     }
-
-    public static Task TrueAsync(Func<bool> condition, TimeSpan timeout, string? what = null) =>
-        TrueAsync(() => Task.FromResult(condition()), timeout, what);
 }

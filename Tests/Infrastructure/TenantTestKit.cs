@@ -23,38 +23,35 @@ public sealed class TenantTestKit(AspireAppFixture fixture)
     public async Task<JsonElement> WaitForStatusAsync(string slug, string status, TimeSpan? timeout = null)
     {
         using var admin = fixture.PlatformAdmin();
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         JsonElement last = default;
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            using var response = await admin.GetAsync($"/api/tenants/{slug}");
-            if (response.StatusCode == HttpStatusCode.OK)
+            await Eventually.TrueAsync(async () =>
             {
-                last = await response.Content.ReadFromJsonAsync<JsonElement>();
-                if (last.GetProperty("status").GetString() == status)
+                using var response = await admin.GetAsync($"/api/tenants/{slug}");
+                if (response.StatusCode != HttpStatusCode.OK)
                 {
-                    return last;
+                    return false;
                 }
-            }
-            await Task.Delay(100);
+                last = await response.Content.ReadFromJsonAsync<JsonElement>();
+                return last.GetProperty("status").GetString() == status;
+            }, timeout ?? TimeSpan.FromSeconds(30));
         }
-        throw new TimeoutException($"tenant {slug} did not reach '{status}'; last seen: {last}");
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"tenant {slug} did not reach '{status}'; last seen: {last}", e);
+        }
+        return last;
     }
 
     public async Task WaitUntilGoneAsync(string slug, TimeSpan? timeout = null)
     {
         using var admin = fixture.PlatformAdmin();
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (DateTime.UtcNow < deadline)
+        await Eventually.TrueAsync(async () =>
         {
             using var response = await admin.GetAsync($"/api/tenants/{slug}");
-            if (response.StatusCode == HttpStatusCode.NotFound)
-            {
-                return;
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"tenant {slug} was not deleted in time");
+            return response.StatusCode == HttpStatusCode.NotFound;
+        }, timeout ?? TimeSpan.FromSeconds(30), $"tenant {slug} deleted");
     }
 
     public async Task<NpgsqlConnection> OpenSuperuserAsync(string database = "postgres")
