@@ -1,1 +1,5 @@
 global using Microsoft.EntityFrameworkCore;
+global using TenantAspire.ProvisioningWorker.Hibernation;
+global using TenantAspire.ProvisioningWorker.Operations;
+global using TenantAspire.ProvisioningWorker.Provisioning;
+global using TenantAspire.ProvisioningWorker.Servers;

@@ -1,6 +1,5 @@
 using TenantAspire.ProvisioningWorker.Demo;
 using TenantAspire.ProvisioningWorker.Migrations;
-using TenantAspire.ProvisioningWorker.Provisioning;
 using TenantAspire.ProvisioningWorker.Telemetry;
 using TenantAspire.Tenancy;
 using TenantAspire.Tenancy.Credentials;
@@ -27,12 +26,15 @@ internal static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TenantSchema>();
 
-        builder.Services.Configure<ProvisioningOptions>(builder.Configuration.GetSection(ProvisioningOptions.Section));
+        builder.Services.AddOptions<ProvisioningOptions>().Bind(builder.Configuration.GetSection(ProvisioningOptions.Section))
+            .Validate(o => o.Lease >= TimeSpan.FromSeconds(1), "Provisioning:Lease must be at least 1 s (it is renewed every third).")
+            .ValidateOnStart();
         builder.Services.AddSingleton<ServerConnections>();
         builder.Services.AddSingleton<TemplateDatabase>();
         builder.Services.AddSingleton<FaultInjector>();
         builder.Services.AddScoped<ServerAdmin>();
         builder.Services.AddScoped<OperationQueue>();
+        builder.Services.AddScoped<OperationLease>();
         builder.Services.AddScoped<ProvisionTenantHandler>();
         builder.Services.AddScoped<DeleteTenantHandler>();
         builder.Services.AddScoped<HibernationHandler>();

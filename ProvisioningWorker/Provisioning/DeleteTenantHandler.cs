@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Routing;
 
@@ -6,7 +5,8 @@ namespace TenantAspire.ProvisioningWorker.Provisioning;
 
 /// <summary>Erases a tenant: database, role, cached routes and catalog row. The audit trail stays; the slug becomes free.</summary>
 public sealed class DeleteTenantHandler(
-    CatalogDbContext db, ServerAdmin admin, FaultInjector faults, TenantRouteCache routes, TimeProvider clock)
+    CatalogDbContext db,
+    OperationLease lease, ServerAdmin admin, FaultInjector faults, TenantRouteCache routes, TimeProvider clock)
 {
     public async Task RunAsync(TenantOperation operation, CancellationToken ct)
     {
@@ -17,17 +17,18 @@ public sealed class DeleteTenantHandler(
         }
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.DropDatabase, tenant.Slug))
         {
-            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.DropDatabase);
+            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.DropDatabase, ct);
+            await lease.EnsureHeldAsync(ct);
             await admin.DropDatabaseAsync(tenant.Server, tenant.DatabaseName, ct);
         }
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.DropRole, tenant.Slug))
         {
-            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.DropRole);
+            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.DropRole, ct);
             await admin.DropRoleAsync(tenant.Server, tenant.RoleName, ct);
         }
         db.AuditEvents.Add(Audit.Event(tenant, "deleted", Audit.WorkerActor, clock.GetUtcNow()));
         db.Tenants.Remove(tenant);
-        await db.SaveChangesAsync(ct);
+        await lease.SaveChangesAsync(ct);
         await routes.InvalidateAsync(tenant.Slug, ct);
     }
 
@@ -43,7 +44,7 @@ public sealed class DeleteTenantHandler(
         tenant.FailureReason = "delete failed: " + reason;
         tenant.UpdatedAt = clock.GetUtcNow();
         db.AuditEvents.Add(Audit.Event(tenant, "delete-failed", Audit.WorkerActor, tenant.UpdatedAt, reason));
-        await db.SaveChangesAsync(ct);
+        await lease.SaveChangesAsync(ct);
         await routes.InvalidateAsync(tenant.Slug, ct);
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Credentials;
@@ -13,6 +12,7 @@ namespace TenantAspire.ProvisioningWorker.Provisioning;
 /// </summary>
 public sealed class ProvisionTenantHandler(
     CatalogDbContext db,
+    OperationLease lease,
     ServerAdmin admin,
     TemplateDatabase template,
     TenantSchema schema,
@@ -34,26 +34,26 @@ public sealed class ProvisionTenantHandler(
 
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.Credentials, tenant.Slug))
         {
-            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.Credentials);
+            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.Credentials, ct);
             if (tenant.ProtectedPassword is null)
             {
                 // Stored before the role exists, so a crash between the two never loses the password.
                 tenant.ProtectedPassword = protector.Protect(TenantCredentialProtector.GeneratePassword());
                 tenant.UpdatedAt = clock.GetUtcNow();
-                await db.SaveChangesAsync(ct);
+                await lease.SaveChangesAsync(ct);
             }
         }
         var password = protector.Unprotect(tenant.ProtectedPassword);
 
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.CreateRole, tenant.Slug))
         {
-            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.CreateRole);
+            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.CreateRole, ct);
             await admin.EnsureRoleAsync(tenant.Server, tenant.RoleName, password, ct);
         }
 
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.CreateDatabase, tenant.Slug))
         {
-            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.CreateDatabase);
+            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.CreateDatabase, ct);
             if (!(options.Value.UseTemplate && await admin.TryClaimSpareAsync(tenant.Server, tenant.DatabaseName, ct)))
             {
                 var useTemplate = options.Value.UseTemplate && await template.EnsureCurrentAsync(tenant.Server, ct);
@@ -65,13 +65,13 @@ public sealed class ProvisionTenantHandler(
         string? applied;
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.Grants, tenant.Slug))
         {
-            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.Grants);
+            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.Grants, ct);
             applied = await admin.SecureDatabaseAsync(tenant.Server, tenant.DatabaseName, tenant.RoleName, ct);
         }
 
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.Migrate, tenant.Slug))
         {
-            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.Migrate);
+            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.Migrate, ct);
             if (applied != schema.LatestMigration)
             {
                 // As the tenant's own role: the whole schema for an empty database, the missing part for an older clone.
@@ -83,14 +83,14 @@ public sealed class ProvisionTenantHandler(
 
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.Activate, tenant.Slug))
         {
-            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.Activate);
+            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.Activate, ct);
             var now = clock.GetUtcNow();
             tenant.Status = TenantStatus.Active;
             tenant.SchemaVersion = schema.LatestMigration;
             tenant.FailureReason = null;
             tenant.UpdatedAt = now;
             db.AuditEvents.Add(Audit.Event(tenant, "provisioned", Audit.WorkerActor, now, $"schema {schema.LatestMigration}"));
-            await db.SaveChangesAsync(ct);
+            await lease.SaveChangesAsync(ct);
             await routes.PublishAsync(tenant, ct); // the tenant's first request then finds its route in Redis
         }
     }
@@ -104,6 +104,7 @@ public sealed class ProvisionTenantHandler(
         {
             return;
         }
+        await lease.EnsureHeldAsync(ct); // another holder may be provisioning this very database right now
         await admin.DropDatabaseAsync(tenant.Server, tenant.DatabaseName, ct);
         await admin.DropRoleAsync(tenant.Server, tenant.RoleName, ct);
         var now = clock.GetUtcNow();
@@ -112,7 +113,7 @@ public sealed class ProvisionTenantHandler(
         tenant.ProtectedPassword = null;
         tenant.UpdatedAt = now;
         db.AuditEvents.Add(Audit.Event(tenant, "provision-failed", Audit.WorkerActor, now, reason));
-        await db.SaveChangesAsync(ct);
+        await lease.SaveChangesAsync(ct);
         await routes.InvalidateAsync(tenant.Slug, ct);
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Data;
 using TenantAspire.Tenancy.Sql;

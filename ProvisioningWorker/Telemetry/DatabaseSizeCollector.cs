@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TenantAspire.ProvisioningWorker.Migrations;
-using TenantAspire.ProvisioningWorker.Provisioning;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Telemetry;
 

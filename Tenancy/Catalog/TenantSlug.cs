@@ -16,7 +16,8 @@ public static partial class TenantSlug
         "redis", "openapi", "scalar", "internal", "me", "self",
     };
 
-    [GeneratedRegex(Pattern)]
+    // \z, not $: .NET's $ also matches before a final "\n", which let "admin\n" through (and into a database name).
+    [GeneratedRegex(@"^[a-z][a-z0-9-]{2,62}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Shape();
 
     public static bool IsValid([NotNullWhen(true)] string? slug) => Validate(slug) is null;

@@ -38,7 +38,7 @@ internal sealed class BackendExits(IConfiguration configuration, TimeSpan giveUp
 
     private sealed class ServerProbe(string connectionString, TimeSpan giveUpAfter) : IAsyncDisposable
     {
-        private readonly NpgsqlDataSource _source = NpgsqlDataSource.Create(connectionString);
+        private readonly NpgsqlDataSource _source = Untraced(connectionString);
         private readonly Lock _gate = new();
         private readonly Dictionary<int, (TaskCompletionSource Exited, long Since)> _pending = [];
         private readonly CancellationTokenSource _stop = new();
@@ -55,10 +55,23 @@ internal sealed class BackendExits(IConfiguration configuration, TimeSpan giveUp
                 }
                 if (_loop is null || _loop.IsCompleted)
                 {
-                    _loop = Task.Run(PollAsync);
+                    // The loop is the registry's own work, not the request's that happened to start it: it must not inherit
+                    // that request's Activity or its tenant.id baggage.
+                    using (ExecutionContext.SuppressFlow())
+                    {
+                        _loop = Task.Run(PollAsync);
+                    }
                 }
                 return waiter.Exited.Task;
             }
+        }
+
+        // Polled every 2 ms while exits are pending: a span per poll would flood the traces with work that is nobody's request.
+        private static NpgsqlDataSource Untraced(string connectionString)
+        {
+            var builder = new NpgsqlDataSourceBuilder(connectionString);
+            builder.ConfigureTracing(tracing => tracing.ConfigureCommandFilter(_ => false).EnablePhysicalOpenTracing(false));
+            return builder.Build();
         }
 
         private async Task PollAsync()

@@ -25,6 +25,12 @@ public sealed class RegistryOptions
     /// </summary>
     public TimeSpan CloseGrace { get; set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// Most requests of one tenant waiting for a connection at once (per process); more get 503 + Retry-After at once. Keeps a
+    /// hot tenant's burst from occupying every waiter and admission-window turn while other tenants wait.
+    /// </summary>
+    public int MaxWaitersPerTenant { get; set; } = 16;
+
     /// <summary>How long a request may wait for a connection before it gets 503 + Retry-After.</summary>
     public TimeSpan AcquireTimeout { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -25,7 +25,14 @@ public sealed class TenantConnectionLease : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            // A connection broken by the server (hibernate or delete ended its session, a restart) means its idle siblings in
+            // the pool are dead too: drop them, so the next request opens a fresh one instead of failing on a stale one.
+            var broken = Connection.FullState.HasFlag(System.Data.ConnectionState.Broken);
             await Connection.DisposeAsync();
+            if (broken && !_entry.Transient)
+            {
+                _entry.Source.Clear();
+            }
             await _registry.ReleaseAsync(_entry, _backendPid);
         }
     }

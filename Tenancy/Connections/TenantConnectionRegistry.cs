@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -39,7 +40,8 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, Entry> _entries = [];
     private readonly LinkedList<Entry> _recency = []; // most recently used first
-    private readonly LinkedList<TaskCompletionSource> _windowQueue = []; // requests waiting for a window slot, oldest first
+    private readonly FairQueue<TaskCompletionSource> _windowQueue = new(); // requests waiting for a window slot, round-robin by tenant
+    private readonly Dictionary<Guid, int> _waitersByTenant = [];
     private readonly RegistryOptions _options;
     private readonly TenantDataSources _sources;
     private readonly BackendExits _exits;
@@ -123,9 +125,14 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
             Reject(tenant);
             throw new ConnectionBudgetExhaustedException($"No connection for tenant '{tenant.Slug}' within {_options.AcquireTimeout.TotalSeconds:0.#} s.");
         }
-        catch
+        catch (Exception e)
         {
             await ReleaseAsync(entry, backendPid: 0);
+            if (!entry.Transient && DatabaseUnavailable.Is(e))
+            {
+                // Closed (hibernated), dropped or restarted under us: the pool's idle connections are dead too. Start over next time.
+                await EvictAsync(tenant.Id);
+            }
             throw;
         }
     }
@@ -137,7 +144,7 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         {
             var evicted = new List<Entry>();
             Task released;
-            LinkedListNode<TaskCompletionSource>? ticket = null;
+            FairQueue<TaskCompletionSource>.Ticket? ticket = null;
             lock (_gate)
             {
                 if (frequency == 0)
@@ -154,16 +161,32 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
                 {
                     return granted;
                 }
+                if (!TryStartWaiting(tenant.Id))
+                {
+                    Reject(tenant);
+                    throw new ConnectionBudgetExhaustedException(
+                        $"Tenant '{tenant.Slug}' already has {_options.MaxWaitersPerTenant} requests waiting for a connection.");
+                }
                 if (!_entries.ContainsKey(tenant.Id) && AdmissionWindow > 0)
                 {
-                    // Not admitted and the window is busy: queue for the next window slot, first come first served, so the tail
-                    // waits its turn instead of racing every release (a race some requests lose until their deadline).
-                    ticket = _windowQueue.AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                    // Not admitted and the window is busy: queue for the next window slot, round-robin across tenants, so the tail
+                    // waits its turn instead of racing every release (a race some requests lose until their deadline) and one
+                    // tenant's burst cannot take every turn.
+                    ticket = _windowQueue.Enqueue(tenant.Id, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
                 }
-                released = ticket?.Value.Task ?? _released.Task;
+                released = ticket?.Item.Task ?? _released.Task;
             }
             var remaining = Remaining(deadline);
-            if (remaining > TimeSpan.Zero && await WaitAsync(released, remaining, ct))
+            bool signalled;
+            try
+            {
+                signalled = remaining > TimeSpan.Zero && await WaitAsync(released, remaining, ct);
+            }
+            finally
+            {
+                StopWaiting(tenant.Id);
+            }
+            if (signalled)
             {
                 if (ticket is not null)
                 {
@@ -256,11 +279,11 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
     }
 
     /// <summary>A queued request gave up: leave the queue, or pass on the slot it was handed meanwhile.</summary>
-    private void AbandonTicket(LinkedListNode<TaskCompletionSource> ticket)
+    private void AbandonTicket(FairQueue<TaskCompletionSource>.Ticket ticket)
     {
         lock (_gate)
         {
-            if (ticket.List is not null)
+            if (ticket.IsQueued)
             {
                 _windowQueue.Remove(ticket);
             }
@@ -274,10 +297,9 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
     /// <summary>Under the lock: the next queued request gets the slot, else it is free.</summary>
     private void ReleaseWindowSlot()
     {
-        if (_windowQueue.First is { } next)
+        if (_windowQueue.TryDequeue(out var next))
         {
-            _windowQueue.RemoveFirst();
-            next.Value.TrySetResult();
+            next.TrySetResult();
         }
         else
         {
@@ -328,6 +350,32 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         counter++;
         _lookups.Add(1, new KeyValuePair<string, object?>("result", result));
         Activity.Current?.SetTag("registry.result", result);
+    }
+
+    /// <summary>
+    /// Under the lock: one more waiter for the tenant, unless it already has <see cref="RegistryOptions.MaxWaitersPerTenant"/>.
+    /// The cap keeps one tenant's burst from filling the waiters (each woken by every release) and starving the rest.
+    /// </summary>
+    private bool TryStartWaiting(Guid tenantId)
+    {
+        var waiting = _waitersByTenant.GetValueOrDefault(tenantId);
+        if (waiting >= _options.MaxWaitersPerTenant)
+        {
+            return false;
+        }
+        _waitersByTenant[tenantId] = waiting + 1;
+        return true;
+    }
+
+    private void StopWaiting(Guid tenantId)
+    {
+        lock (_gate)
+        {
+            if (--CollectionsMarshal.GetValueRefOrNullRef(_waitersByTenant, tenantId) == 0)
+            {
+                _waitersByTenant.Remove(tenantId);
+            }
+        }
     }
 
     private async Task<bool> WaitAsync(Task released, TimeSpan remaining, CancellationToken ct)

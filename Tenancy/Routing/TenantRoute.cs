@@ -11,8 +11,9 @@ public sealed record TenantRoute(
     string Server,
     string DatabaseName,
     string RoleName,
-    string? ProtectedPassword)
+    string? ProtectedPassword,
+    DateTimeOffset CreatedAt)
 {
     public static TenantRoute From(Tenant t) =>
-        new(t.Id, t.Slug, t.Tier, t.Status, t.Server, t.DatabaseName, t.RoleName, t.ProtectedPassword);
+        new(t.Id, t.Slug, t.Tier, t.Status, t.Server, t.DatabaseName, t.RoleName, t.ProtectedPassword, t.CreatedAt);
 }

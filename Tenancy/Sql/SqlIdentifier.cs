@@ -8,10 +8,10 @@ namespace TenantAspire.Tenancy.Sql;
 /// </summary>
 public static partial class SqlIdentifier
 {
-    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
+    [GeneratedRegex(@"^[a-z_][a-z0-9_]{0,62}\z")] // \z: $ would accept a final "\n"
     private static partial Regex SafeIdentifier();
 
-    [GeneratedRegex("^[A-Za-z0-9]{16,128}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9]{16,128}\z")]
     private static partial Regex SafeSecret();
 
     /// <summary>A double-quoted identifier; throws unless it is a lower-case, generated-style name.</summary>

@@ -20,6 +20,9 @@ public static class Paging
     public const int MaxPageSize = 100;
     public const int DefaultPageSize = 20;
 
+    /// <summary>Highest page number: (page - 1) × pageSize must stay an int OFFSET (2147483647 × 100 overflowed into a 500).</summary>
+    public const int MaxPage = 1_000_000;
+
     /// <summary>One page of an ordered query, plus the total; every list endpoint pages this way.</summary>
     public static async Task<PagedList<TDto>> PageAsync<T, TDto>(
         IOrderedQueryable<T> query, int? page, int? pageSize, Func<T, TDto> map, CancellationToken ct)
@@ -32,7 +35,7 @@ public static class Paging
     }
 
     public static string? Validate(int? page, int? pageSize) =>
-        page is < 1 ? "page must be 1 or more."
+        page is < 1 or > MaxPage ? $"page must be between 1 and {MaxPage}."
         : pageSize is < 1 or > MaxPageSize ? $"pageSize must be between 1 and {MaxPageSize}."
         : null;
 }

@@ -9,7 +9,7 @@ public static class DiagnosticsApi
     public static IEndpointRouteBuilder MapDiagnosticsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("api/diagnostics/registry", (TenantConnectionRegistry registry) => TypedResults.Ok(registry.Snapshot()))
-            .RequireAuthorization(AuthRegistration.PlatformAdminPolicy)
+            .RequireAuthorization(TenantPolicies.PlatformAdmin)
             .WithTags("Diagnostics").WithName("RegistrySnapshot").WithSummary("Live data sources, in-use connections, hits, misses, evictions.");
         return app;
     }

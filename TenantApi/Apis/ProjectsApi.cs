@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using TenantAspire.Tenancy.Connections;
 using TenantAspire.Tenancy.Data;
 using TenantAspire.TenantApi.Admin;
+using TenantAspire.TenantApi.Auth;
 using TenantAspire.TenantApi.Tenants;
 using static TenantAspire.TenantApi.Problems.Problems;
 
@@ -11,7 +12,7 @@ namespace TenantAspire.TenantApi.Apis;
 public static class ProjectsApi
 {
     public static IEndpointRouteBuilder MapProjectsApi(this IEndpointRouteBuilder app) =>
-        app.MapTenantScoped("Projects", api =>
+        app.MapTenantScoped("Projects", TenantPolicies.TenantMember, api =>
         {
             api.MapGet("projects", ListAsync).WithSummary("List the tenant's projects.");
             api.MapPost("projects", CreateAsync).WithSummary("Create a project owned by a user of this tenant.");
@@ -47,7 +48,10 @@ public static class ProjectsApi
         var now = clock.GetUtcNow();
         var project = new Project { Id = Guid.CreateVersion7(), Name = request.Name!.Trim(), OwnerId = request.OwnerId!.Value, CreatedAt = now, UpdatedAt = now };
         db.Projects.Add(project);
-        await db.SaveChangesAsync(ct);
+        if (await WriteRaces.TryAsync(() => db.SaveChangesAsync(ct), Answers(project.Id, request.OwnerId)) is { } lost)
+        {
+            return lost;
+        }
         return TypedResults.Created(TenantScopedRoutes.LocationOf(http, project.Id), ProjectDto.From(project));
     }
 
@@ -78,9 +82,15 @@ public static class ProjectsApi
         project.Name = request.Name!.Trim();
         project.OwnerId = request.OwnerId!.Value;
         project.UpdatedAt = clock.GetUtcNow();
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(ProjectDto.From(project));
+        return await WriteRaces.TryAsync(() => db.SaveChangesAsync(ct), Answers(id, request.OwnerId)) is { } lost
+            ? lost
+            : TypedResults.Ok(ProjectDto.From(project));
     }
+
+    // The owner checked above can be deleted before the write lands: the foreign key says so, and the answer is a 409.
+    private static WriteRaces.Answers Answers(Guid id, Guid? ownerId) => new(
+        Missing: $"No project {id}.",
+        ReferenceBroken: $"ownerId {ownerId} was deleted meanwhile; it is no longer a user of this tenant.");
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(Guid id, TenantDb tenantDb, CancellationToken ct)
     {

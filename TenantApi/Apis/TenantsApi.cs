@@ -18,7 +18,7 @@ public static class TenantsApi
 {
     public static IEndpointRouteBuilder MapTenantsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("api/tenants").WithTags("Tenants").RequireAuthorization(AuthRegistration.PlatformAdminPolicy)
+        var api = app.MapGroup("api/tenants").WithTags("Tenants").RequireAuthorization(TenantPolicies.PlatformAdmin)
             .AddEndpointFilter<AdminTenantTelemetryFilter>();
         api.MapPost("", CreateAsync).WithName("CreateTenant").WithSummary("Create a tenant; provisioning runs in the background.");
         api.MapGet("", ListAsync).WithName("ListTenants").WithSummary("List tenants, optionally by status.");

@@ -6,8 +6,6 @@ namespace TenantAspire.TenantApi.Auth;
 
 internal static class AuthRegistration
 {
-    public const string PlatformAdminPolicy = "platform-admin";
-
     /// <summary>
     /// JWT bearer. Development with Auth:DevSigningKey (the AppHost hands it over as a secret parameter): tokens minted by
     /// <c>dotnet run --project AppHost --no-launch-profile -v q -- mint-token</c>. Otherwise Auth:Authority + Auth:Audience (a real identity provider).
@@ -47,8 +45,7 @@ internal static class AuthRegistration
                     options.Audience = config["Audience"] ?? TenantClaims.Audience;
                 }
             });
-        builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(PlatformAdminPolicy, p => p.RequireAuthenticatedUser().RequireRole(TenantClaims.PlatformAdmin));
+        builder.Services.AddAuthorizationBuilder().AddTenantPolicies();
         return builder;
     }
 }

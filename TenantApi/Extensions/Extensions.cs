@@ -31,6 +31,10 @@ internal static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TenantExporter>();
         builder.Services.AddSingleton<TenantWaker>();
+        builder.Services.AddOptions<TenantRateLimitOptions>().Bind(builder.Configuration.GetSection(TenantRateLimitOptions.Section))
+            .Validate(o => o.Tiers.Values.All(t => t.PermitsPerSecond > 0 && t.Burst > 0), "RateLimits:Tiers:*: PermitsPerSecond and Burst must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<TenantRateLimiter>();
         builder.Services.ConfigureHttpJsonOptions(o =>
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o =>

@@ -10,7 +10,7 @@ internal static class ProblemRegistration
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ctx =>
             ctx.ProblemDetails.Extensions["traceId"] = Activity.Current?.TraceId.ToString() ?? ctx.HttpContext.TraceIdentifier);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
-        builder.Services.AddExceptionHandler<ConnectionBudgetExceptionHandler>();
+        builder.Services.AddExceptionHandler<UnavailableExceptionHandler>();
         return builder;
     }
 

@@ -19,7 +19,17 @@ internal static class Problems
 
     public static ProblemHttpResult Unavailable(string detail, TimeSpan retryAfter, HttpContext context)
     {
-        context.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        SetRetryAfter(context, retryAfter);
         return TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable");
     }
+
+    public static ProblemHttpResult TooManyRequests(string detail, TimeSpan retryAfter, HttpContext context)
+    {
+        SetRetryAfter(context, retryAfter);
+        return TypedResults.Problem(detail, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests");
+    }
+
+    /// <summary>Whole seconds, at least 1 (RFC 9110 delay-seconds).</summary>
+    public static void SetRetryAfter(HttpContext context, TimeSpan retryAfter) =>
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,11 +1,10 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http.Features;
-using TenantAspire.Tenancy.Auth;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Connections;
 using TenantAspire.Tenancy.Context;
 using TenantAspire.Tenancy.Routing;
 using TenantAspire.Tenancy.Telemetry;
+using TenantAspire.TenantApi.Auth;
 using static TenantAspire.TenantApi.Problems.Problems;
 
 namespace TenantAspire.TenantApi.Tenants;
@@ -46,12 +45,9 @@ public sealed class TenantResolutionFilter : IEndpointFilter
         }
 
         // Guard before lookup: a token for another tenant learns nothing, not even whether the tenant exists.
-        var user = http.User;
-        if (!user.IsInRole(TenantClaims.PlatformAdmin)
-            && (!string.Equals(user.FindFirstValue(TenantClaims.TenantId), slug, StringComparison.Ordinal)
-                || !(user.IsInRole(TenantClaims.TenantAdmin) || user.IsInRole(TenantClaims.Member))))
+        if (TenantAccessGuard.CheckSlug(http.User, slug) is { } refused)
         {
-            return Forbidden("The token is not valid for this tenant.");
+            return Forbidden(refused);
         }
 
         // From here on every span (cache, registry, SQL) carries the tenant.
@@ -62,6 +58,10 @@ public sealed class TenantResolutionFilter : IEndpointFilter
             // ASP.NET Core's own http.server.request.duration then counts and times requests per tenant (capped cardinality).
             http.Features.Get<IHttpMetricsTagsFeature>()?.Tags.Add(new(TenantTelemetry.TenantIdKey,
                 http.RequestServices.GetRequiredService<TenantTagLimiter>().TagFor(slug)));
+        }
+        if (route is not null && TenantAccessGuard.CheckInstance(http.User, route) is { } stale)
+        {
+            return Forbidden(stale);
         }
         switch (route?.Status)
         {
@@ -74,11 +74,21 @@ public sealed class TenantResolutionFilter : IEndpointFilter
             case TenantStatus.Failed:
                 return Conflict($"Tenant '{slug}' failed to provision.");
             case TenantStatus.Hibernated:
-                await http.RequestServices.GetRequiredService<TenantWaker>().RequestWakeAsync(route, http.RequestAborted);
+                var waker = http.RequestServices.GetRequiredService<TenantWaker>();
+                await waker.RequestWakeAsync(route, http.RequestAborted);
                 await http.RequestServices.GetRequiredService<TenantConnectionRegistry>().EvictAsync(route.Id); // its sessions were ended
-                return Unavailable($"Tenant '{slug}' is hibernated and waking up; retry shortly.", WakeRetryAfter, http);
+                if (await waker.WaitUntilAwakeAsync(route, http.RequestAborted) is not { } awake)
+                {
+                    return Unavailable($"Tenant '{slug}' is hibernated and waking up; retry shortly.", WakeRetryAfter, http);
+                }
+                route = awake; // held while it woke: serve it now
+                break;
         }
 
+        if (http.RequestServices.GetRequiredService<TenantRateLimiter>().TryAcquire(route) is { } retryAfter)
+        {
+            return TooManyRequests($"Tenant '{slug}' is over its request rate for the {route.Tier.ToString().ToLowerInvariant()} tier.", retryAfter, http);
+        }
         http.RequestServices.GetRequiredService<TenantContextHolder>().Set(route);
         var logger = http.RequestServices.GetRequiredService<ILogger<TenantResolutionFilter>>();
         using (logger.BeginScope(new Dictionary<string, object?> { [TenantTelemetry.TenantIdKey] = slug }))

@@ -6,20 +6,22 @@ internal static class TenantScopedRoutes
 {
     /// <summary>
     /// Maps the same endpoints twice, as <c>/api/tenants/{slug}/…</c> and as <c>/api/…</c> with the X-Tenant-Id header, both
-    /// behind authentication and the tenant resolution filter.
+    /// behind authentication, the group's role policy (<see cref="Auth.TenantPolicies"/>; endpoints may add a stricter one) and
+    /// the tenant resolution filter.
     /// </summary>
-    public static IEndpointRouteBuilder MapTenantScoped(this IEndpointRouteBuilder app, string tag, Action<RouteGroupBuilder> map)
+    public static IEndpointRouteBuilder MapTenantScoped(this IEndpointRouteBuilder app, string tag, string policy, Action<RouteGroupBuilder> map)
     {
         foreach (var prefix in new[] { "api/tenants/{slug}", "api" })
         {
             var group = app.MapGroup(prefix)
                 .WithTags(tag)
-                .RequireAuthorization()
+                .RequireAuthorization(policy)
                 .AddEndpointFilter<TenantResolutionFilter>()
                 .ProducesProblem(StatusCodes.Status400BadRequest)
                 .ProducesProblem(StatusCodes.Status403Forbidden)
                 .ProducesProblem(StatusCodes.Status404NotFound)
                 .ProducesProblem(StatusCodes.Status409Conflict)
+                .ProducesProblem(StatusCodes.Status429TooManyRequests)
                 .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
             map(group);
         }

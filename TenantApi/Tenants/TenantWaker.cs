@@ -9,12 +9,60 @@ namespace TenantAspire.TenantApi.Tenants;
 /// <summary>
 /// A request for a hibernated tenant asks the provisioning worker to wake it: one queued Wake per tenant (the catalog collapses
 /// duplicates), and at most one catalog write per tenant every <see cref="Throttle"/> from this replica, so a burst of requests to a
-/// sleeping tenant is not a burst of writes.
+/// sleeping tenant is not a burst of writes. The request is then held (<see cref="HoldFor"/>) while the worker opens the database,
+/// watching the catalog, so the first user of a sleeping tenant is served rather than told to retry (Neon's proxy does the same
+/// while compute starts). All requests held for one tenant share one watch: one catalog read per tenant per poll, not per request.
 /// </summary>
 public sealed class TenantWaker(IServiceScopeFactory scopes, TimeProvider clock, ILogger<TenantWaker> logger)
 {
     private static readonly TimeSpan Throttle = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How long a request waits for its tenant to wake before it gets 503 + Retry-After (measured wakes: ~100-300 ms).</summary>
+    public static readonly TimeSpan HoldFor = TimeSpan.FromSeconds(2);
+
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _asked = new();
+    private readonly ConcurrentDictionary<Guid, Lazy<Task<TenantRoute?>>> _watches = new();
+
+    /// <summary>
+    /// The tenant's route once the catalog says it is active again, or null if it is not within <see cref="HoldFor"/> (or it left
+    /// hibernation for another state: suspended, deleting).
+    /// </summary>
+    public async Task<TenantRoute?> WaitUntilAwakeAsync(TenantRoute tenant, CancellationToken ct)
+    {
+        var watch = _watches.GetOrAdd(tenant.Id, id => new(() => WatchAsync(id)));
+        try
+        {
+            return await watch.Value.WaitAsync(ct);
+        }
+        finally
+        {
+            if (watch.Value.IsCompleted)
+            {
+                _watches.TryRemove(new(tenant.Id, watch));
+            }
+        }
+    }
+
+    private async Task<TenantRoute?> WatchAsync(Guid id)
+    {
+        var deadline = clock.GetUtcNow() + HoldFor;
+        while (true)
+        {
+            await Task.Delay(PollInterval, clock);
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+            var row = await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id);
+            if (row?.Status == TenantStatus.Active)
+            {
+                return TenantRoute.From(row); // the worker publishes it to the cache too; this request need not wait for that
+            }
+            if (row?.Status != TenantStatus.Hibernated || clock.GetUtcNow() >= deadline)
+            {
+                return null;
+            }
+        }
+    }
 
     public async Task RequestWakeAsync(TenantRoute tenant, CancellationToken ct)
     {

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using TenantAspire.ProvisioningWorker.Provisioning;
+using TenantAspire.ProvisioningWorker.Hibernation;
 using TenantAspire.Tenancy.Auth;
 using TenantAspire.Tests.Infrastructure;
 
@@ -14,19 +14,60 @@ public sealed class HibernationTests(AspireAppFixture fixture)
     private readonly TenantTestKit _kit = new(fixture);
 
     [Fact]
-    public async Task A_hibernated_tenant_holds_no_connection_answers_503_and_its_first_request_wakes_it()
+    public async Task A_hibernated_tenant_holds_no_connection_and_its_first_request_is_held_while_it_wakes_then_served()
     {
-        var slug = TenantTestKit.NewSlug("sleep");
+        var (slug, tenant, member) = await HibernatedTenantAsync("sleep");
+        using var admin = fixture.PlatformAdmin();
+        using (var suspend = await admin.PostAsync($"/api/tenants/{slug}/suspend", null))
+        {
+            await TenantLifecycleTests.AssertProblemAsync(suspend, HttpStatusCode.Conflict); // only an active tenant can be suspended
+        }
+
+        // The first user of a sleeping tenant is not told to retry: the request waits while the worker wakes the tenant.
+        using (var first = await member.GetAsync($"/api/tenants/{slug}/users"))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            var users = await first.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("sleeper@example.com", users.GetProperty("items")[0].GetProperty("email").GetString());
+        }
+        Assert.True(await _kit.ScalarAsync<bool>("SELECT datallowconn FROM pg_database WHERE datname = $1", tenant.DatabaseName));
+        var actions = (await _kit.AuditAsync(slug)).Select(a => a.Action).ToList();
+        Assert.Equal(["create-requested", "provisioned", "hibernated", "woken"], actions);
+    }
+
+    [Fact]
+    public async Task A_wake_slower_than_the_hold_answers_503_with_Retry_After_and_the_retry_is_served()
+    {
+        var (slug, _, member) = await HibernatedTenantAsync("slowwake");
+        await _kit.InjectFaultAsync(slug, "open-database", "delay:4000"); // longer than the API's 2 s hold
+
+        using (var sleeping = await member.GetAsync($"/api/tenants/{slug}/users"))
+        {
+            await TenantLifecycleTests.AssertProblemAsync(sleeping, HttpStatusCode.ServiceUnavailable);
+            Assert.True(sleeping.Headers.RetryAfter?.Delta > TimeSpan.Zero, "Retry-After");
+        }
+        // That request asked for a wake: retrying as told gets the tenant back, data intact.
+        await Eventually.TrueAsync(async () =>
+        {
+            using var response = await member.GetAsync($"/api/tenants/{slug}/users");
+            return response.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(20), "tenant woken");
+        await _kit.InjectFaultAsync(slug, "open-database", null);
+    }
+
+    /// <summary>An active tenant with one user, then hibernated: its database closed and no session left on it.</summary>
+    private async Task<(string Slug, TenantAspire.Tenancy.Catalog.Tenant Tenant, HttpClient Member)> HibernatedTenantAsync(string prefix)
+    {
+        var slug = TenantTestKit.NewSlug(prefix);
         (await _kit.CreateAsync(slug)).Dispose();
         await _kit.WaitForStatusAsync(slug, "active");
         var (tenant, _) = await _kit.CatalogRowAsync(slug);
-        using var member = fixture.ApiAs(slug, TenantClaims.TenantAdmin);
+        var member = fixture.ApiAs(slug, TenantClaims.TenantAdmin);
         using (var created = await member.PostAsJsonAsync($"/api/tenants/{slug}/users", new { email = "sleeper@example.com", name = "Sleeper" }))
         {
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         }
         using var admin = fixture.PlatformAdmin();
-
         using (var hibernate = await admin.PostAsync($"/api/tenants/{slug}/hibernate", null))
         {
             Assert.Equal(HttpStatusCode.Accepted, hibernate.StatusCode);
@@ -35,33 +76,7 @@ public sealed class HibernationTests(AspireAppFixture fixture)
         await Eventually.TrueAsync(async () => await _kit.ScalarAsync<bool>(
             "SELECT NOT datallowconn FROM pg_database WHERE datname = $1", tenant.DatabaseName), TimeSpan.FromSeconds(10), "database closed");
         Assert.Equal(0L, await _kit.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", tenant.DatabaseName));
-        using (var suspend = await admin.PostAsync($"/api/tenants/{slug}/suspend", null))
-        {
-            await TenantLifecycleTests.AssertProblemAsync(suspend, HttpStatusCode.Conflict); // only an active tenant can be suspended
-        }
-
-        using (var sleeping = await member.GetAsync($"/api/tenants/{slug}/users"))
-        {
-            await TenantLifecycleTests.AssertProblemAsync(sleeping, HttpStatusCode.ServiceUnavailable);
-            Assert.True(sleeping.Headers.RetryAfter?.Delta > TimeSpan.Zero, "Retry-After");
-        }
-
-        // That request asked for a wake: retrying as told gets the tenant back, data intact.
-        JsonElement users = default;
-        await Eventually.TrueAsync(async () =>
-        {
-            using var response = await member.GetAsync($"/api/tenants/{slug}/users");
-            if (response.StatusCode != HttpStatusCode.OK)
-            {
-                return false;
-            }
-            users = await response.Content.ReadFromJsonAsync<JsonElement>();
-            return true;
-        }, TimeSpan.FromSeconds(15), "tenant woken");
-        Assert.Equal("sleeper@example.com", users.GetProperty("items")[0].GetProperty("email").GetString());
-        Assert.True(await _kit.ScalarAsync<bool>("SELECT datallowconn FROM pg_database WHERE datname = $1", tenant.DatabaseName));
-        var actions = (await _kit.AuditAsync(slug)).Select(a => a.Action).ToList();
-        Assert.Equal(["create-requested", "provisioned", "hibernated", "woken"], actions);
+        return (slug, tenant, member);
     }
 
     [Fact]

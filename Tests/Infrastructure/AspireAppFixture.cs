@@ -14,6 +14,8 @@ public sealed class AspireAppFixture : IAsyncLifetime
 {
     public const string SecondApi = "tenant-api-2";
     public const int RegistryBudget = 5;
+    public const int StandardRatePerSecond = 100;
+    public static readonly TimeSpan WorkerLease = TimeSpan.FromSeconds(3);
     public static readonly string[] AllResources = ["postgres", "catalog", "redis", "provisioning-worker", "tenant-api", SecondApi];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
 
@@ -33,12 +35,17 @@ public sealed class AspireAppFixture : IAsyncLifetime
         var worker = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "provisioning-worker");
         builder.CreateResourceBuilder(worker)
             .WithReplicas(2)
-            .WithEnvironment("Provisioning__FaultInjection", "true");
+            .WithEnvironment("Provisioning__FaultInjection", "true")
+            // Short leases, so a test can stall a step past one and show that renewal keeps the other worker out.
+            .WithEnvironment("Provisioning__Lease", WorkerLease.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
         // The API's connection registry at the test size: 5 live data sources, one connection each.
         var api = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "tenant-api");
         builder.CreateResourceBuilder(api)
             .WithEnvironment("ConnectionRegistry__ConnectionBudget", RegistryBudget.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .WithEnvironment("ConnectionRegistry__ConnectionsPerTenant", "1");
+            .WithEnvironment("ConnectionRegistry__ConnectionsPerTenant", "1")
+            // A per-tenant rate low enough for a test to cross it, high enough that no other test comes near it.
+            .WithEnvironment("RateLimits__Tiers__Standard__PermitsPerSecond", StandardRatePerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("RateLimits__Tiers__Standard__Burst", StandardRatePerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture));
         // A second API process, wired like the first, to prove invalidation reaches every replica.
         var second = builder.AddProject<Projects.TenantApi>(SecondApi, launchProfileName: null)
             .WithHttpEndpoint(name: "http")

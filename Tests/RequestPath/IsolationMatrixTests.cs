@@ -65,6 +65,7 @@ public sealed class IsolationMatrixTests(AspireAppFixture fixture)
         var resolved = routeSlug ?? headerSlug;
         var expected =
             token is "none" or "expired" or "forged" ? HttpStatusCode.Unauthorized
+            : token == "A-no-role" ? HttpStatusCode.Forbidden // no tenant role: the role policy refuses before the tenant is read
             : resolved is null ? HttpStatusCode.BadRequest
             : routeSlug is not null && headerSlug is not null && routeSlug != headerSlug ? HttpStatusCode.BadRequest
             : token == "admin" || Slug(token) == resolved ? HttpStatusCode.OK

@@ -1,7 +1,7 @@
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Routing;
 
-namespace TenantAspire.ProvisioningWorker.Provisioning;
+namespace TenantAspire.ProvisioningWorker.Hibernation;
 
 /// <summary>
 /// Hibernate: the catalog says <c>hibernated</c> first (from then on the API answers 503 + Retry-After and asks for a wake), then
@@ -9,7 +9,8 @@ namespace TenantAspire.ProvisioningWorker.Provisioning;
 /// <c>active</c>. Both are idempotent: a retry after a crash finishes what the first attempt started.
 /// </summary>
 public sealed class HibernationHandler(
-    CatalogDbContext db, ServerAdmin admin, FaultInjector faults, TenantRouteCache routes, TimeProvider clock)
+    CatalogDbContext db,
+    OperationLease lease, ServerAdmin admin, FaultInjector faults, TenantRouteCache routes, TimeProvider clock)
 {
     public async Task HibernateAsync(TenantOperation operation, CancellationToken ct)
     {
@@ -24,7 +25,7 @@ public sealed class HibernationHandler(
         }
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.CloseDatabase, tenant.Slug))
         {
-            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.CloseDatabase);
+            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.CloseDatabase, ct);
             await admin.CloseDatabaseAsync(tenant.Server, tenant.DatabaseName, ct);
         }
     }
@@ -38,7 +39,7 @@ public sealed class HibernationHandler(
         }
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.OpenDatabase, tenant.Slug))
         {
-            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.OpenDatabase);
+            await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.OpenDatabase, ct);
             await admin.OpenDatabaseAsync(tenant.Server, tenant.DatabaseName, ct);
         }
         await SetStatusAsync(tenant, TenantStatus.Active, "woken", ct);
@@ -49,7 +50,7 @@ public sealed class HibernationHandler(
         tenant.Status = status;
         tenant.UpdatedAt = clock.GetUtcNow();
         db.AuditEvents.Add(Audit.Event(tenant, action, Audit.WorkerActor, tenant.UpdatedAt));
-        await db.SaveChangesAsync(ct); // xmin: a concurrent suspend or delete makes this attempt fail and retry on fresh state
+        await lease.SaveChangesAsync(ct); // xmin: a concurrent suspend or delete makes this attempt fail and retry on fresh state
         await routes.PublishAsync(tenant, ct);
     }
 }

@@ -2,7 +2,7 @@ using Npgsql;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Sql;
 
-namespace TenantAspire.ProvisioningWorker.Provisioning;
+namespace TenantAspire.ProvisioningWorker.Servers;
 
 /// <summary>Idempotent server-level DDL for tenant databases and roles. Every identifier goes through <see cref="SqlIdentifier"/>.</summary>
 public sealed class ServerAdmin(ServerConnections connections)
@@ -29,7 +29,8 @@ public sealed class ServerAdmin(ServerConnections connections)
         var provisioner = SqlIdentifier.Quote(TenantNaming.ProvisionerRole);
         await ExecuteAsync(connection, $"GRANT {SqlIdentifier.Quote(TenantNaming.TemplateOwnerRole)} TO {provisioner}", ct);
         await ExecuteAsync(connection, $"GRANT pg_signal_backend TO {provisioner}", ct);
-        foreach (var shared in new[] { "postgres", catalogDatabase })
+        // template1 too: a tenant role must reach no database but its own (CREATE DATABASE copies template1 without connecting).
+        foreach (var shared in new[] { "postgres", "template1", catalogDatabase })
         {
             await ExecuteAsync(connection, $"REVOKE CONNECT, TEMPORARY ON DATABASE {SqlIdentifier.Quote(shared)} FROM PUBLIC", ct);
         }

@@ -4,7 +4,7 @@ using TenantAspire.ProvisioningWorker.Migrations;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Telemetry;
 
-namespace TenantAspire.ProvisioningWorker.Provisioning;
+namespace TenantAspire.ProvisioningWorker.Hibernation;
 
 /// <summary>
 /// Finds idle tenants without touching the request path: every <see cref="HibernationOptions.CheckInterval"/> it reads each active

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace TenantAspire.ProvisioningWorker.Provisioning;
+namespace TenantAspire.ProvisioningWorker.Operations;
 
 public sealed class InjectedFaultException(string step, bool permanent)
     : Exception($"injected {(permanent ? "permanent" : "transient")} failure at step '{step}'")
@@ -11,11 +11,12 @@ public sealed class InjectedFaultException(string step, bool permanent)
 
 /// <summary>
 /// Test hook (off unless Provisioning:FaultInjection is true): a Redis key <c>fault:{slug}:{step}</c> holding N makes that step
-/// throw N more times; the value "permanent" makes it fail for good. Real steps and real Postgres otherwise.
+/// throw N more times; the value "permanent" makes it fail for good; "delay:{ms}" makes it that slow (a stalled step, to prove
+/// that leases are renewed while a step runs). Real steps and real Postgres otherwise.
 /// </summary>
 public sealed class FaultInjector(IOptions<ProvisioningOptions> options, IConnectionMultiplexer redis)
 {
-    public async Task ThrowIfInjectedAsync(string slug, string step)
+    public async Task ThrowIfInjectedAsync(string slug, string step, CancellationToken ct = default)
     {
         if (!options.Value.FaultInjection)
         {
@@ -26,6 +27,11 @@ public sealed class FaultInjector(IOptions<ProvisioningOptions> options, IConnec
         var value = await db.StringGetAsync(key);
         if (value.IsNullOrEmpty)
         {
+            return;
+        }
+        if (value.ToString() is { } text && text.StartsWith("delay:", StringComparison.Ordinal))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(int.Parse(text["delay:".Length..], System.Globalization.CultureInfo.InvariantCulture)), ct);
             return;
         }
         if (value == "permanent")

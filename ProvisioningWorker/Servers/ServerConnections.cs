@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Npgsql;
 using TenantAspire.Tenancy.Catalog;
 
-namespace TenantAspire.ProvisioningWorker.Provisioning;
+namespace TenantAspire.ProvisioningWorker.Servers;
 
 /// <summary>
 /// Connections the worker opens on a Postgres server (ConnectionStrings:{server}, a superuser in both AppHost modes).

@@ -2,7 +2,7 @@ using Npgsql;
 using TenantAspire.Tenancy;
 using TenantAspire.Tenancy.Catalog;
 
-namespace TenantAspire.ProvisioningWorker.Provisioning;
+namespace TenantAspire.ProvisioningWorker.Operations;
 
 /// <summary>LISTENs on the catalog so new operations start at once instead of at the next poll.</summary>
 public sealed class OperationWakeup(IConfiguration configuration, ILogger<OperationWakeup> logger) : BackgroundService

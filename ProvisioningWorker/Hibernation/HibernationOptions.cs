@@ -1,4 +1,4 @@
-namespace TenantAspire.ProvisioningWorker.Provisioning;
+namespace TenantAspire.ProvisioningWorker.Hibernation;
 
 public sealed class HibernationOptions
 {

@@ -6,7 +6,7 @@ using TenantAspire.Tenancy;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Telemetry;
 
-namespace TenantAspire.ProvisioningWorker.Provisioning;
+namespace TenantAspire.ProvisioningWorker.Operations;
 
 /// <summary>
 /// Runs <see cref="ProvisioningOptions.Concurrency"/> claim loops. Transient failures retry with exponential backoff; after
@@ -19,6 +19,7 @@ public sealed class OperationProcessor(
     OperationWakeup wakeup,
     IOptions<ProvisioningOptions> options,
     IConfiguration configuration,
+    TimeProvider clock,
     ILogger<OperationProcessor> logger) : BackgroundService
 {
     private readonly string _workerId = $"{Environment.MachineName}/{Environment.ProcessId}";
@@ -105,14 +106,28 @@ public sealed class OperationProcessor(
         }
         using var logScope = logger.BeginScope(new Dictionary<string, object?> { [TenantTelemetry.TenantIdKey] = slug });
 
+        services.GetRequiredService<OperationLease>().Hold(operation);
+        await using var renewal = new LeaseRenewal(scopes, operation, options.Value.Lease, clock, logger);
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(ct, renewal.Lost);
+
         var started = Stopwatch.GetTimestamp();
         var outcome = "succeeded";
         try
         {
-            await RunAsync(services, operation, ct);
-            await queue.CompleteAsync(operation, ct);
+            await RunAsync(services, operation, work.Token);
+            if (!await queue.CompleteAsync(operation, ct))
+            {
+                throw new LeaseLostException(operation);
+            }
             logger.LogInformation("{Kind} of {Tenant} succeeded in {Elapsed:0} ms (attempt {Attempt})",
                 operation.Kind, slug, Stopwatch.GetElapsedTime(started).TotalMilliseconds, operation.Attempts);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && (renewal.IsLost || e is LeaseLostException))
+        {
+            // Another holder has the operation: its state stands, and nothing of ours may be cleaned up.
+            outcome = "lease-lost";
+            logger.LogWarning("{Kind} of {Tenant}: lease lost (attempt {Attempt}); left to the new holder", operation.Kind, slug, operation.Attempts);
+            activity?.SetStatus(ActivityStatusCode.Error, "lease lost");
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
@@ -130,8 +145,16 @@ public sealed class OperationProcessor(
                 outcome = "failed";
                 logger.LogError("{Kind} of {Tenant} failed for good after {Attempts} attempt(s): {Reason}",
                     operation.Kind, slug, operation.Attempts, reason);
-                await GiveUpAsync(services, operation, reason, ct);
-                await queue.FailAsync(operation, reason, ct);
+                try
+                {
+                    await GiveUpAsync(services, operation, reason, ct);
+                    await queue.FailAsync(operation, reason, ct);
+                }
+                catch (LeaseLostException)
+                {
+                    outcome = "lease-lost";
+                    logger.LogWarning("{Kind} of {Tenant}: lease lost before clean-up; nothing dropped", operation.Kind, slug);
+                }
             }
             activity?.SetStatus(ActivityStatusCode.Error, reason);
         }
@@ -161,10 +184,14 @@ public sealed class OperationProcessor(
             _ => Task.CompletedTask,
         };
 
-    /// <summary>Errors that no retry can fix: bad SQL, permissions, data errors, or an injected permanent fault.</summary>
+    /// <summary>
+    /// Errors that no retry can fix: bad SQL, permissions, data errors, or an injected permanent fault. A duplicate object is not
+    /// one of them: it means another attempt (or holder) created it first, and giving up would drop what that attempt built.
+    /// </summary>
     private static bool IsPermanent(Exception e) => e switch
     {
         InjectedFaultException injected => injected.Permanent,
+        PostgresException pg when RaceErrors.IsDuplicate(pg) => false,
         PostgresException pg => pg.SqlState.StartsWith("42", StringComparison.Ordinal)
                                 || pg.SqlState.StartsWith("22", StringComparison.Ordinal),
         _ => false,

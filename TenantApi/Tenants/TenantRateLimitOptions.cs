@@ -1,0 +1,26 @@
+using TenantAspire.Tenancy.Catalog;
+
+namespace TenantAspire.TenantApi.Tenants;
+
+/// <summary>Requests per second per tenant, by tier (<c>RateLimits:Tiers:{tier}</c>): a token bucket refilled every second.</summary>
+public sealed class TenantRateLimitOptions
+{
+    public const string Section = "RateLimits";
+
+    public Dictionary<TenantTier, TierLimit> Tiers { get; set; } = new()
+    {
+        [TenantTier.Standard] = new() { PermitsPerSecond = 200, Burst = 400 },
+        [TenantTier.Premium] = new() { PermitsPerSecond = 1000, Burst = 2000 },
+    };
+
+    public TierLimit For(TenantTier tier) => Tiers.TryGetValue(tier, out var limit) ? limit : Tiers[TenantTier.Standard];
+
+    public sealed class TierLimit
+    {
+        /// <summary>Sustained requests per second one tenant of this tier may make (per API process).</summary>
+        public int PermitsPerSecond { get; set; }
+
+        /// <summary>Requests a tenant may make at once after a quiet spell (the bucket's size).</summary>
+        public int Burst { get; set; }
+    }
+}
