@@ -7,9 +7,12 @@ namespace TenantAspire.AppHost;
 /// <summary>The backing services every TenantAspire service references, whichever mode provides them.</summary>
 public sealed record Infrastructure(
     IResourceBuilder<IResourceWithConnectionString> Postgres,
+    EndpointReference PostgresEndpoint,
     IResourceBuilder<IResourceWithConnectionString> Catalog,
     IResourceBuilder<IResourceWithConnectionString> Redis)
 {
+    public const string CatalogDatabase = "catalog";
+
     public static Infrastructure Add(IDistributedApplicationBuilder builder, InfrastructureMode mode, LocalDataRoot dataRoot) => mode switch
     {
         InfrastructureMode.Containers => AddContainers(builder),
@@ -19,9 +22,9 @@ public sealed record Infrastructure(
     private static Infrastructure AddContainers(IDistributedApplicationBuilder builder)
     {
         var postgres = builder.AddPostgres("postgres").WithDataVolume("tenantaspire-postgres-data");
-        var catalog = postgres.AddDatabase("catalog");
+        var catalog = postgres.AddDatabase(CatalogDatabase);
         var redis = builder.AddRedis("redis").WithDataVolume("tenantaspire-redis-data");
-        return new(postgres, catalog, redis);
+        return new(postgres, postgres.Resource.PrimaryEndpoint, catalog, redis);
     }
 
     private static Infrastructure AddLocalProcesses(IDistributedApplicationBuilder builder, LocalDataRoot dataRoot)
@@ -31,9 +34,9 @@ public sealed record Infrastructure(
         dataRoot.EnsureExists();
         var maxConnections = builder.Configuration.GetValue("LocalInfrastructure:MaxConnections", 200);
         var postgres = builder.AddLocalPostgres("postgres", dataRoot, postgresBin, maxConnections);
-        var catalog = postgres.AddDatabase("catalog");
+        var catalog = postgres.AddDatabase(CatalogDatabase);
         var redis = builder.AddLocalRedis("redis", dataRoot);
-        return new(postgres, catalog, redis);
+        return new(postgres, postgres.Resource.PrimaryEndpoint, catalog, redis);
     }
 
 }

@@ -37,7 +37,11 @@ public sealed class LocalDataRoot
     /// A secret generated on first use and kept (mode 600) so a second run reuses it, as the Postgres cluster does.
     /// Never printed; the folder is git-ignored.
     /// </summary>
-    public string ReadOrCreateSecret(string name)
+    public string ReadOrCreateSecret(string name) =>
+        ReadOrCreateSecret(name, () => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)));
+
+    /// <inheritdoc cref="ReadOrCreateSecret(string)"/>
+    public string ReadOrCreateSecret(string name, Func<string> create)
     {
         var dir = Combine("secrets");
         Directory.CreateDirectory(dir);
@@ -50,7 +54,7 @@ public sealed class LocalDataRoot
         {
             return File.ReadAllText(file).Trim();
         }
-        var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var secret = create();
         File.WriteAllText(file, secret);
         if (!OperatingSystem.IsWindows())
         {

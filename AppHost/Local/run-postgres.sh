@@ -32,6 +32,16 @@ else
   echo "reusing the existing cluster in $PGDATA"
 fi
 
-exec "${as_postgres[@]}" "$BIN/postgres" -D "$PGDATA" -p "$PGPORT" \
+# Not exec'd: a stop from the dashboard (SIGTERM) would be Postgres' "smart" shutdown, which waits for every pooled client to
+# disconnect, i.e. forever. Forward it as SIGINT, the "fast" shutdown (sessions ended, clean checkpoint), and exit with Postgres.
+"${as_postgres[@]}" "$BIN/postgres" -D "$PGDATA" -p "$PGPORT" \
   -c listen_addresses=127.0.0.1 -c unix_socket_directories= \
-  -c max_connections="${PG_MAX_CONNECTIONS:-200}" -c log_min_messages=warning
+  -c max_connections="${PG_MAX_CONNECTIONS:-200}" -c log_min_messages=warning &
+postgres_pid=$!
+trap 'kill -INT "$postgres_pid" 2>/dev/null' TERM INT
+status=0
+# A trapped signal interrupts wait; wait again until Postgres itself has exited, and pass on its status.
+while kill -0 "$postgres_pid" 2>/dev/null; do
+  wait "$postgres_pid" || status=$?
+done
+exit "$status"

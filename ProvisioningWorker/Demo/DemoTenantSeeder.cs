@@ -29,7 +29,7 @@ public sealed class DemoTenantSeeder(
             var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
             // Advisory lock: with several worker instances, one seeds.
             await db.Database.OpenConnectionAsync(stoppingToken);
-            if (!await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock(727275) AS \"Value\"").SingleAsync(stoppingToken)
+            if (!await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({AdvisoryLocks.DemoSeed}) AS \"Value\"").SingleAsync(stoppingToken)
                 || await db.AuditEvents.AnyAsync(stoppingToken))
             {
                 return; // another instance seeds, or this catalog has a history already

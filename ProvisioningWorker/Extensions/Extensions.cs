@@ -18,7 +18,8 @@ internal static class Extensions
         // The worker, not the API, migrates the catalog, first thing at start (IHostedLifecycleService.StartingAsync).
         builder.Services.AddSingleton<CatalogMigrationState>();
         builder.Services.AddHostedService<CatalogMigrator>();
-        builder.Services.AddHealthChecks().AddCheck<CatalogMigrationHealthCheck>("catalog-migrations");
+        builder.Services.AddHealthChecks().AddCheck<CatalogMigrationHealthCheck>("catalog-migrations")
+            .AddCheck<ProvisioningReadinessHealthCheck>("server-bootstrap");
 
         builder.AddTenantRouting();
         builder.AddTenantCredentials();
@@ -33,6 +34,7 @@ internal static class Extensions
         builder.Services.AddSingleton<TemplateDatabase>();
         builder.Services.AddSingleton<FaultInjector>();
         builder.Services.AddScoped<ServerAdmin>();
+        builder.Services.AddScoped<CatalogApiLogin>();
         builder.Services.AddScoped<OperationQueue>();
         builder.Services.AddScoped<OperationLease>();
         builder.Services.AddScoped<ProvisionTenantHandler>();

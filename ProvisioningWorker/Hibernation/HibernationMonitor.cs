@@ -21,7 +21,7 @@ public sealed class HibernationMonitor(
     TimeProvider clock,
     ILogger<HibernationMonitor> logger) : BackgroundService
 {
-    private const long ScanLock = 727277;
+    private const long ScanLock = AdvisoryLocks.HibernationScan;
     private readonly Dictionary<Guid, (long Transactions, DateTimeOffset Since)> _lastSeen = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
 

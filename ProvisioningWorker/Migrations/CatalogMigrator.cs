@@ -34,9 +34,9 @@ internal sealed class CatalogMigrator(IServiceProvider services, CatalogMigratio
         await db.Database.OpenConnectionAsync(stoppingToken);
         try
         {
-            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(727273)", stoppingToken);
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({AdvisoryLocks.CatalogMigration})", stoppingToken);
             await db.Database.MigrateAsync(stoppingToken);
-            await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(727273)", stoppingToken);
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({AdvisoryLocks.CatalogMigration})", stoppingToken);
         }
         finally
         {

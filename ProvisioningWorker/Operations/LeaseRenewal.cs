@@ -53,10 +53,19 @@ public sealed class LeaseRenewal : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops renewing (the handler is done; its outcome is written next, under the lease it still holds).</summary>
+    public async Task StopAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+        }
+        await _loop;
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _loop;
+        await StopAsync();
         _stop.Dispose();
         _lost.Dispose();
     }

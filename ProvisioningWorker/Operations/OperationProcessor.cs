@@ -44,6 +44,15 @@ public sealed class OperationProcessor(
                 await using var scope = scopes.CreateAsyncScope();
                 await scope.ServiceProvider.GetRequiredService<ServerAdmin>()
                     .BootstrapAsync(options.Value.DefaultServer, catalogDatabase, ct);
+                if (configuration[CatalogLogins.ApiPasswordKey] is { Length: > 0 } apiPassword)
+                {
+                    await scope.ServiceProvider.GetRequiredService<CatalogApiLogin>()
+                        .EnsureAsync(options.Value.DefaultServer, catalogDatabase, apiPassword, ct);
+                }
+                else
+                {
+                    logger.LogWarning("{Key} is not set: no least-privilege catalog login for the API was created", CatalogLogins.ApiPasswordKey);
+                }
                 return;
             }
             catch (NpgsqlException e) when (attempt < 10)
@@ -115,6 +124,7 @@ public sealed class OperationProcessor(
         try
         {
             await RunAsync(services, operation, work.Token);
+            await renewal.StopAsync(); // so a last renewal cannot race the completion and report a takeover that is not one
             if (!await queue.CompleteAsync(operation, ct))
             {
                 throw new LeaseLostException(operation);

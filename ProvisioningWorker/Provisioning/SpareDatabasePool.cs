@@ -48,7 +48,7 @@ public sealed class SpareDatabasePool(
             return;
         }
         await using var connection = await connections.OpenProvisionerAsync(server, ct);
-        await using (var lockCommand = new NpgsqlCommand("SELECT pg_try_advisory_lock(727276)", connection))
+        await using (var lockCommand = new NpgsqlCommand($"SELECT pg_try_advisory_lock({AdvisoryLocks.SpareRefill})", connection))
         {
             if (await lockCommand.ExecuteScalarAsync(ct) is not true)
             {
@@ -78,7 +78,7 @@ public sealed class SpareDatabasePool(
             // A broken session (timeout, server gone) already lost its advisory lock; unlocking it would only hide the real error.
             if (connection.FullState == System.Data.ConnectionState.Open)
             {
-                await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(727276)", connection);
+                await using var unlock = new NpgsqlCommand($"SELECT pg_advisory_unlock({AdvisoryLocks.SpareRefill})", connection);
                 await unlock.ExecuteScalarAsync(CancellationToken.None);
             }
         }
@@ -89,12 +89,4 @@ public sealed class SpareDatabasePool(
         _signal.Dispose();
         base.Dispose();
     }
-}
-
-/// <summary>Completes once the provisioning roles exist (bootstrap done); background helpers wait for it.</summary>
-public sealed class ProvisioningReadiness
-{
-    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    public void MarkReady() => _ready.TrySetResult();
-    public Task WaitAsync(CancellationToken ct) => _ready.Task.WaitAsync(ct);
 }

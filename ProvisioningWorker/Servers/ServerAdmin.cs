@@ -14,7 +14,7 @@ public sealed class ServerAdmin(ServerConnections connections)
         await connection.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         // Serialises concurrent workers starting together.
-        await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock(727274)", ct);
+        await ExecuteAsync(connection, $"SELECT pg_advisory_xact_lock({AdvisoryLocks.ServerBootstrap})", ct);
         foreach (var (role, attributes) in new[]
                  {
                      (TenantNaming.ProvisionerRole, "NOLOGIN CREATEDB CREATEROLE"),
@@ -39,14 +39,22 @@ public sealed class ServerAdmin(ServerConnections connections)
 
     public async Task EnsureRoleAsync(string server, string role, string password, CancellationToken ct)
     {
-        await using var connection = await connections.OpenProvisionerAsync(server, ct);
-        var quoted = SqlIdentifier.Quote(role);
-        // Defaults: NOSUPERUSER NOCREATEDB NOCREATEROLE. INHERIT stays on: owning the database works through pg_database_owner.
-        // A rerun after a crash finds the role and just sets the (persisted) password again.
-        var verb = await ExistsAsync(connection, "SELECT 1 FROM pg_roles WHERE rolname = $1", role, ct) ? "ALTER" : "CREATE";
-        await ExecuteAsync(connection, $"{verb} ROLE {quoted} LOGIN PASSWORD {SqlIdentifier.SecretLiteral(password)}", ct);
+        await using var connection = await EnsureLoginAsync(server, role, password, ct);
         // The provisioner needs the tenant role's privileges to own-transfer objects and drop the database later.
-        await ExecuteAsync(connection, $"GRANT {quoted} TO {SqlIdentifier.Quote(TenantNaming.ProvisionerRole)}", ct);
+        await ExecuteAsync(connection, $"GRANT {SqlIdentifier.Quote(role)} TO {SqlIdentifier.Quote(TenantNaming.ProvisionerRole)}", ct);
+    }
+
+    /// <summary>
+    /// A login role with this password, created or (rerun after a crash, or a rotated password) altered, as the provisioner: its
+    /// session keeps the statement out of traces and the server log. Returns that open session.
+    /// </summary>
+    public async Task<NpgsqlConnection> EnsureLoginAsync(string server, string role, string password, CancellationToken ct)
+    {
+        var connection = await connections.OpenProvisionerAsync(server, ct);
+        // Defaults: NOSUPERUSER NOCREATEDB NOCREATEROLE. INHERIT stays on: owning the database works through pg_database_owner.
+        var verb = await ExistsAsync(connection, "SELECT 1 FROM pg_roles WHERE rolname = $1", role, ct) ? "ALTER" : "CREATE";
+        await ExecuteAsync(connection, $"{verb} ROLE {SqlIdentifier.Quote(role)} LOGIN PASSWORD {SqlIdentifier.SecretLiteral(password)}", ct);
+        return connection;
     }
 
     /// <returns>true when created from the template, false when created empty (the migrate step fills it).</returns>

@@ -151,7 +151,7 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
                 {
                     frequency = _frequency.Increment(tenant.Id);
                 }
-                var granted = TryGrant(tenant, frequency, evicted, out var windowSlot);
+                var granted = TryGrant(tenant, frequency, evicted, out var windowSlot, out var full);
                 DisposeLater(evicted, "capacity");
                 if (windowSlot)
                 {
@@ -174,7 +174,9 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
                     // tenant's burst cannot take every turn.
                     ticket = _windowQueue.Enqueue(tenant.Id, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
                 }
-                released = ticket?.Item.Task ?? _released.Task;
+                // A tenant whose own data source is full waits for one of its own connections (only its releases wake it);
+                // anyone else waits for budget to free up anywhere. So a release wakes the few who can use it, not everyone.
+                released = ticket?.Item.Task ?? full?.Released.Task ?? _released.Task;
             }
             var remaining = Remaining(deadline);
             bool signalled;
@@ -210,9 +212,10 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
     /// Under the lock: a connection for the tenant now, or null. Null with <paramref name="windowSlot"/> set means a window slot
     /// is reserved for it (its one-off data source is built after the lock is released); otherwise wait for a release.
     /// </summary>
-    private Entry? TryGrant(TenantRoute tenant, int frequency, List<Entry> evicted, out bool windowSlot)
+    private Entry? TryGrant(TenantRoute tenant, int frequency, List<Entry> evicted, out bool windowSlot, out Entry? full)
     {
         windowSlot = false;
+        full = null;
         if (_entries.TryGetValue(tenant.Id, out var live))
         {
             if (live.InFlight < live.Slots)
@@ -226,6 +229,7 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
                 Count("grow", ref _grows);
                 return Touch(live);
             }
+            full = live;
             return null; // its own connections free up soonest
         }
         if (TryReserveSlot(null, frequency, evicted))
@@ -417,7 +421,11 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         {
             entry.InFlight--;
             entry.LastUsed = _clock.GetUtcNow();
-            Signal();
+            entry.SignalReleased();
+            if (entry.InFlight == 0)
+            {
+                Signal(); // now idle, so evictable: a tenant waiting for budget may take its place
+            }
         }
         return ValueTask.CompletedTask;
     }
@@ -559,5 +567,16 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         public int Slots { get; set; }
         public DateTimeOffset LastUsed { get; set; }
         public LinkedListNode<Entry>? Node { get; set; }
+
+        /// <summary>Completed (and replaced) at each release of one of its connections: what its own full-up requests wait on.</summary>
+        public TaskCompletionSource Released { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Under the registry's lock.</summary>
+        public void SignalReleased()
+        {
+            var released = Released;
+            Released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            released.TrySetResult();
+        }
     }
 }

@@ -63,7 +63,16 @@ public sealed class TenantRouteCache(IFusionCacheProvider caches, IServiceScopeF
         RemoveAgainLater(slug);
     }
 
-    private void RemoveAgainLater(string slug) => _ = Task.Run(async () =>
+    private void RemoveAgainLater(string slug)
+    {
+        // Not part of the request or operation that triggered it: no parent span, no tenant baggage on its Redis spans.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(() => RemoveAsync(slug));
+        }
+    }
+
+    private async Task RemoveAsync(string slug)
     {
         try
         {
@@ -75,7 +84,7 @@ public sealed class TenantRouteCache(IFusionCacheProvider caches, IServiceScopeF
             // The entry then lives out its duration; the first removal already reached every replica.
             logger.LogWarning(e, "Second invalidation of the route of {Tenant} failed", slug);
         }
-    });
+    }
 
     // v2: routes carry CreatedAt (token instance check); entries cached by older code in Redis are not read as v2.
     private static string Key(string slug) => "route:v2:" + slug;

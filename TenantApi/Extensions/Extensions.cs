@@ -21,7 +21,7 @@ internal static class Extensions
     {
         builder.AddCatalog();
         builder.AddTenantRouting();
-        builder.AddTenantCredentials();
+        builder.AddTenantCredentials(generatesKeys: false);
         builder.AddTenantConnections();
         builder.AddTenantTelemetry();
         builder.AddTokenAuthentication();

@@ -13,7 +13,7 @@ public sealed class TenantLifecycleTests(AspireAppFixture fixture)
     [Fact]
     public async Task Suspend_and_resume_change_state_and_are_audited()
     {
-        var slug = await ActiveTenantAsync("life");
+        var slug = await _kit.CreateActiveAsync("life");
         using var admin = fixture.PlatformAdmin();
 
         using var suspended = await admin.PostAsync($"/api/tenants/{slug}/suspend", null);
@@ -44,7 +44,7 @@ public sealed class TenantLifecycleTests(AspireAppFixture fixture)
     [Fact]
     public async Task Delete_erases_database_role_and_row_keeps_audit_and_frees_the_slug()
     {
-        var slug = await ActiveTenantAsync("gone");
+        var slug = await _kit.CreateActiveAsync("gone");
         var (tenant, _) = await _kit.CatalogRowAsync(slug);
         using var admin = fixture.PlatformAdmin();
 
@@ -66,7 +66,7 @@ public sealed class TenantLifecycleTests(AspireAppFixture fixture)
     [Fact]
     public async Task Export_is_a_pg_dump_custom_archive_of_the_tenant_database()
     {
-        var slug = await ActiveTenantAsync("export");
+        var slug = await _kit.CreateActiveAsync("export");
         using var admin = fixture.PlatformAdmin();
 
         using var response = await admin.GetAsync($"/api/tenants/{slug}/export");
@@ -81,7 +81,7 @@ public sealed class TenantLifecycleTests(AspireAppFixture fixture)
     [Fact]
     public async Task List_filters_by_status_and_pages()
     {
-        var slug = await ActiveTenantAsync("listed");
+        var slug = await _kit.CreateActiveAsync("listed");
         using var admin = fixture.PlatformAdmin();
         (await admin.PostAsync($"/api/tenants/{slug}/suspend", null)).Dispose();
 
@@ -160,13 +160,6 @@ public sealed class TenantLifecycleTests(AspireAppFixture fixture)
         await AssertProblemAsync(forbidden, HttpStatusCode.Forbidden);
     }
 
-    private async Task<string> ActiveTenantAsync(string prefix)
-    {
-        var slug = TenantTestKit.NewSlug(prefix);
-        (await _kit.CreateAsync(slug)).Dispose();
-        await _kit.WaitForStatusAsync(slug, "active");
-        return slug;
-    }
 
     private Task<long> TenantCountAsync() => CountAsync("SELECT count(*) FROM tenants");
 

@@ -10,7 +10,7 @@ namespace TenantAspire.Tests.Infrastructure;
 /// Boots the real AppHost once for the whole suite, in local mode (the machine's postgres and redis-server), with its own
 /// throw-away data folder so tests never touch a developer's data.
 /// </summary>
-public sealed class AspireAppFixture : IAsyncLifetime
+public class AspireAppFixture : IAsyncLifetime
 {
     public const string SecondApi = "tenant-api-2";
     public const int RegistryBudget = 5;
@@ -50,7 +50,11 @@ public sealed class AspireAppFixture : IAsyncLifetime
         var second = builder.AddProject<Projects.TenantApi>(SecondApi, launchProfileName: null)
             .WithHttpEndpoint(name: "http")
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
-            .WithReference(builder.CreateResourceBuilder(Resource<IResourceWithConnectionString>(builder, "catalog")))
+            .WithEnvironment("ConnectionStrings__catalog", TenantAspire.AppHost.CatalogRoles.ApiConnectionString(
+                Resource<TenantAspire.AppHost.Local.LocalPostgresServerResource>(builder, "postgres").PrimaryEndpoint, "catalog",
+                Resource<ParameterResource>(builder, TenantAspire.AppHost.CatalogRoles.ApiPasswordParameter)))
+            .WithEnvironment("DataProtection__KeyEncryptionCertificate",
+                builder.CreateResourceBuilder(Resource<ParameterResource>(builder, TenantAspire.AppHost.KeyEncryptionCertificate.ParameterName)))
             .WithReference(builder.CreateResourceBuilder(Resource<IResourceWithConnectionString>(builder, "redis")))
             .WithEnvironment("Auth__DevSigningKey", builder.CreateResourceBuilder(Resource<ParameterResource>(builder, "jwt-signing-key")))
             .WaitFor(builder.CreateResourceBuilder(worker))
@@ -88,7 +92,14 @@ public sealed class AspireAppFixture : IAsyncLifetime
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
 
     /// <summary>The development signing key the AppHost generated for this run's data folder.</summary>
+    /// <summary>This run's local data folder (its secrets/ hold the generated passwords and keys).</summary>
+    public string DataRoot => _dataRoot;
+
     public string SigningKey => File.ReadAllText(Path.Combine(_dataRoot, "secrets", "jwt-signing-key")).Trim();
+
+    /// <summary>The certificate (base64 PKCS#12) the AppHost generated to encrypt this run's Data Protection key ring.</summary>
+    public string KeyEncryptionCertificate =>
+        File.ReadAllText(Path.Combine(_dataRoot, "secrets", TenantAspire.AppHost.KeyEncryptionCertificate.ParameterName)).Trim();
 
     public HttpClient ApiAs(string? tenant, params string[] roles) => ApiOn("tenant-api", tenant, roles);
 
@@ -140,4 +151,16 @@ public sealed class AspireAppFixture : IAsyncLifetime
 public sealed class AspireAppCollection : ICollectionFixture<AspireAppFixture>
 {
     public const string Name = "aspire-app";
+}
+
+/// <summary>
+/// A second, separate stack for the fault tests that stop Postgres or Redis: whatever such a fault leaves behind (dead pooled
+/// connections, a cold cache) must not leak into the functional tests' stack.
+/// </summary>
+public sealed class FaultStackFixture : AspireAppFixture;
+
+[CollectionDefinition(Name)]
+public sealed class FaultStackCollection : ICollectionFixture<FaultStackFixture>
+{
+    public const string Name = "fault-stack";
 }

@@ -20,6 +20,24 @@ public sealed class TenantTestKit(AspireAppFixture fixture)
         return await admin.PostAsJsonAsync("/api/tenants", new { slug, name, tier });
     }
 
+    /// <summary>Creates a tenant with a fresh slug and waits until it is active.</summary>
+    public async Task<string> CreateActiveAsync(string prefix)
+    {
+        var slug = NewSlug(prefix);
+        await CreateActiveSlugAsync(slug);
+        return slug;
+    }
+
+    /// <summary>Creates the tenant <paramref name="slug"/> and waits until it is active.</summary>
+    public async Task CreateActiveSlugAsync(string slug)
+    {
+        using (var created = await CreateAsync(slug))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
+        }
+        await WaitForStatusAsync(slug, "active");
+    }
+
     public async Task<JsonElement> WaitForStatusAsync(string slug, string status, TimeSpan? timeout = null)
     {
         using var admin = fixture.PlatformAdmin();
@@ -132,7 +150,7 @@ public sealed class TenantTestKit(AspireAppFixture fixture)
         var catalog = await fixture.ConnectionStringAsync("catalog");
         var services = new ServiceCollection();
         services.AddDbContext<CatalogDbContext>(o => o.UseNpgsql(catalog).UseSnakeCaseNamingConvention());
-        services.AddTenantCredentials();
+        services.AddTenantCredentials(fixture.KeyEncryptionCertificate, allowUnprotectedRing: false);
         return services.BuildServiceProvider();
     }
 }

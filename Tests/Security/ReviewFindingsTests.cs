@@ -18,7 +18,7 @@ public sealed class ReviewFindingsTests(AspireAppFixture fixture)
     public async Task A_token_for_a_deleted_tenant_does_not_open_a_new_tenant_with_the_same_slug()
     {
         var slug = TenantTestKit.NewSlug("reuse");
-        await ActiveTenantAsync(slug);
+        await _kit.CreateActiveSlugAsync(slug);
         using var oldToken = fixture.ApiAs(slug, TenantClaims.TenantAdmin);
         using (var before = await oldToken.GetAsync($"/api/tenants/{slug}/users"))
         {
@@ -28,7 +28,7 @@ public sealed class ReviewFindingsTests(AspireAppFixture fixture)
         (await admin.DeleteAsync($"/api/tenants/{slug}")).Dispose();
         await _kit.WaitUntilGoneAsync(slug);
         await Task.Delay(TimeSpan.FromSeconds(1.1)); // iat has whole seconds: the new tenant is created in a later second
-        await ActiveTenantAsync(slug);
+        await _kit.CreateActiveSlugAsync(slug);
 
         using (var stale = await oldToken.GetAsync($"/api/tenants/{slug}/users"))
         {
@@ -49,7 +49,7 @@ public sealed class ReviewFindingsTests(AspireAppFixture fixture)
     public async Task A_member_reads_users_and_manages_projects_but_cannot_change_users()
     {
         var slug = TenantTestKit.NewSlug("roles");
-        await ActiveTenantAsync(slug);
+        await _kit.CreateActiveSlugAsync(slug);
         using var tenantAdmin = fixture.ApiAs(slug, TenantClaims.TenantAdmin);
         using var member = fixture.ApiAs(slug, TenantClaims.Member);
         var userId = await CreatedIdAsync(await tenantAdmin.PostAsJsonAsync($"/api/tenants/{slug}/users", new { email = "a@roles.example", name = "A" }));
@@ -105,7 +105,7 @@ public sealed class ReviewFindingsTests(AspireAppFixture fixture)
     public async Task A_page_past_the_bound_gets_400_not_500(string path)
     {
         var slug = TenantTestKit.NewSlug("page");
-        await ActiveTenantAsync(slug);
+        await _kit.CreateActiveSlugAsync(slug);
         using var admin = fixture.PlatformAdmin();
         using var response = await admin.GetAsync(string.Format(System.Globalization.CultureInfo.InvariantCulture, path, slug));
         await TenantLifecycleTests.AssertProblemAsync(response, HttpStatusCode.BadRequest);
@@ -115,7 +115,7 @@ public sealed class ReviewFindingsTests(AspireAppFixture fixture)
     public async Task A_tenant_role_can_reach_only_its_own_database()
     {
         var slug = TenantTestKit.NewSlug("reach");
-        await ActiveTenantAsync(slug);
+        await _kit.CreateActiveSlugAsync(slug);
         var (tenant, password) = await _kit.CatalogRowAsync(slug);
         await using (var own = await _kit.OpenAsTenantRoleAsync(tenant.RoleName, password!, tenant.DatabaseName))
         {
@@ -133,8 +133,8 @@ public sealed class ReviewFindingsTests(AspireAppFixture fixture)
     {
         // The fixture's API allows standard tenants 100 requests/s with a burst of 100 (AspireAppFixture.StandardRatePerSecond).
         string hot = TenantTestKit.NewSlug("rate-hot"), cold = TenantTestKit.NewSlug("rate-cold");
-        await ActiveTenantAsync(hot);
-        await ActiveTenantAsync(cold);
+        await _kit.CreateActiveSlugAsync(hot);
+        await _kit.CreateActiveSlugAsync(cold);
         using var hotClient = fixture.ApiAs(hot, TenantClaims.Member);
         using var coldClient = fixture.ApiAs(cold, TenantClaims.Member);
 
@@ -154,12 +154,6 @@ public sealed class ReviewFindingsTests(AspireAppFixture fixture)
         Assert.Equal(HttpStatusCode.OK, coldResponse.StatusCode);
     }
 
-    private async Task ActiveTenantAsync(string slug)
-    {
-        using var created = await _kit.CreateAsync(slug);
-        Assert.Equal(HttpStatusCode.Accepted, created.StatusCode);
-        await _kit.WaitForStatusAsync(slug, "active");
-    }
 
     internal static async Task<Guid> CreatedIdAsync(HttpResponseMessage response)
     {

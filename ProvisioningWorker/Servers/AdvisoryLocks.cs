@@ -1,0 +1,23 @@
+namespace TenantAspire.ProvisioningWorker.Servers;
+
+/// <summary>
+/// Every Postgres advisory-lock id the worker takes, in one place, so two features can never pick the same number by accident.
+/// Session locks on the catalog serialise work that several worker replicas would otherwise do twice.
+/// </summary>
+public static class AdvisoryLocks
+{
+    /// <summary>Catalog migrations at start-up (two workers starting together both ran the same migration without it).</summary>
+    public const long CatalogMigration = 727273;
+
+    /// <summary>Server bootstrap: the provisioning roles, the API's catalog role and the shared databases' grants.</summary>
+    public const long ServerBootstrap = 727274;
+
+    /// <summary>Demo tenants, seeded once in Development.</summary>
+    public const long DemoSeed = 727275;
+
+    /// <summary>The spare-database refill: one worker clones at a time.</summary>
+    public const long SpareRefill = 727276;
+
+    /// <summary>The hibernation scan: one scanning worker at a time.</summary>
+    public const long HibernationScan = 727277;
+}

@@ -1,0 +1,42 @@
+using Npgsql;
+using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Sql;
+
+namespace TenantAspire.ProvisioningWorker.Servers;
+
+/// <summary>
+/// The API's own catalog login (<see cref="CatalogLogins.Api"/>), created and granted at every start (after the catalog
+/// migrations, so tables a new migration added are covered): it reads tenants, operations, audit events and the Data Protection
+/// key ring; it inserts and updates tenants, inserts operations and audit events. No DELETE, no DDL, no key writes, no other
+/// database. So an attacker who gets into the API process cannot drop the catalog, rewrite the key ring or read other servers.
+/// </summary>
+public sealed class CatalogApiLogin(ServerAdmin admin, ServerConnections connections)
+{
+    private static readonly (string Table, string Privileges)[] Grants =
+    [
+        ("tenants", "SELECT, INSERT, UPDATE"),
+        ("tenant_operations", "SELECT, INSERT"),
+        ("audit_events", "SELECT, INSERT"),
+        ("data_protection_keys", "SELECT"),
+    ];
+
+    public async Task EnsureAsync(string server, string catalogDatabase, string password, CancellationToken ct)
+    {
+        await (await admin.EnsureLoginAsync(server, CatalogLogins.Api, password, ct)).DisposeAsync();
+
+        var login = SqlIdentifier.Quote(CatalogLogins.Api);
+        await using var catalog = connections.OpenSuperuser(server, catalogDatabase);
+        await catalog.OpenAsync(ct);
+        await using var tx = await catalog.BeginTransactionAsync(ct);
+        await ServerAdmin.ExecuteAsync(catalog, $"GRANT CONNECT ON DATABASE {SqlIdentifier.Quote(catalogDatabase)} TO {login}", ct);
+        // Start from nothing each time, so a privilege dropped from the list above is really taken away.
+        await ServerAdmin.ExecuteAsync(catalog, $"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {login}", ct);
+        await ServerAdmin.ExecuteAsync(catalog, $"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {login}", ct);
+        await ServerAdmin.ExecuteAsync(catalog, $"GRANT USAGE ON SCHEMA public TO {login}", ct);
+        foreach (var (table, privileges) in Grants)
+        {
+            await ServerAdmin.ExecuteAsync(catalog, $"GRANT {privileges} ON {SqlIdentifier.Quote(table)} TO {login}", ct);
+        }
+        await tx.CommitAsync(ct);
+    }
+}

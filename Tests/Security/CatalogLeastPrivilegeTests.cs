@@ -1,0 +1,82 @@
+using Npgsql;
+using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tests.Infrastructure;
+
+namespace TenantAspire.Tests.Security;
+
+/// <summary>The API's catalog login may do what the API needs and nothing more; the key ring is encrypted at rest.</summary>
+[Collection(AspireAppCollection.Name)]
+public sealed class CatalogLeastPrivilegeTests(AspireAppFixture fixture)
+{
+    private readonly TenantTestKit _kit = new(fixture);
+
+    private async Task<NpgsqlConnection> OpenAsApiAsync(string database = "catalog")
+    {
+        var password = File.ReadAllText(Path.Combine(fixture.DataRoot, "secrets", TenantAspire.AppHost.CatalogRoles.ApiPasswordParameter)).Trim();
+        return await _kit.OpenAsTenantRoleAsync(CatalogLogins.Api, password, database);
+    }
+
+    [Fact]
+    public async Task The_api_login_reads_and_queues_but_cannot_delete_rewrite_keys_or_change_the_schema()
+    {
+        await using var api = await OpenAsApiAsync();
+        foreach (var allowed in new[] { "SELECT count(*) FROM tenants", "SELECT count(*) FROM tenant_operations",
+                     "SELECT count(*) FROM data_protection_keys", "SELECT count(*) FROM audit_events" })
+        {
+            await using var command = new NpgsqlCommand(allowed, api);
+            await command.ExecuteScalarAsync();
+        }
+        foreach (var refused in new[]
+                 {
+                     "DELETE FROM tenants",
+                     "DELETE FROM tenant_operations",
+                     "UPDATE tenant_operations SET state = 'Failed'",
+                     "DELETE FROM audit_events",
+                     "INSERT INTO data_protection_keys (friendly_name, xml) VALUES ('x', '<key/>')",
+                     "DELETE FROM data_protection_keys",
+                     "DROP TABLE tenants",
+                     "CREATE TABLE evil (id int)",
+                     "SELECT * FROM \"__EFMigrationsHistory\"",
+                 })
+        {
+            await using var command = new NpgsqlCommand(refused, api);
+            var e = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, e.SqlState);
+        }
+    }
+
+    [Fact]
+    public async Task The_api_login_reaches_no_other_database_and_is_no_superuser()
+    {
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => OpenAsApiAsync("postgres"));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+        Assert.False(await _kit.ScalarAsync<bool>("SELECT rolsuper OR rolcreatedb OR rolcreaterole FROM pg_roles WHERE rolname = $1", CatalogLogins.Api));
+    }
+
+    [Fact]
+    public async Task The_key_ring_in_the_catalog_is_encrypted_with_the_key_encryption_certificate()
+    {
+        // Provisioning a tenant protects a password, so a key exists by now.
+        var slug = TenantTestKit.NewSlug("ring");
+        (await _kit.CreateAsync(slug)).Dispose();
+        await _kit.WaitForStatusAsync(slug, "active");
+        await using var catalog = await _kit.OpenSuperuserAsync("catalog");
+        await using var command = new NpgsqlCommand("SELECT xml FROM data_protection_keys", catalog);
+        var keys = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                keys.Add(reader.GetString(0));
+            }
+        }
+        Assert.NotEmpty(keys);
+        Assert.All(keys, xml =>
+        {
+            Assert.Contains("<encryptedSecret", xml, StringComparison.Ordinal);
+            Assert.DoesNotContain("<masterKey", xml, StringComparison.Ordinal); // the plain form: <masterKey><value>base64</value>
+        });
+        var (_, password) = await _kit.CatalogRowAsync(slug); // and the stack's certificate still opens it
+        Assert.False(string.IsNullOrEmpty(password));
+    }
+}
