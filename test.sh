@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/ensure-local-deps.sh
+scripts/ensure-api-tools.sh
 dotnet test TenantAspire.sln --logger "console;verbosity=normal" "$@"

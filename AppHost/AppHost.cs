@@ -2,12 +2,14 @@ using Aspire.Hosting.ApplicationModel;
 using TenantAspire.AppHost;
 using TenantAspire.AppHost.Local;
 
-var builder = DistributedApplication.CreateBuilder(args);
-var dataRoot = LocalDataRoot.Resolve(builder.Configuration[LocalDataRoot.ConfigurationKey], builder.AppHostDirectory);
+// mint-token answers before the application builder exists: building it costs seconds (scripts/mint-token is meant to be instant).
 if (args is [DevTokenCommand.Verb, ..])
 {
-    return DevTokenCommand.Run(args, dataRoot);
+    return DevTokenCommand.Run(args, DevTokenCommand.DataRoot(args));
 }
+
+var builder = DistributedApplication.CreateBuilder(args);
+var dataRoot = LocalDataRoot.Resolve(builder.Configuration[LocalDataRoot.ConfigurationKey], builder.AppHostDirectory);
 
 Infrastructure infra;
 try
@@ -34,8 +36,14 @@ var keyEncryption = builder.ExecutionContext.IsRunMode
         dataRoot.ReadOrCreateSecret(KeyEncryptionCertificate.ParameterName, KeyEncryptionCertificate.Generate), secret: true)
     : builder.AddParameter(KeyEncryptionCertificate.ParameterName, secret: true);
 
+if (builder.ExecutionContext.IsRunMode)
+{
+    // Development tokens: a key generated once per checkout, handed to the API as a secret parameter (see mint-token).
+    builder.AddParameter(DevTokenCommand.SigningKeySecret, dataRoot.ReadOrCreateSecret(DevTokenCommand.SigningKeySecret), secret: true);
+}
+
 // The worker administers the servers (it creates tenant databases and roles, and the API's catalog login): it gets the server.
-var worker = builder.AddProject<Projects.ProvisioningWorker>("provisioning-worker")
+builder.AddProject<Projects.ProvisioningWorker>(ResourceNames.Worker)
     .WithReference(infra.Postgres).WaitFor(infra.Postgres)
     .WithReference(infra.Catalog).WaitFor(infra.Catalog)
     .WithReference(infra.Redis).WaitFor(infra.Redis)
@@ -44,22 +52,9 @@ var worker = builder.AddProject<Projects.ProvisioningWorker>("provisioning-worke
     .WithHttpHealthCheck("/health");
 
 // The internet-facing API reaches the catalog only as its least-privilege login, never as the superuser.
-var api = builder.AddProject<Projects.TenantApi>("tenant-api")
-    .WithEnvironment("ConnectionStrings__catalog",
-        CatalogRoles.ApiConnectionString(infra.PostgresEndpoint, Infrastructure.CatalogDatabase, catalogApiPassword.Resource))
-    .WaitFor(infra.Catalog)
-    .WithReference(infra.Redis).WaitFor(infra.Redis)
-    .WithEnvironment("DataProtection__KeyEncryptionCertificate", keyEncryption)
-    .WaitFor(worker)
+builder.AddProject<Projects.TenantApi>(ResourceNames.Api)
+    .WithTenantApiBackends()
     .WithHttpHealthCheck("/health");
-
-if (builder.ExecutionContext.IsRunMode)
-{
-    // Development tokens: a key generated once per checkout, handed to the API as a secret parameter (see mint-token).
-    var signingKey = builder.AddParameter(DevTokenCommand.SigningKeySecret,
-        dataRoot.ReadOrCreateSecret(DevTokenCommand.SigningKeySecret), secret: true);
-    api.WithEnvironment("Auth__DevSigningKey", signingKey);
-}
 
 builder.Build().Run();
 return 0;

@@ -7,11 +7,9 @@ namespace TenantAspire.AppHost;
 /// <summary>The backing services every TenantAspire service references, whichever mode provides them.</summary>
 public sealed record Infrastructure(
     IResourceBuilder<IResourceWithConnectionString> Postgres,
-    EndpointReference PostgresEndpoint,
     IResourceBuilder<IResourceWithConnectionString> Catalog,
     IResourceBuilder<IResourceWithConnectionString> Redis)
 {
-    public const string CatalogDatabase = "catalog";
 
     public static Infrastructure Add(IDistributedApplicationBuilder builder, InfrastructureMode mode, LocalDataRoot dataRoot) => mode switch
     {
@@ -21,10 +19,10 @@ public sealed record Infrastructure(
 
     private static Infrastructure AddContainers(IDistributedApplicationBuilder builder)
     {
-        var postgres = builder.AddPostgres("postgres").WithDataVolume("tenantaspire-postgres-data");
-        var catalog = postgres.AddDatabase(CatalogDatabase);
-        var redis = builder.AddRedis("redis").WithDataVolume("tenantaspire-redis-data");
-        return new(postgres, postgres.Resource.PrimaryEndpoint, catalog, redis);
+        var postgres = builder.AddPostgres(ResourceNames.Postgres).WithDataVolume("tenantaspire-postgres-data");
+        var catalog = postgres.AddDatabase(ResourceNames.Catalog);
+        var redis = builder.AddRedis(ResourceNames.Redis).WithDataVolume("tenantaspire-redis-data");
+        return new(postgres, catalog, redis);
     }
 
     private static Infrastructure AddLocalProcesses(IDistributedApplicationBuilder builder, LocalDataRoot dataRoot)
@@ -33,10 +31,10 @@ public sealed record Infrastructure(
         LocalPrerequisites.EnsurePresent(postgresBin);
         dataRoot.EnsureExists();
         var maxConnections = builder.Configuration.GetValue("LocalInfrastructure:MaxConnections", 200);
-        var postgres = builder.AddLocalPostgres("postgres", dataRoot, postgresBin, maxConnections);
-        var catalog = postgres.AddDatabase(CatalogDatabase);
-        var redis = builder.AddLocalRedis("redis", dataRoot);
-        return new(postgres, postgres.Resource.PrimaryEndpoint, catalog, redis);
+        var postgres = builder.AddLocalPostgres(ResourceNames.Postgres, dataRoot, postgresBin, maxConnections);
+        var catalog = postgres.AddDatabase(ResourceNames.Catalog);
+        var redis = builder.AddLocalRedis(ResourceNames.Redis, dataRoot);
+        return new(postgres, catalog, redis);
     }
 
 }

@@ -1,5 +1,6 @@
 using TenantAspire.TenantApi.Apis;
 using TenantAspire.TenantApi.Extensions;
+using TenantAspire.TenantApi.OpenApi;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();

@@ -10,7 +10,9 @@ public static class DiagnosticsApi
     {
         app.MapGet("api/diagnostics/registry", (TenantConnectionRegistry registry) => TypedResults.Ok(registry.Snapshot()))
             .RequireAuthorization(TenantPolicies.PlatformAdmin)
-            .WithTags("Diagnostics").WithName("RegistrySnapshot").WithSummary("Live data sources, in-use connections, hits, misses, evictions.");
+            .WithTags("Diagnostics").WithName("RegistrySnapshot").WithSummary("Live data sources, in-use connections, hits, misses, evictions.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         return app;
     }
 }

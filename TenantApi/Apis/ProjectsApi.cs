@@ -3,6 +3,7 @@ using TenantAspire.Tenancy.Connections;
 using TenantAspire.Tenancy.Data;
 using TenantAspire.TenantApi.Admin;
 using TenantAspire.TenantApi.Auth;
+using TenantAspire.TenantApi.OpenApi;
 using TenantAspire.TenantApi.Tenants;
 using static TenantAspire.TenantApi.Problems.Problems;
 
@@ -14,11 +15,11 @@ public static class ProjectsApi
     public static IEndpointRouteBuilder MapProjectsApi(this IEndpointRouteBuilder app) =>
         app.MapTenantScoped("Projects", TenantPolicies.TenantMember, api =>
         {
-            api.MapGet("projects", ListAsync).WithSummary("List the tenant's projects.");
-            api.MapPost("projects", CreateAsync).WithSummary("Create a project owned by a user of this tenant.");
-            api.MapGet("projects/{id:guid}", GetAsync).WithSummary("One project.");
-            api.MapPut("projects/{id:guid}", UpdateAsync).WithSummary("Rename a project or change its owner.");
-            api.MapDelete("projects/{id:guid}", DeleteAsync).WithSummary("Delete a project.");
+            api.MapGet("projects", ListAsync).WithOperation("ListProjects", "List the tenant's projects.");
+            api.MapPost("projects", CreateAsync).WithOperation("CreateProject", "Create a project owned by a user of this tenant.");
+            api.MapGet("projects/{id:guid}", GetAsync).WithOperation("GetProject", "One project.");
+            api.MapPut("projects/{id:guid}", UpdateAsync).WithOperation("UpdateProject", "Rename a project or change its owner.");
+            api.MapDelete("projects/{id:guid}", DeleteAsync).WithOperation("DeleteProject", "Delete a project.");
         });
 
     public static async Task<Results<Ok<PagedList<ProjectDto>>, ProblemHttpResult>> ListAsync(

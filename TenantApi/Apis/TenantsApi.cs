@@ -19,18 +19,35 @@ public static class TenantsApi
     public static IEndpointRouteBuilder MapTenantsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("api/tenants").WithTags("Tenants").RequireAuthorization(TenantPolicies.PlatformAdmin)
-            .AddEndpointFilter<AdminTenantTelemetryFilter>();
-        api.MapPost("", CreateAsync).WithName("CreateTenant").WithSummary("Create a tenant; provisioning runs in the background.");
+            .AddEndpointFilter<AdminTenantTelemetryFilter>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        api.MapPost("", CreateAsync).WithName("CreateTenant").WithSummary("Create a tenant; provisioning runs in the background.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         api.MapGet("", ListAsync).WithName("ListTenants").WithSummary("List tenants, optionally by status.");
-        api.MapGet("{slug}", GetAsync).WithName("GetTenant").WithSummary("A tenant's state.");
-        api.MapPost("{slug}/suspend", SuspendAsync).WithName("SuspendTenant").WithSummary("Refuse the tenant's requests.");
-        api.MapPost("{slug}/resume", ResumeAsync).WithName("ResumeTenant").WithSummary("Serve a suspended tenant again.");
-        api.MapPost("{slug}/hibernate", HibernateAsync).WithName("HibernateTenant")
-            .WithSummary("Close an active tenant's database now (background); its next request wakes it.");
-        api.MapPost("{slug}/wake", WakeAsync).WithName("WakeTenant").WithSummary("Open a hibernated tenant's database (background).");
-        api.MapDelete("{slug}", DeleteAsync).WithName("DeleteTenant").WithSummary("Erase database, role and routes; audit stays.");
-        api.MapGet("{slug}/export", ExportAsync).WithName("ExportTenant").WithSummary("pg_dump (custom format) of the tenant database.");
+        OneTenant(api.MapGet("{slug}", GetAsync).WithName("GetTenant").WithSummary("A tenant's state."));
+        OneTenant(api.MapPost("{slug}/suspend", SuspendAsync).WithName("SuspendTenant").WithSummary("Refuse the tenant's requests."), conflicts: true);
+        OneTenant(api.MapPost("{slug}/resume", ResumeAsync).WithName("ResumeTenant").WithSummary("Serve a suspended tenant again."), conflicts: true);
+        OneTenant(api.MapPost("{slug}/hibernate", HibernateAsync).WithName("HibernateTenant")
+            .WithSummary("Close an active tenant's database now (background); its next request wakes it."), conflicts: true);
+        OneTenant(api.MapPost("{slug}/wake", WakeAsync).WithName("WakeTenant").WithSummary("Open a hibernated tenant's database (background)."),
+            conflicts: true);
+        OneTenant(api.MapDelete("{slug}", DeleteAsync).WithName("DeleteTenant").WithSummary("Erase database, role and routes; audit stays."),
+            conflicts: true);
+        OneTenant(api.MapGet("{slug}/export", ExportAsync).WithName("ExportTenant").WithSummary("pg_dump (custom format) of the tenant database.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream"), conflicts: true);
         return app;
+    }
+
+    /// <summary>Operations on one tenant: 404 when there is none; 409 where its current state does not allow the change.</summary>
+    private static void OneTenant(RouteHandlerBuilder endpoint, bool conflicts = false)
+    {
+        endpoint.ProducesProblem(StatusCodes.Status404NotFound);
+        if (conflicts)
+        {
+            endpoint.ProducesProblem(StatusCodes.Status409Conflict);
+        }
     }
 
     public static async Task<Results<Accepted<TenantDto>, ProblemHttpResult>> CreateAsync(

@@ -3,6 +3,7 @@ using TenantAspire.Tenancy.Connections;
 using TenantAspire.Tenancy.Data;
 using TenantAspire.TenantApi.Admin;
 using TenantAspire.TenantApi.Auth;
+using TenantAspire.TenantApi.OpenApi;
 using TenantAspire.TenantApi.Tenants;
 using static TenantAspire.TenantApi.Problems.Problems;
 
@@ -14,13 +15,13 @@ public static class UsersApi
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app) =>
         app.MapTenantScoped("Users", TenantPolicies.TenantMember, api =>
         {
-            api.MapGet("users", ListAsync).WithSummary("List the tenant's users.");
-            api.MapPost("users", CreateAsync).WithSummary("Create a user; the email is unique within the tenant.")
+            api.MapGet("users", ListAsync).WithOperation("ListUsers", "List the tenant's users.");
+            api.MapPost("users", CreateAsync).WithOperation("CreateUser", "Create a user; the email is unique within the tenant.")
                 .RequireAuthorization(TenantPolicies.TenantAdmin);
-            api.MapGet("users/{id:guid}", GetAsync).WithSummary("One user.");
-            api.MapPut("users/{id:guid}", UpdateAsync).WithSummary("Replace a user's email and name.")
+            api.MapGet("users/{id:guid}", GetAsync).WithOperation("GetUser", "One user.");
+            api.MapPut("users/{id:guid}", UpdateAsync).WithOperation("UpdateUser", "Replace a user's email and name.")
                 .RequireAuthorization(TenantPolicies.TenantAdmin);
-            api.MapDelete("users/{id:guid}", DeleteAsync).WithSummary("Delete a user who owns no project.")
+            api.MapDelete("users/{id:guid}", DeleteAsync).WithOperation("DeleteUser", "Delete a user who owns no project.")
                 .RequireAuthorization(TenantPolicies.TenantAdmin);
         });
 

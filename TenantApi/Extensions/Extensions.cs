@@ -7,6 +7,7 @@ using TenantAspire.Tenancy.Routing;
 using TenantAspire.Tenancy.Telemetry;
 using TenantAspire.TenantApi.Admin;
 using TenantAspire.TenantApi.Auth;
+using TenantAspire.TenantApi.OpenApi;
 using TenantAspire.TenantApi.Problems;
 using TenantAspire.TenantApi.Tenants;
 
@@ -27,7 +28,7 @@ internal static class Extensions
         builder.AddTokenAuthentication();
         builder.AddProblemResponses();
 
-        builder.Services.AddOpenApi();
+        builder.AddTenantOpenApi();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TenantExporter>();
         builder.Services.AddSingleton<TenantWaker>();

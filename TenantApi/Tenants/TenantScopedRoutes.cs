@@ -1,3 +1,4 @@
+using TenantAspire.TenantApi.OpenApi;
 using TenantAspire.TenantApi.Problems;
 
 namespace TenantAspire.TenantApi.Tenants;
@@ -11,18 +12,23 @@ internal static class TenantScopedRoutes
     /// </summary>
     public static IEndpointRouteBuilder MapTenantScoped(this IEndpointRouteBuilder app, string tag, string policy, Action<RouteGroupBuilder> map)
     {
-        foreach (var prefix in new[] { "api/tenants/{slug}", "api" })
+        foreach (var (prefix, headerForm) in new[] { ("api/tenants/{slug}", false), ("api", true) })
         {
             var group = app.MapGroup(prefix)
                 .WithTags(tag)
                 .RequireAuthorization(policy)
                 .AddEndpointFilter<TenantResolutionFilter>()
                 .ProducesProblem(StatusCodes.Status400BadRequest)
+                .ProducesProblem(StatusCodes.Status401Unauthorized)
                 .ProducesProblem(StatusCodes.Status403Forbidden)
                 .ProducesProblem(StatusCodes.Status404NotFound)
                 .ProducesProblem(StatusCodes.Status409Conflict)
                 .ProducesProblem(StatusCodes.Status429TooManyRequests)
                 .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            if (headerForm)
+            {
+                group.WithMetadata(TenantHeaderForm.Instance);
+            }
             map(group);
         }
         return app;

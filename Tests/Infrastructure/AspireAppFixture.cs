@@ -3,6 +3,7 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using TenantAspire.AppHost;
 
 namespace TenantAspire.Tests.Infrastructure;
 
@@ -50,14 +51,7 @@ public class AspireAppFixture : IAsyncLifetime
         var second = builder.AddProject<Projects.TenantApi>(SecondApi, launchProfileName: null)
             .WithHttpEndpoint(name: "http")
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
-            .WithEnvironment("ConnectionStrings__catalog", TenantAspire.AppHost.CatalogRoles.ApiConnectionString(
-                Resource<TenantAspire.AppHost.Local.LocalPostgresServerResource>(builder, "postgres").PrimaryEndpoint, "catalog",
-                Resource<ParameterResource>(builder, TenantAspire.AppHost.CatalogRoles.ApiPasswordParameter)))
-            .WithEnvironment("DataProtection__KeyEncryptionCertificate",
-                builder.CreateResourceBuilder(Resource<ParameterResource>(builder, TenantAspire.AppHost.KeyEncryptionCertificate.ParameterName)))
-            .WithReference(builder.CreateResourceBuilder(Resource<IResourceWithConnectionString>(builder, "redis")))
-            .WithEnvironment("Auth__DevSigningKey", builder.CreateResourceBuilder(Resource<ParameterResource>(builder, "jwt-signing-key")))
-            .WaitFor(builder.CreateResourceBuilder(worker))
+            .WithTenantApiBackends() // the catalog as the API's own login, Redis, key ring certificate, signing key, worker
             .WithHttpHealthCheck("/health");
         App = await builder.BuildAsync();
 

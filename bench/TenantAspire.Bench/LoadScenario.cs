@@ -6,6 +6,8 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Npgsql;
 
+using TenantAspire.AppHost;
+
 namespace TenantAspire.Bench;
 
 /// <summary>
@@ -39,10 +41,7 @@ internal static class LoadScenario
                 // docs/benchmarks.md compares the default 10 %).
                 .WithEnvironment("ConnectionRegistry__ConnectionsPerTenant", "1")
                 .WithEnvironment("ConnectionRegistry__AdmissionWindowPercent", "15")
-                .WithReference(builder.CreateResourceBuilder(builder.Resources.OfType<IResourceWithConnectionString>().Single(r => r.Name == "catalog")))
-                .WithReference(builder.CreateResourceBuilder(builder.Resources.OfType<IResourceWithConnectionString>().Single(r => r.Name == "redis")))
-                .WithEnvironment("Auth__DevSigningKey", builder.CreateResourceBuilder(builder.Resources.OfType<ParameterResource>().Single(r => r.Name == "jwt-signing-key")))
-                .WaitFor(builder.CreateResourceBuilder(Stack.Project(builder, "provisioning-worker")))
+                .WithTenantApiBackends()
                 .WithHttpHealthCheck("/health");
         });
 

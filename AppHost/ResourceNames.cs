@@ -1,0 +1,11 @@
+namespace TenantAspire.AppHost;
+
+/// <summary>The AppHost's resource names (also the connection-string names the services read), in one place.</summary>
+public static class ResourceNames
+{
+    public const string Postgres = "postgres";
+    public const string Catalog = "catalog";
+    public const string Redis = "redis";
+    public const string Worker = "provisioning-worker";
+    public const string Api = "tenant-api";
+}
