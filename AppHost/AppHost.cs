@@ -49,11 +49,13 @@ builder.AddProject<Projects.ProvisioningWorker>(ResourceNames.Worker)
     .WithReference(infra.Redis).WaitFor(infra.Redis)
     .WithEnvironment("Catalog__ApiRolePassword", catalogApiPassword)
     .WithEnvironment("DataProtection__KeyEncryptionCertificate", keyEncryption)
+    .WithPlainHttp()
     .WithHttpHealthCheck("/health");
 
 // The internet-facing API reaches the catalog only as its least-privilege login, never as the superuser.
 builder.AddProject<Projects.TenantApi>(ResourceNames.Api)
     .WithTenantApiBackends()
+    .WithPlainHttp()
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();

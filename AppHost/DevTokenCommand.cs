@@ -6,7 +6,7 @@ using TenantAspire.Tenancy.Auth;
 namespace TenantAspire.AppHost;
 
 /// <summary>
-/// <c>dotnet run --project AppHost --no-launch-profile -v q -- mint-token --tenant acme --role tenant-admin [--role member] [--hours 8]</c>:
+/// <c>scripts/mint-token --tenant acme --role tenant-admin [--role member] [--hours 8]</c> (the built AppHost with verb mint-token):
 /// prints a development JWT signed with this checkout's generated key, which only a Development stack accepts.
 /// </summary>
 public static class DevTokenCommand

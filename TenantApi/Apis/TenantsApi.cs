@@ -22,7 +22,8 @@ public static class TenantsApi
             .AddEndpointFilter<AdminTenantTelemetryFilter>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable); // the catalog unreachable
         api.MapPost("", CreateAsync).WithName("CreateTenant").WithSummary("Create a tenant; provisioning runs in the background.")
             .ProducesProblem(StatusCodes.Status409Conflict);
         api.MapGet("", ListAsync).WithName("ListTenants").WithSummary("List tenants, optionally by status.");

@@ -15,6 +15,7 @@ public sealed record UserRequest(string? Email, string? Name)
         return string.IsNullOrWhiteSpace(Name) || Name.Length > 200 ? "name is required and at most 200 characters." : null;
     }
 
+    [System.Text.Json.Serialization.JsonIgnore] // computed, never sent: keeps it out of the request schema too
     public string NormalizedEmail => Email!.Trim().ToLowerInvariant();
 }
 

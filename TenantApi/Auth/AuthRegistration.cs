@@ -8,7 +8,7 @@ internal static class AuthRegistration
 {
     /// <summary>
     /// JWT bearer. Development with Auth:DevSigningKey (the AppHost hands it over as a secret parameter): tokens minted by
-    /// <c>dotnet run --project AppHost --no-launch-profile -v q -- mint-token</c>. Otherwise Auth:Authority + Auth:Audience (a real identity provider).
+    /// <c>scripts/mint-token</c>. Otherwise Auth:Authority + Auth:Audience (a real identity provider).
     /// </summary>
     public static IHostApplicationBuilder AddTokenAuthentication(this IHostApplicationBuilder builder)
     {

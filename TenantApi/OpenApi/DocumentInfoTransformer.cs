@@ -34,6 +34,13 @@ internal sealed class DocumentInfoTransformer : IOpenApiDocumentTransformer
             BearerFormat = "JWT",
             Description = "A JWT with tenant_id, role and iat claims (development: scripts/mint-token).",
         };
+        document.Tags = new HashSet<OpenApiTag>
+        {
+            new() { Name = "Tenants", Description = "Platform administration of tenants (platform-admin): create, list, suspend, hibernate, delete, export." },
+            new() { Name = "Users", Description = "A tenant's users, in the tenant's own database. member reads; tenant-admin also writes." },
+            new() { Name = "Projects", Description = "A tenant's projects, owned by a user of the same tenant. member and tenant-admin." },
+            new() { Name = "Diagnostics", Description = "This API replica's connection registry (platform-admin)." },
+        };
         foreach (var server in document.Servers ?? [])
         {
             server.Url = server.Url?.TrimEnd('/');

@@ -74,10 +74,7 @@ public sealed class TenantResolutionFilter : IEndpointFilter
             case TenantStatus.Failed:
                 return Conflict($"Tenant '{slug}' failed to provision.");
             case TenantStatus.Hibernated:
-                var waker = http.RequestServices.GetRequiredService<TenantWaker>();
-                await waker.RequestWakeAsync(route, http.RequestAborted);
-                await http.RequestServices.GetRequiredService<TenantConnectionRegistry>().EvictAsync(route.Id); // its sessions were ended
-                if (await waker.WaitUntilAwakeAsync(route, http.RequestAborted) is not { } awake)
+                if (await http.RequestServices.GetRequiredService<TenantWaker>().WakeAndWaitAsync(route, http.RequestAborted) is not { } awake)
                 {
                     return Unavailable($"Tenant '{slug}' is hibernated and waking up; retry shortly.", WakeRetryAfter, http);
                 }

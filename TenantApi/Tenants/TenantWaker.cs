@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Npgsql;
 using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Connections;
 using TenantAspire.Tenancy.Routing;
 using TenantAspire.Tenancy.Telemetry;
 
@@ -13,24 +14,26 @@ namespace TenantAspire.TenantApi.Tenants;
 /// watching the catalog, so the first user of a sleeping tenant is served rather than told to retry (Neon's proxy does the same
 /// while compute starts). All requests held for one tenant share one watch: one catalog read per tenant per poll, not per request.
 /// </summary>
-public sealed class TenantWaker(IServiceScopeFactory scopes, TimeProvider clock, ILogger<TenantWaker> logger)
+public sealed class TenantWaker(
+    IServiceScopeFactory scopes, TenantRouteCache routes, TenantConnectionRegistry registry, TimeProvider clock, ILogger<TenantWaker> logger)
 {
     private static readonly TimeSpan Throttle = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>How long a request waits for its tenant to wake before it gets 503 + Retry-After (measured wakes: ~100-300 ms).</summary>
+    /// <summary>How long a request waits for its tenant to wake before it gets 503 + Retry-After (a wake is one ALTER DATABASE and a catalog write).</summary>
     public static readonly TimeSpan HoldFor = TimeSpan.FromSeconds(2);
 
     private readonly ConcurrentDictionary<Guid, DateTimeOffset> _asked = new();
     private readonly ConcurrentDictionary<Guid, Lazy<Task<TenantRoute?>>> _watches = new();
 
     /// <summary>
-    /// The tenant's route once the catalog says it is active again, or null if it is not within <see cref="HoldFor"/> (or it left
-    /// hibernation for another state: suspended, deleting).
+    /// For a request that found its tenant hibernated: asks for a wake and holds the request until the catalog says the tenant is
+    /// active again. Returns its fresh route, or null if it is not awake within <see cref="HoldFor"/> (or it left hibernation
+    /// for another state: suspended, deleting). A cached route that was merely stale is noticed at the first look.
     /// </summary>
-    public async Task<TenantRoute?> WaitUntilAwakeAsync(TenantRoute tenant, CancellationToken ct)
+    public async Task<TenantRoute?> WakeAndWaitAsync(TenantRoute tenant, CancellationToken ct)
     {
-        var watch = _watches.GetOrAdd(tenant.Id, id => new(() => WatchAsync(id)));
+        var watch = _watches.GetOrAdd(tenant.Id, _ => new(() => WatchAsync(tenant)));
         try
         {
             return await watch.Value.WaitAsync(ct);
@@ -44,27 +47,40 @@ public sealed class TenantWaker(IServiceScopeFactory scopes, TimeProvider clock,
         }
     }
 
-    private async Task<TenantRoute?> WatchAsync(Guid id)
+    private async Task<TenantRoute?> WatchAsync(TenantRoute tenant)
     {
         var deadline = clock.GetUtcNow() + HoldFor;
-        while (true)
+        for (var first = true; ; first = false)
         {
-            await Task.Delay(PollInterval, clock);
+            if (!first)
+            {
+                await Task.Delay(PollInterval, clock);
+            }
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
-            var row = await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Id == id);
+            var row = await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Id == tenant.Id);
             if (row?.Status == TenantStatus.Active)
             {
+                if (first)
+                {
+                    // Already awake: this replica's cached route was stale (the backplane's message is late or was lost).
+                    await routes.InvalidateAsync(row.Slug);
+                }
                 return TenantRoute.From(row); // the worker publishes it to the cache too; this request need not wait for that
             }
             if (row?.Status != TenantStatus.Hibernated || clock.GetUtcNow() >= deadline)
             {
                 return null;
             }
+            if (first)
+            {
+                await RequestWakeAsync(tenant, CancellationToken.None);
+                await registry.EvictAsync(tenant.Id); // hibernation ended its sessions: the pooled ones are dead
+            }
         }
     }
 
-    public async Task RequestWakeAsync(TenantRoute tenant, CancellationToken ct)
+    private async Task RequestWakeAsync(TenantRoute tenant, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         if (_asked.TryGetValue(tenant.Id, out var at) && now - at < Throttle)
