@@ -9,7 +9,7 @@ namespace TenantAspire.TenantApi.Apis;
 /// tenant's data between the check and the write. The database's constraints catch that; this maps what they say to the answer
 /// the check would have given (404 or 409), never a 500.
 /// </summary>
-internal static class WriteRaces
+public static class WriteRaces
 {
     public sealed record Answers(string Missing, string? Duplicate = null, string? ReferenceBroken = null);
 
