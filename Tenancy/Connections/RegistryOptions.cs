@@ -27,9 +27,10 @@ public sealed class RegistryOptions
 
     /// <summary>
     /// Most requests of one tenant waiting for a connection at once (per process); more get 503 + Retry-After at once. Keeps a
-    /// hot tenant's burst from occupying every waiter and admission-window turn while other tenants wait.
+    /// hot tenant's burst from occupying every waiter and admission-window turn while other tenants wait. Large enough that one
+    /// busy tenant on a quiet system still queues for its own few connections (the wait is milliseconds) instead of being refused.
     /// </summary>
-    public int MaxWaitersPerTenant { get; set; } = 16;
+    public int MaxWaitersPerTenant { get; set; } = 64;
 
     /// <summary>How long a request may wait for a connection before it gets 503 + Retry-After.</summary>
     public TimeSpan AcquireTimeout { get; set; } = TimeSpan.FromSeconds(2);

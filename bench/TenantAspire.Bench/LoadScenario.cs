@@ -22,6 +22,12 @@ internal static class LoadScenario
     private const string Narrow = "tenant-api-2";
     private const int NarrowBudget = 40;
 
+    // These scenarios measure the connection registry; the per-tenant rate limit (200/s for a standard tenant by default) would
+    // cap (b) before the registry does.
+    private static IResourceBuilder<ProjectResource> WithoutRateLimit(IResourceBuilder<ProjectResource> api) => api
+        .WithEnvironment("RateLimits__Tiers__Standard__PermitsPerSecond", "1000000")
+        .WithEnvironment("RateLimits__Tiers__Standard__Burst", "1000000");
+
     public static async Task RunAsync(int tenants, int seconds, int concurrency)
     {
         Console.WriteLine($"# load benchmark: {tenants} tenants, {seconds} s per scenario, {concurrency} concurrent clients, 2 cores shared with the stack");
@@ -31,7 +37,8 @@ internal static class LoadScenario
             builder.CreateResourceBuilder(api)
                 .WithEnvironment("ConnectionRegistry__ConnectionBudget", "400")
                 .WithEnvironment("ConnectionRegistry__ConnectionsPerTenant", "4");
-            builder.AddProject<Projects.TenantApi>(Narrow, launchProfileName: null)
+            WithoutRateLimit(builder.CreateResourceBuilder(api));
+            WithoutRateLimit(builder.AddProject<Projects.TenantApi>(Narrow, launchProfileName: null))
                 .WithHttpEndpoint(name: "http")
                 .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
                 .WithEnvironment("Logging__LogLevel__Default", "Warning")
