@@ -1,6 +1,7 @@
 using Aspire.Hosting.ApplicationModel;
 using TenantAspire.AppHost;
 using TenantAspire.AppHost.Local;
+using TenantAspire.AppHost.Tenants;
 
 // mint-token answers before the application builder exists: building it costs seconds (scripts/mint-token is meant to be instant).
 if (args is [DevTokenCommand.Verb, ..])
@@ -36,10 +37,11 @@ var keyEncryption = builder.ExecutionContext.IsRunMode
         dataRoot.ReadOrCreateSecret(KeyEncryptionCertificate.ParameterName, KeyEncryptionCertificate.Generate), secret: true)
     : builder.AddParameter(KeyEncryptionCertificate.ParameterName, secret: true);
 
-if (builder.ExecutionContext.IsRunMode)
+var signingKey = builder.ExecutionContext.IsRunMode ? dataRoot.ReadOrCreateSecret(DevTokenCommand.SigningKeySecret) : null;
+if (signingKey is not null)
 {
     // Development tokens: a key generated once per checkout, handed to the API as a secret parameter (see mint-token).
-    builder.AddParameter(DevTokenCommand.SigningKeySecret, dataRoot.ReadOrCreateSecret(DevTokenCommand.SigningKeySecret), secret: true);
+    builder.AddParameter(DevTokenCommand.SigningKeySecret, signingKey, secret: true);
 }
 
 // The worker administers the servers (it creates tenant databases and roles, and the API's catalog login): it gets the server.
@@ -53,10 +55,18 @@ builder.AddProject<Projects.ProvisioningWorker>(ResourceNames.Worker)
     .WithHttpHealthCheck("/health");
 
 // The internet-facing API reaches the catalog only as its least-privilege login, never as the superuser.
-builder.AddProject<Projects.TenantApi>(ResourceNames.Api)
+var api = builder.AddProject<Projects.TenantApi>(ResourceNames.Api)
     .WithTenantApiBackends()
     .WithPlainHttp()
+    .WithUrlForEndpoint("http", _ => new() { Url = "/scalar", DisplayText = "Scalar (API reference)" })
+    .WithUrlForEndpoint("http", _ => new() { Url = "/openapi/v1.json", DisplayText = "OpenAPI document" })
     .WithHttpHealthCheck("/health");
+
+if (signingKey is not null)
+{
+    // The fleet in the dashboard: live counts and health, and commands through the admin API (docs/operations.md, "Dashboard").
+    builder.AddTenantsResource(infra.Catalog, api, signingKey);
+}
 
 builder.Build().Run();
 return 0;

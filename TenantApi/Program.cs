@@ -11,6 +11,7 @@ app.UseApplicationPipeline();
 app.MapDefaultEndpoints();
 app.MapApiReference();
 app.MapTenantsApi();
+app.MapFleetApi();
 app.MapUsersApi();
 app.MapProjectsApi();
 app.MapDiagnosticsApi();

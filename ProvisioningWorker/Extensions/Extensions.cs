@@ -43,6 +43,7 @@ internal static class Extensions
         builder.Services.AddOptions<HibernationOptions>().Bind(builder.Configuration.GetSection(HibernationOptions.Section))
             .Validate(o => o.CheckInterval > TimeSpan.Zero, "Hibernation:CheckInterval must be positive.")
             .ValidateOnStart();
+        builder.Services.AddSingleton<HibernationScanRequests>();
         builder.Services.AddSingleton<HibernationMonitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HibernationMonitor>());
         builder.Services.AddSingleton<OperationWakeup>();

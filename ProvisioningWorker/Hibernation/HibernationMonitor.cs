@@ -18,6 +18,7 @@ public sealed class HibernationMonitor(
     ServerConnections connections,
     CatalogMigrationState migrations,
     IOptions<HibernationOptions> options,
+    HibernationScanRequests requests,
     TimeProvider clock,
     ILogger<HibernationMonitor> logger) : BackgroundService
 {
@@ -33,11 +34,27 @@ public sealed class HibernationMonitor(
         }
         await migrations.WaitAsync(stoppingToken);
         using var timer = new PeriodicTimer(options.Value.CheckInterval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+        var asked = requests.NextAsync(stoppingToken).AsTask();
+        while (true)
         {
+            string? requestedBy = null;
+            if (await Task.WhenAny(tick, asked) == asked)
+            {
+                requestedBy = await asked;
+                asked = requests.NextAsync(stoppingToken).AsTask();
+            }
+            else if (!await tick)
+            {
+                return;
+            }
+            else
+            {
+                tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+            }
             try
             {
-                await ScanAsync(clock.GetUtcNow(), stoppingToken);
+                await ScanAsync(clock.GetUtcNow(), stoppingToken, requestedBy);
             }
             catch (Exception e) when (e is NpgsqlException or DbUpdateException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
             {
@@ -46,8 +63,11 @@ public sealed class HibernationMonitor(
         }
     }
 
-    /// <summary>One scan; idleness is judged as of <paramref name="now"/>. Returns the tenants it queued for hibernation.</summary>
-    public async Task<IReadOnlyList<string>> ScanAsync(DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// One scan; idleness is judged as of <paramref name="now"/>. Returns the tenants it queued for hibernation. A scan someone
+    /// asked for (<paramref name="requestedBy"/>) audits each hibernation it queues with that actor.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ScanAsync(DateTimeOffset now, CancellationToken ct, string? requestedBy = null)
     {
         await _gate.WaitAsync(ct);
         try
@@ -64,7 +84,7 @@ public sealed class HibernationMonitor(
                 }
                 try
                 {
-                    return await ScanLockedAsync(db, now, ct);
+                    return await ScanLockedAsync(db, now, requestedBy, ct);
                 }
                 finally
                 {
@@ -82,7 +102,7 @@ public sealed class HibernationMonitor(
         }
     }
 
-    private async Task<IReadOnlyList<string>> ScanLockedAsync(CatalogDbContext db, DateTimeOffset now, CancellationToken ct)
+    private async Task<IReadOnlyList<string>> ScanLockedAsync(CatalogDbContext db, DateTimeOffset now, string? requestedBy, CancellationToken ct)
     {
         var active = await db.Tenants.AsNoTracking().Where(t => t.Status == TenantStatus.Active)
             .Select(t => new { t.Id, t.Slug, t.Server, t.DatabaseName }).ToListAsync(ct);
@@ -106,6 +126,10 @@ public sealed class HibernationMonitor(
                     if (await db.EnqueueOnceAsync(tenant.Id, OperationKind.Hibernate, OperationTrace.ForTenant(tenant.Slug), clock.GetUtcNow(), ct))
                     {
                         logger.LogInformation("{Tenant} ran no transaction for {Idle}: hibernating", tenant.Slug, now - seen.Since);
+                        if (requestedBy is not null)
+                        {
+                            await AuditRequestedAsync(db, tenant.Id, requestedBy, now - seen.Since, ct);
+                        }
                     }
                     _lastSeen.Remove(tenant.Id);
                 }
@@ -117,6 +141,16 @@ public sealed class HibernationMonitor(
             _lastSeen.Remove(gone);
         }
         return idle;
+    }
+
+    private async Task AuditRequestedAsync(CatalogDbContext db, Guid tenantId, string actor, TimeSpan idle, CancellationToken ct)
+    {
+        if (await db.Tenants.SingleOrDefaultAsync(t => t.Id == tenantId, ct) is { } tenant)
+        {
+            db.AuditEvents.Add(Audit.Event(tenant, "hibernate-requested", actor, clock.GetUtcNow(), $"idle for {idle:g}"));
+            await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
+        }
     }
 
     private async Task<Dictionary<string, long>> TransactionCountsAsync(string server, string[] databases, CancellationToken ct)

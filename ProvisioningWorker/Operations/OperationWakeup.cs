@@ -4,8 +4,9 @@ using TenantAspire.Tenancy.Catalog;
 
 namespace TenantAspire.ProvisioningWorker.Operations;
 
-/// <summary>LISTENs on the catalog so new operations start at once instead of at the next poll.</summary>
-public sealed class OperationWakeup(IConfiguration configuration, ILogger<OperationWakeup> logger) : BackgroundService
+/// <summary>LISTENs on the catalog so new operations start at once instead of at the next poll, and hibernation scans run when asked.</summary>
+public sealed class OperationWakeup(IConfiguration configuration, HibernationScanRequests scans, ILogger<OperationWakeup> logger)
+    : BackgroundService
 {
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
 
@@ -30,7 +31,17 @@ public sealed class OperationWakeup(IConfiguration configuration, ILogger<Operat
             {
                 await using var connection = new NpgsqlConnection(connectionString);
                 await connection.OpenAsync(stoppingToken);
-                connection.Notification += (_, _) => Signal();
+                connection.Notification += (_, e) =>
+                {
+                    if (e.Payload.StartsWith(OperationSignal.HibernationScanPrefix, StringComparison.Ordinal))
+                    {
+                        scans.Request(e.Payload[OperationSignal.HibernationScanPrefix.Length..]);
+                    }
+                    else
+                    {
+                        Signal();
+                    }
+                };
                 await using (var listen = new NpgsqlCommand($"LISTEN {OperationSignal.Channel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);

@@ -44,6 +44,16 @@ public static class OperationSignal
         return true;
     }
 
+    /// <summary>Payload prefix of a request to scan for idle tenants now (the rest is who asked), on the same channel.</summary>
+    public const string HibernationScanPrefix = "hibernation-scan:";
+
+    /// <summary>
+    /// Asks the workers to run their hibernation scan now instead of at the next interval (the dashboard's command). A NOTIFY,
+    /// not a row: a lost request is a scan that happens at the next interval anyway. Actor names are ours (never user input).
+    /// </summary>
+    public static Task RequestHibernationScanAsync(this CatalogDbContext db, string actor, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync($"SELECT pg_notify({Channel}, {HibernationScanPrefix + actor})", ct);
+
     /// <summary>After the operation is committed. Losing a notification only costs one poll interval.</summary>
     public static Task NotifyWorkersAsync(this CatalogDbContext db, CancellationToken ct) =>
         db.Database.ExecuteSqlRawAsync($"NOTIFY {Channel}", ct);

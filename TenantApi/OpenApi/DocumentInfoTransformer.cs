@@ -39,6 +39,7 @@ internal sealed class DocumentInfoTransformer : IOpenApiDocumentTransformer
             new() { Name = "Tenants", Description = "Platform administration of tenants (platform-admin): create, list, suspend, hibernate, delete, export." },
             new() { Name = "Users", Description = "A tenant's users, in the tenant's own database. member reads; tenant-admin also writes." },
             new() { Name = "Projects", Description = "A tenant's projects, owned by a user of the same tenant. member and tenant-admin." },
+            new() { Name = "Fleet", Description = "Operations on all tenants at once (platform-admin), e.g. a hibernation scan now." },
             new() { Name = "Diagnostics", Description = "This API replica's connection registry (platform-admin)." },
         };
         foreach (var server in document.Servers ?? [])

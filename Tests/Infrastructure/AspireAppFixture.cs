@@ -53,6 +53,7 @@ public class AspireAppFixture : IAsyncLifetime
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
             .WithTenantApiBackends() // the catalog as the API's own login, Redis, key ring certificate, signing key, worker
             .WithHttpHealthCheck("/health");
+        Configure(builder);
         App = await builder.BuildAsync();
 
         using var cts = new CancellationTokenSource(StartTimeout);
@@ -78,6 +79,11 @@ public class AspireAppFixture : IAsyncLifetime
             throw new TimeoutException("The stack did not become healthy in time: " +
                 string.Join("; ", states.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}")));
         }
+    }
+
+    /// <summary>A derived fixture's own settings, applied before the stack is built.</summary>
+    protected virtual void Configure(IDistributedApplicationTestingBuilder builder)
+    {
     }
 
     private static T Resource<T>(IDistributedApplicationTestingBuilder builder, string name) where T : IResource =>
@@ -151,7 +157,17 @@ public sealed class AspireAppCollection : ICollectionFixture<AspireAppFixture>
 /// A second, separate stack for the fault tests that stop Postgres or Redis: whatever such a fault leaves behind (dead pooled
 /// connections, a cold cache) must not leak into the functional tests' stack.
 /// </summary>
-public sealed class FaultStackFixture : AspireAppFixture;
+public sealed class FaultStackFixture : AspireAppFixture
+{
+    /// <summary>
+    /// Idle after one second, but scanned only when asked (the periodic scan is an hour away): the dashboard command's test
+    /// decides when tenants are judged idle, and nothing else here is hibernated behind a test's back.
+    /// </summary>
+    protected override void Configure(IDistributedApplicationTestingBuilder builder) =>
+        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "provisioning-worker"))
+            .WithEnvironment("Hibernation__IdleAfter", "00:00:01")
+            .WithEnvironment("Hibernation__CheckInterval", "01:00:00");
+}
 
 [CollectionDefinition(Name)]
 public sealed class FaultStackCollection : ICollectionFixture<FaultStackFixture>

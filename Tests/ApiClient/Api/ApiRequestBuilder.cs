@@ -7,6 +7,7 @@ using System.IO;
 using System.Threading.Tasks;
 using System;
 using TenantAspire.Tests.ApiClient.Api.Diagnostics;
+using TenantAspire.Tests.ApiClient.Api.Fleet;
 using TenantAspire.Tests.ApiClient.Api.Projects;
 using TenantAspire.Tests.ApiClient.Api.Tenants;
 using TenantAspire.Tests.ApiClient.Api.Users;
@@ -22,6 +23,11 @@ namespace TenantAspire.Tests.ApiClient.Api
         public global::TenantAspire.Tests.ApiClient.Api.Diagnostics.DiagnosticsRequestBuilder Diagnostics
         {
             get => new global::TenantAspire.Tests.ApiClient.Api.Diagnostics.DiagnosticsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The fleet property</summary>
+        public global::TenantAspire.Tests.ApiClient.Api.Fleet.FleetRequestBuilder Fleet
+        {
+            get => new global::TenantAspire.Tests.ApiClient.Api.Fleet.FleetRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The projects property</summary>
         public global::TenantAspire.Tests.ApiClient.Api.Projects.ProjectsRequestBuilder Projects
