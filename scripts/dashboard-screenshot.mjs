@@ -1,6 +1,6 @@
 // Screenshots of the running Aspire dashboard for docs/observability.md, through headless Chromium's DevTools protocol (the
 // dashboard is a Blazor Server app: a plain `chromium --screenshot` captures it before its websocket has rendered anything).
-// Usage: [SHOT_HEIGHT=1600] node --experimental-websocket scripts/dashboard-screenshot.mjs <out.png> <url> [waitSeconds] [clickText...]
+// Usage: [SHOT_HEIGHT=1600] node --experimental-websocket scripts/dashboard-screenshot.mjs <out.png> <url> [waitSeconds] [clickText|aria:label...]
 // Start Chromium first: chromium --headless --no-sandbox --disable-gpu --remote-debugging-port=9222 --user-data-dir=$(mktemp -d)
 import { writeFileSync } from "node:fs";
 
@@ -29,11 +29,16 @@ await send("Emulation.setDeviceMetricsOverride", { width: 1600, height, deviceSc
 await send("Page.navigate", { url });
 await sleep(Number(waitSeconds));
 for (const text of clicks) {
-  // Click the first visible element whose text is exactly `text` (a row, a tab, a metric name).
-  await send("Runtime.evaluate", {
-    expression: `(() => { const all = [...document.querySelectorAll('*')].filter(e => e.childElementCount === 0 && e.textContent.trim() === ${JSON.stringify(text)});
-      const el = all.find(e => e.offsetParent !== null); if (el) { el.click(); return true; } return false; })()`,
-  });
+  // Click the first visible leaf element whose text is exactly `text` (a row, a tab, a metric name; else the innermost element
+  // with that text, e.g. a menu item with an icon), or, for `aria:<label>`, the last
+  // visible element with that aria-label (an icon button: the details panel's "View options" comes after the grid's).
+  const expression = text.startsWith("aria:")
+    ? `(() => { const all = [...document.querySelectorAll('[aria-label=${JSON.stringify(text.slice(5))}]')].filter(e => e.offsetParent !== null);
+        const el = all[all.length - 1]; if (el) { el.click(); return true; } return false; })()`
+    : `(() => { const all = [...document.querySelectorAll('*')].filter(e => e.textContent.trim() === ${JSON.stringify(text)} && e.offsetParent !== null);
+        const leaf = all.find(e => e.childElementCount === 0);
+        const el = leaf ?? all[all.length - 1]; if (el) { el.click(); return true; } return false; })()`;
+  await send("Runtime.evaluate", { expression });
   await sleep(3);
 }
 const shot = await send("Page.captureScreenshot", { format: "png" });
