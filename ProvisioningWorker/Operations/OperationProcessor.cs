@@ -141,6 +141,7 @@ public sealed class OperationProcessor(
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
+            await renewal.StopAsync(); // the outcome is written next, under the lease still held (fenced either way)
             var reason = Describe(e);
             if (!IsPermanent(e) && operation.Attempts < options.Value.MaxAttempts)
             {
