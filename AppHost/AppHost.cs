@@ -2,6 +2,7 @@ using Aspire.Hosting.ApplicationModel;
 using TenantAspire.AppHost;
 using TenantAspire.AppHost.Local;
 using TenantAspire.AppHost.Tenants;
+using TenantAspire.Tenancy.Catalog;
 
 // mint-token answers before the application builder exists: building it costs seconds (scripts/mint-token is meant to be instant).
 if (args is [DevTokenCommand.Verb, ..])
@@ -32,6 +33,9 @@ catch (Exception e) when (e is LocalPrerequisiteMissingException or InvalidInfra
 var catalogApiPassword = builder.ExecutionContext.IsRunMode
     ? builder.AddParameter(CatalogRoles.ApiPasswordParameter, dataRoot.ReadOrCreateSecret(CatalogRoles.ApiPasswordParameter), secret: true)
     : builder.AddParameter(CatalogRoles.ApiPasswordParameter, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
+var catalogWorkerPassword = builder.ExecutionContext.IsRunMode
+    ? builder.AddParameter(CatalogRoles.WorkerPasswordParameter, dataRoot.ReadOrCreateSecret(CatalogRoles.WorkerPasswordParameter), secret: true)
+    : builder.AddParameter(CatalogRoles.WorkerPasswordParameter, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true);
 var keyEncryption = builder.ExecutionContext.IsRunMode
     ? builder.AddParameter(KeyEncryptionCertificate.ParameterName,
         dataRoot.ReadOrCreateSecret(KeyEncryptionCertificate.ParameterName, KeyEncryptionCertificate.Generate), secret: true)
@@ -45,10 +49,15 @@ if (signingKey is not null)
 }
 
 // The worker administers the servers (it creates tenant databases and roles, and the API's catalog login): it gets the server.
+// Its catalog connection is its own rows-only login; the server's admin login runs the catalog migrations and creates both logins.
 builder.AddProject<Projects.ProvisioningWorker>(ResourceNames.Worker)
     .WithReference(infra.Postgres).WaitFor(infra.Postgres)
-    .WithReference(infra.Catalog).WaitFor(infra.Catalog)
+    .WithEnvironment("ConnectionStrings__catalog", CatalogRoles.LoginConnectionString(
+        new EndpointReference((IResourceWithEndpoints)infra.Postgres.Resource, "tcp"), ResourceNames.Catalog, CatalogLogins.Worker,
+        catalogWorkerPassword.Resource))
+    .WaitFor(infra.Catalog)
     .WithReference(infra.Redis).WaitFor(infra.Redis)
+    .WithEnvironment("Catalog__WorkerRolePassword", catalogWorkerPassword)
     .WithEnvironment("Catalog__ApiRolePassword", catalogApiPassword)
     .WithEnvironment("DataProtection__KeyEncryptionCertificate", keyEncryption)
     .WithPlainHttp()

@@ -1,5 +1,5 @@
 using TenantAspire.Tenancy.Telemetry;
-using TenantAspire.ProvisioningWorker.Migrations;
+using TenantAspire.ProvisioningWorker.CatalogMigration;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Credentials;
 using TenantAspire.Tenancy.Data;

@@ -1,5 +1,5 @@
 using TenantAspire.ProvisioningWorker.Demo;
-using TenantAspire.ProvisioningWorker.Migrations;
+using TenantAspire.ProvisioningWorker.CatalogMigration;
 using TenantAspire.ProvisioningWorker.Telemetry;
 using TenantAspire.Tenancy;
 using TenantAspire.Tenancy.Credentials;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
-using TenantAspire.ProvisioningWorker.Migrations;
+using TenantAspire.ProvisioningWorker.CatalogMigration;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Telemetry;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using TenantAspire.ProvisioningWorker.Migrations;
+using TenantAspire.ProvisioningWorker.CatalogMigration;
 using TenantAspire.Tenancy;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Telemetry;

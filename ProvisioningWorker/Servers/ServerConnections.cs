@@ -23,12 +23,24 @@ public sealed class ServerConnections(IConfiguration configuration) : IAsyncDisp
         {
             var builder = Builder(s, database: "postgres", TenantNaming.ProvisionerRole, pooling: true);
             builder.ApplicationName = "provisioning-worker";
-            var sourceBuilder = new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = $"provisioner:{s}" };
-            // Npgsql puts command text into trace spans; CREATE/ALTER ROLE … PASSWORD must never reach the trace exporter.
-            sourceBuilder.ConfigureTracing(tracing => tracing.ConfigureCommandFilter(
-                command => !command.CommandText.Contains(" PASSWORD ", StringComparison.OrdinalIgnoreCase)));
-            return sourceBuilder.Build();
+            return WithoutPasswordsInTraces(builder, $"provisioner:{s}").Build();
         }).OpenConnectionAsync(ct);
+
+    /// <summary>
+    /// An unpooled admin data source on one database that may carry CREATE/ALTER ROLE … PASSWORD (the catalog's migrations and
+    /// its logins); dispose it after use.
+    /// </summary>
+    public NpgsqlDataSource AdminIn(string server, string database) =>
+        WithoutPasswordsInTraces(Builder(server, database, role: null, pooling: false), $"admin:{server}").Build();
+
+    // Npgsql puts command text into trace spans; CREATE/ALTER ROLE … PASSWORD must never reach the trace exporter.
+    private static NpgsqlDataSourceBuilder WithoutPasswordsInTraces(NpgsqlConnectionStringBuilder builder, string name)
+    {
+        var sourceBuilder = new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = name };
+        sourceBuilder.ConfigureTracing(tracing => tracing.ConfigureCommandFilter(
+            command => !command.CommandText.Contains(" PASSWORD ", StringComparison.OrdinalIgnoreCase)));
+        return sourceBuilder;
+    }
 
     /// <summary>A provisioner session inside one database (unpooled: a tenant database is visited once).</summary>
     public NpgsqlConnection OpenProvisionerIn(string server, string database) =>

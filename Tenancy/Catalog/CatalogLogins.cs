@@ -11,4 +11,13 @@ public static class CatalogLogins
 
     /// <summary>Configuration key of the API login's password on the worker (which creates the login).</summary>
     public const string ApiPasswordKey = "Catalog:ApiRolePassword";
+
+    /// <summary>
+    /// The worker's catalog login: reads and writes every catalog row (tenants, operations, audit, key ring), no DDL and no other
+    /// database. The catalog's migrations run as the server's admin instead (<c>ConnectionStrings:{server}</c>).
+    /// </summary>
+    public const string Worker = "catalog_worker";
+
+    /// <summary>Configuration key of the worker login's password; when set, <c>ConnectionStrings:catalog</c> is that login.</summary>
+    public const string WorkerPasswordKey = "Catalog:WorkerRolePassword";
 }

@@ -4,7 +4,7 @@ using TenantAspire.Tests.Infrastructure;
 
 namespace TenantAspire.Tests.Security;
 
-/// <summary>The API's catalog login may do what the API needs and nothing more; the key ring is encrypted at rest.</summary>
+/// <summary>The services' catalog logins may do what each needs and nothing more; the key ring is encrypted at rest.</summary>
 [Collection(AspireAppCollection.Name)]
 public sealed class CatalogLeastPrivilegeTests(AspireAppFixture fixture)
 {
@@ -43,6 +43,33 @@ public sealed class CatalogLeastPrivilegeTests(AspireAppFixture fixture)
             var e = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, e.SqlState);
         }
+    }
+
+    [Fact]
+    public async Task The_worker_login_writes_rows_but_changes_no_schema_and_no_migration_history()
+    {
+        var password = File.ReadAllText(Path.Combine(fixture.DataRoot, "secrets", TenantAspire.AppHost.CatalogRoles.WorkerPasswordParameter)).Trim();
+        await using var worker = await _kit.OpenAsTenantRoleAsync(CatalogLogins.Worker, password, "catalog");
+        await using (var tx = await worker.BeginTransactionAsync())
+        {
+            foreach (var allowed in new[] { "UPDATE tenants SET updated_at = updated_at", "DELETE FROM tenant_operations WHERE false",
+                         "SELECT count(*) FROM data_protection_keys", "SELECT count(*) FROM \"__EFMigrationsHistory\"" })
+            {
+                await using var command = new NpgsqlCommand(allowed, worker, tx);
+                await command.ExecuteNonQueryAsync();
+            }
+            await tx.RollbackAsync();
+        }
+        foreach (var refused in new[] { "DROP TABLE tenants", "CREATE TABLE evil (id int)", "ALTER TABLE tenants ADD COLUMN evil int",
+                     "DELETE FROM \"__EFMigrationsHistory\"" })
+        {
+            await using var command = new NpgsqlCommand(refused, worker);
+            var e = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, e.SqlState);
+        }
+        Assert.False(await _kit.ScalarAsync<bool>("SELECT rolsuper OR rolcreatedb OR rolcreaterole FROM pg_roles WHERE rolname = $1", CatalogLogins.Worker));
+        var elsewhere = await Assert.ThrowsAsync<PostgresException>(() => _kit.OpenAsTenantRoleAsync(CatalogLogins.Worker, password, "postgres"));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, elsewhere.SqlState);
     }
 
     [Fact]
