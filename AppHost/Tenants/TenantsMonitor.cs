@@ -43,9 +43,10 @@ public sealed class TenantsMonitor(TenantsResource resource, ReferenceExpression
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            catch (Exception e) when (!ct.IsCancellationRequested)
             {
-                // Before the worker has created the API's login, or while Postgres restarts: say so, and try again.
+                // Before the worker has created the API's login, or while Postgres restarts (or anything else): say so, try again;
+                // the loop must outlive any one failure, or the resource would silently freeze.
                 Latest = null;
                 if (!failing)
                 {
