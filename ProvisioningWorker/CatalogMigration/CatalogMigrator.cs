@@ -1,18 +1,9 @@
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TenantAspire.Tenancy;
 using TenantAspire.Tenancy.Catalog;
 
 namespace TenantAspire.ProvisioningWorker.CatalogMigration;
-
-public sealed class CatalogMigrationState
-{
-    private readonly TaskCompletionSource _applied = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    public bool Applied => _applied.Task.IsCompleted;
-    public void MarkApplied() => _applied.TrySetResult();
-    public Task WaitAsync(CancellationToken ct) => _applied.Task.WaitAsync(ct);
-}
 
 /// <summary>
 /// Applies catalog migrations in <see cref="StartingAsync"/>, which the host runs before any hosted service's StartAsync, so
@@ -51,7 +42,7 @@ internal sealed class CatalogMigrator(IServiceProvider services, CatalogMigratio
                 .UseNpgsql(admin).UseSnakeCaseNamingConvention().Options);
             await MigrateAsync(db, admin, catalogDatabase, workerPassword, stoppingToken);
         }
-        state.MarkApplied();
+        state.Open();
         logger.LogInformation("Catalog migrations applied");
     }
 
@@ -76,12 +67,4 @@ internal sealed class CatalogMigrator(IServiceProvider services, CatalogMigratio
             await db.Database.CloseConnectionAsync();
         }
     }
-}
-
-internal sealed class CatalogMigrationHealthCheck(CatalogMigrationState state) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(state.Applied
-            ? HealthCheckResult.Healthy()
-            : HealthCheckResult.Unhealthy("catalog migrations not applied yet"));
 }

@@ -1,5 +1,4 @@
 using TenantAspire.Tenancy.Telemetry;
-using TenantAspire.ProvisioningWorker.CatalogMigration;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Credentials;
 using TenantAspire.Tenancy.Data;

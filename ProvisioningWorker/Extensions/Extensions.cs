@@ -18,8 +18,8 @@ internal static class Extensions
         // The worker, not the API, migrates the catalog, first thing at start (IHostedLifecycleService.StartingAsync).
         builder.Services.AddSingleton<CatalogMigrationState>();
         builder.Services.AddHostedService<CatalogMigrator>();
-        builder.Services.AddHealthChecks().AddCheck<CatalogMigrationHealthCheck>("catalog-migrations")
-            .AddCheck<ProvisioningReadinessHealthCheck>("server-bootstrap");
+        builder.Services.AddHealthChecks().AddCheck<StartupGateHealthCheck<CatalogMigrationState>>("catalog-migrations")
+            .AddCheck<StartupGateHealthCheck<ProvisioningReadiness>>("server-bootstrap");
 
         builder.AddTenantRouting();
         builder.AddTenantCredentials();

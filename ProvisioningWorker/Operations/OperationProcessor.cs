@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using TenantAspire.ProvisioningWorker.CatalogMigration;
 using TenantAspire.Tenancy;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Telemetry;
@@ -28,7 +27,7 @@ public sealed class OperationProcessor(
     {
         await migrations.WaitAsync(stoppingToken);
         await BootstrapAsync(stoppingToken);
-        readiness.MarkReady();
+        readiness.Open();
         var loops = Enumerable.Range(0, Math.Max(1, options.Value.Concurrency)).Select(_ => LoopAsync(stoppingToken));
         await Task.WhenAll(loops);
     }

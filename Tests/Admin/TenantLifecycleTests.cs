@@ -160,15 +160,7 @@ public sealed class TenantLifecycleTests(AspireAppFixture fixture)
         await AssertProblemAsync(forbidden, HttpStatusCode.Forbidden);
     }
 
-
-    private Task<long> TenantCountAsync() => CountAsync("SELECT count(*) FROM tenants");
-
-    private async Task<long> CountAsync(string sql)
-    {
-        await using var catalog = await _kit.OpenSuperuserAsync("catalog");
-        await using var command = new Npgsql.NpgsqlCommand(sql, catalog);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
+    private Task<long> TenantCountAsync() => _kit.CatalogScalarAsync<long>("SELECT count(*) FROM tenants");
 
     internal static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
     {

@@ -27,8 +27,8 @@ public sealed class TenantsResourceTests(FaultStackFixture fixture)
         {
             var properties = Properties();
             return properties is not null
-                   && properties["tenants.total"] == (await CatalogCountAsync("SELECT count(*) FROM tenants")).ToString(System.Globalization.CultureInfo.InvariantCulture)
-                   && properties["tenants.active"] == (await CatalogCountAsync("SELECT count(*) FROM tenants WHERE status = 'Active'")).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                   && properties["tenants.total"] == (await _kit.CatalogScalarAsync<long>("SELECT count(*) FROM tenants")).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                   && properties["tenants.active"] == (await _kit.CatalogScalarAsync<long>("SELECT count(*) FROM tenants WHERE status = 'Active'")).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }, TimeSpan.FromSeconds(30), "tenants resource Running with the catalog's counts");
     }
 
@@ -73,7 +73,7 @@ public sealed class TenantsResourceTests(FaultStackFixture fixture)
         Assert.Contains(await _kit.AuditAsync(slug), a => a.Action == "hibernate-requested" && a.Actor == TenantsCommands.Actor);
 
         await Eventually.TrueAsync(async () =>
-            Properties()?["tenants.hibernated"] == (await CatalogCountAsync("SELECT count(*) FROM tenants WHERE status = 'Hibernated'")).ToString(System.Globalization.CultureInfo.InvariantCulture)
+            Properties()?["tenants.hibernated"] == (await _kit.CatalogScalarAsync<long>("SELECT count(*) FROM tenants WHERE status = 'Hibernated'")).ToString(System.Globalization.CultureInfo.InvariantCulture)
             && long.Parse(Properties()!["tenants.hibernated"], System.Globalization.CultureInfo.InvariantCulture) >= 1,
             TimeSpan.FromSeconds(15), "tenants.hibernated follows the catalog");
     }
@@ -96,12 +96,5 @@ public sealed class TenantsResourceTests(FaultStackFixture fixture)
             return null;
         }
         return resource.Snapshot.Properties.ToDictionary(p => p.Name, p => p.Value?.ToString() ?? "");
-    }
-
-    private async Task<long> CatalogCountAsync(string sql)
-    {
-        await using var catalog = await _kit.OpenSuperuserAsync("catalog");
-        await using var command = new NpgsqlCommand(sql, catalog);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 }

@@ -80,9 +80,15 @@ public sealed class TenantTestKit(AspireAppFixture fixture)
         return connection;
     }
 
-    public async Task<T?> ScalarAsync<T>(string sql, params object[] parameters)
+    /// <summary>One value, as the server's superuser, on the server's maintenance database.</summary>
+    public Task<T?> ScalarAsync<T>(string sql, params object[] parameters) => ScalarInAsync<T>("postgres", sql, parameters);
+
+    /// <summary>One value, as the server's superuser, in the catalog database.</summary>
+    public Task<T?> CatalogScalarAsync<T>(string sql, params object[] parameters) => ScalarInAsync<T>("catalog", sql, parameters);
+
+    private async Task<T?> ScalarInAsync<T>(string database, string sql, object[] parameters)
     {
-        await using var connection = await OpenSuperuserAsync();
+        await using var connection = await OpenSuperuserAsync(database);
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (var p in parameters)
         {

@@ -94,8 +94,8 @@ public sealed class ReviewFindingsTests(AspireAppFixture fixture)
         using var admin = fixture.PlatformAdmin();
         using var response = await admin.PostAsJsonAsync("/api/tenants", new { slug, name = "Newline", tier = "standard" });
         await TenantLifecycleTests.AssertProblemAsync(response, HttpStatusCode.BadRequest);
-        Assert.Equal(0L, await CatalogScalarAsync<long>("SELECT count(*) FROM tenants WHERE slug = $1", slug));
-        Assert.Equal(0L, await CatalogScalarAsync<long>("SELECT count(*) FROM tenants WHERE slug = $1", slug.TrimEnd('\n')));
+        Assert.Equal(0L, await _kit.CatalogScalarAsync<long>("SELECT count(*) FROM tenants WHERE slug = $1", slug));
+        Assert.Equal(0L, await _kit.CatalogScalarAsync<long>("SELECT count(*) FROM tenants WHERE slug = $1", slug.TrimEnd('\n')));
     }
 
     [Theory]
@@ -162,16 +162,5 @@ public sealed class ReviewFindingsTests(AspireAppFixture fixture)
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
             return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         }
-    }
-
-    private async Task<T?> CatalogScalarAsync<T>(string sql, params object[] parameters)
-    {
-        await using var connection = await _kit.OpenSuperuserAsync("catalog");
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var p in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = p });
-        }
-        return (T?)await command.ExecuteScalarAsync();
     }
 }
