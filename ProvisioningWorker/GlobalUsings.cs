@@ -3,3 +3,4 @@ global using TenantAspire.ProvisioningWorker.Hibernation;
 global using TenantAspire.ProvisioningWorker.Operations;
 global using TenantAspire.ProvisioningWorker.Provisioning;
 global using TenantAspire.ProvisioningWorker.Servers;
+global using TenantAspire.ProvisioningWorker.Rollouts;

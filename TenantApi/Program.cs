@@ -12,8 +12,10 @@ app.MapDefaultEndpoints();
 app.MapApiReference();
 app.MapTenantsApi();
 app.MapFleetApi();
+app.MapRolloutsApi();
 app.MapUsersApi();
 app.MapProjectsApi();
+app.MapTasksApi();
 app.MapDiagnosticsApi();
 
 app.Run();

@@ -36,7 +36,8 @@ public sealed class DemoTenantSeeder(
             var now = clock.GetUtcNow();
             foreach (var (slug, name, _) in Demo)
             {
-                TenantFactory.Request(db, slug, name, TenantTier.Standard, "postgres", "demo-seeder", OperationTrace.None, now);
+                // The demo tenants are the canaries: every schema rollout migrates them first.
+                TenantFactory.Request(db, slug, name, TenantTier.Standard, "postgres", "demo-seeder", OperationTrace.None, now).IsCanary = true;
             }
             await db.SaveChangesAsync(stoppingToken);
             wakeup.Signal();

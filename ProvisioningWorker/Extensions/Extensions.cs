@@ -2,6 +2,7 @@ using TenantAspire.ProvisioningWorker.Demo;
 using TenantAspire.ProvisioningWorker.CatalogMigration;
 using TenantAspire.ProvisioningWorker.Telemetry;
 using TenantAspire.Tenancy;
+using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Credentials;
 using TenantAspire.Tenancy.Data;
 using TenantAspire.Tenancy.Routing;
@@ -52,6 +53,25 @@ internal static class Extensions
         builder.Services.AddSingleton<ProvisioningReadiness>();
         builder.Services.AddSingleton<SpareDatabasePool>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SpareDatabasePool>());
+        builder.Services.AddOptions<MigrationOptions>().Bind(builder.Configuration.GetSection(MigrationOptions.Section))
+            .Validate(o => RolloutRules.ValidateRings(o.Rings) is null, "Migrations:Rings must be ascending percentages ending at 100.")
+            .Validate(o => RolloutRules.ValidateErrorBudget(o.ErrorBudget) is null, "Migrations:ErrorBudget is a share between 0 and 1.")
+            .Validate(o => o.MaxAttempts >= 1 && o.Parallelism >= 0 && o.CanaryCount >= 0, "Migrations: attempts ≥ 1, parallelism and canaries ≥ 0.")
+            .Validate(o => o.Lease > o.LockTimeout + o.StatementTimeout,
+                "Migrations:Lease must outlast LockTimeout + StatementTimeout (a migration is never renewed, only fenced).")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<SchemaTargets>();
+        builder.Services.AddSingleton<TenantMigrator>();
+        builder.Services.AddSingleton<RolloutSignal>();
+        builder.Services.AddSingleton<RolloutParallelism>();
+        builder.Services.AddSingleton<RolloutPreparation>();
+        builder.Services.AddScoped<RolloutStore>();
+        builder.Services.AddScoped<RolloutTenantMigration>();
+        builder.Services.AddScoped<AutoRollout>();
+        builder.Services.AddScoped<UpgradeTenantHandler>();
+        builder.Services.AddHostedService<RolloutRunner>();
+        builder.Services.AddSingleton<SchemaVersionCollector>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SchemaVersionCollector>());
         builder.Services.AddSingleton<DatabaseSizeCollector>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DatabaseSizeCollector>());
         if (builder.Environment.IsDevelopment() && builder.Configuration.GetValue("Demo:Seed", true))

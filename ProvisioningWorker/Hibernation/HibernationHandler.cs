@@ -1,16 +1,17 @@
 using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Data;
 using TenantAspire.Tenancy.Routing;
 
 namespace TenantAspire.ProvisioningWorker.Hibernation;
 
 /// <summary>
 /// Hibernate: the catalog says <c>hibernated</c> first (from then on the API answers 503 + Retry-After and asks for a wake), then
-/// the database is closed to connections and the tenant's sessions end. Wake: the database opens, then the catalog says
-/// <c>active</c>. Both are idempotent: a retry after a crash finishes what the first attempt started.
+/// the database is closed to connections and the tenant's sessions end. Wake: the database opens, is migrated if a rollout
+/// went past it while it slept, then the catalog says <c>active</c>. Both are idempotent: a retry after a crash finishes what the first attempt started.
 /// </summary>
 public sealed class HibernationHandler(
-    CatalogDbContext db,
-    OperationLease lease, ServerAdmin admin, FaultInjector faults, TenantRouteCache routes, TimeProvider clock)
+    CatalogDbContext db, OperationLease lease, ServerAdmin admin, FaultInjector faults, TenantRouteCache routes,
+    SchemaTargets targets, TenantMigrator migrator, RolloutStore rollouts, TimeProvider clock)
 {
     public async Task HibernateAsync(TenantOperation operation, CancellationToken ct)
     {
@@ -41,6 +42,17 @@ public sealed class HibernationHandler(
         {
             await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.OpenDatabase, ct);
             await admin.OpenDatabaseAsync(tenant.Server, tenant.DatabaseName, ct);
+        }
+        // A rollout deferred it while it slept: migrated before its first request is served (the request is held meanwhile).
+        var target = await targets.FleetAsync(db, ct);
+        if (TenantMigrations.IsBehind(tenant.SchemaVersion, target))
+        {
+            using (ProvisioningTelemetry.StartStep(ProvisioningSteps.Migrate, tenant.Slug))
+            {
+                var result = await migrator.MigrateAsync(tenant, target, ct);
+                TenantVersions.Apply(db, tenant, result, Audit.WorkerActor, clock.GetUtcNow());
+                await rollouts.RecordOutsideAsync(tenant.Id, result, ct);
+            }
         }
         await SetStatusAsync(tenant, TenantStatus.Active, "woken", ct);
     }

@@ -141,8 +141,8 @@ public sealed class OperationProcessor(
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
             await renewal.StopAsync(); // the outcome is written next, under the lease still held (fenced either way)
-            var reason = Describe(e);
-            if (!IsPermanent(e) && operation.Attempts < options.Value.MaxAttempts)
+            var reason = Failures.Describe(e);
+            if (!Failures.IsPermanent(e) && operation.Attempts < options.Value.MaxAttempts)
             {
                 outcome = "retried";
                 var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, operation.Attempts - 1)));
@@ -182,6 +182,7 @@ public sealed class OperationProcessor(
         OperationKind.Delete => services.GetRequiredService<DeleteTenantHandler>().RunAsync(operation, ct),
         OperationKind.Hibernate => services.GetRequiredService<HibernationHandler>().HibernateAsync(operation, ct),
         OperationKind.Wake => services.GetRequiredService<HibernationHandler>().WakeAsync(operation, ct),
+        OperationKind.Upgrade => services.GetRequiredService<UpgradeTenantHandler>().RunAsync(operation, ct),
         _ => throw new InvalidOperationException($"unknown operation kind {operation.Kind}"),
     };
 
@@ -193,20 +194,4 @@ public sealed class OperationProcessor(
             // A failed hibernate leaves the tenant as it was; a failed wake leaves it hibernated, and its next request asks again.
             _ => Task.CompletedTask,
         };
-
-    /// <summary>
-    /// Errors that no retry can fix: bad SQL, permissions, data errors, or an injected permanent fault. A duplicate object is not
-    /// one of them: it means another attempt (or holder) created it first, and giving up would drop what that attempt built.
-    /// </summary>
-    private static bool IsPermanent(Exception e) => e switch
-    {
-        InjectedFaultException injected => injected.Permanent,
-        PostgresException pg when RaceErrors.IsDuplicate(pg) => false,
-        PostgresException pg => pg.SqlState.StartsWith("42", StringComparison.Ordinal)
-                                || pg.SqlState.StartsWith("22", StringComparison.Ordinal),
-        _ => false,
-    };
-
-    // Messages only: a PostgresException's message never carries the statement text (and so never a password).
-    private static string Describe(Exception e) => e is PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}" : e.Message;
 }

@@ -4,8 +4,12 @@ using TenantAspire.Tenancy.Catalog;
 
 namespace TenantAspire.ProvisioningWorker.Operations;
 
-/// <summary>LISTENs on the catalog so new operations start at once instead of at the next poll, and hibernation scans run when asked.</summary>
-public sealed class OperationWakeup(IConfiguration configuration, HibernationScanRequests scans, ILogger<OperationWakeup> logger)
+/// <summary>
+/// LISTENs on the catalog so new operations start at once instead of at the next poll, hibernation scans run when asked, and
+/// an idle rollout runner looks at a rollout the moment it is started or resumed.
+/// </summary>
+public sealed class OperationWakeup(
+    IConfiguration configuration, HibernationScanRequests scans, RolloutSignal rollouts, ILogger<OperationWakeup> logger)
     : BackgroundService
 {
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
@@ -37,6 +41,10 @@ public sealed class OperationWakeup(IConfiguration configuration, HibernationSca
                     {
                         scans.Request(e.Payload[OperationSignal.HibernationScanPrefix.Length..]);
                     }
+                    else if (e.Payload == OperationSignal.RolloutPayload)
+                    {
+                        rollouts.Signal();
+                    }
                     else
                     {
                         Signal();
@@ -47,6 +55,7 @@ public sealed class OperationWakeup(IConfiguration configuration, HibernationSca
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
                 Signal(); // anything queued while we were not listening
+                rollouts.Signal();
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await connection.WaitAsync(stoppingToken);

@@ -15,8 +15,8 @@ public sealed class ProvisionTenantHandler(
     OperationLease lease,
     ServerAdmin admin,
     TemplateDatabase template,
-    TenantSchema schema,
-    ServerConnections connections,
+    SchemaTargets targets,
+    TenantMigrator migrator,
     TenantCredentialProtector protector,
     FaultInjector faults,
     SpareDatabasePool spares,
@@ -72,12 +72,10 @@ public sealed class ProvisionTenantHandler(
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.Migrate, tenant.Slug))
         {
             await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.Migrate, ct);
-            if (applied != schema.LatestMigration)
+            if (TenantMigrations.IsBehind(applied, targets.NewTenants))
             {
-                // As the tenant's own role: the whole schema for an empty database, the missing part for an older clone.
-                await using var tenantDb = schema.CreateContext(
-                    connections.TenantConnectionString(tenant.Server, tenant.DatabaseName, tenant.RoleName, password));
-                await tenantDb.Database.MigrateAsync(ct);
+                // The whole schema for an empty database, the missing part for an older clone; read back, not assumed.
+                applied = (await migrator.MigrateAsync(tenant, targets.NewTenants, ct)).To;
             }
         }
 
@@ -86,10 +84,10 @@ public sealed class ProvisionTenantHandler(
             await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.Activate, ct);
             var now = clock.GetUtcNow();
             tenant.Status = TenantStatus.Active;
-            tenant.SchemaVersion = schema.LatestMigration;
+            tenant.SchemaVersion = applied;
             tenant.FailureReason = null;
             tenant.UpdatedAt = now;
-            db.AuditEvents.Add(Audit.Event(tenant, "provisioned", Audit.WorkerActor, now, $"schema {schema.LatestMigration}"));
+            db.AuditEvents.Add(Audit.Event(tenant, "provisioned", Audit.WorkerActor, now, $"schema {applied}"));
             await lease.SaveChangesAsync(ct);
             await routes.PublishAsync(tenant, ct); // the tenant's first request then finds its route in Redis
         }

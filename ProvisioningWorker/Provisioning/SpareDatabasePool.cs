@@ -47,15 +47,7 @@ public sealed class SpareDatabasePool(
         {
             return;
         }
-        await using var connection = await connections.OpenProvisionerAsync(server, ct);
-        await using (var lockCommand = new NpgsqlCommand($"SELECT pg_try_advisory_lock({AdvisoryLocks.SpareRefill})", connection))
-        {
-            if (await lockCommand.ExecuteScalarAsync(ct) is not true)
-            {
-                return; // another worker is refilling
-            }
-        }
-        try
+        await UnderRefillLockAsync(server, async connection =>
         {
             // Under the refill lock nobody else is preparing one: whatever is left in the preparing namespace is a crashed refill's.
             foreach (var leftover in await ServerAdmin.DatabasesLikeAsync(connection, TenantNaming.PreparingSparePrefix, ct))
@@ -72,6 +64,53 @@ public sealed class SpareDatabasePool(
                 // (before, a claim between CREATE and REVOKE failed the refill with "does not exist" or "tuple concurrently updated").
                 await ServerAdmin.ExecuteAsync(connection, $"ALTER DATABASE {preparing} RENAME TO {SqlIdentifier.Quote(TenantNaming.SpareDatabaseName(id))}", ct);
             }
+        }, ct);
+    }
+
+    /// <summary>
+    /// After a rollout migrated the template: spares cloned from the older one are dropped and the pool refills from the new one,
+    /// so claims stay a rename. (A spare claimed before this runs is still fine: provisioning migrates it forward.)
+    /// </summary>
+    public async Task RecloneBehindAsync(string server, string target, CancellationToken ct)
+    {
+        await UnderRefillLockAsync(server, async connection =>
+        {
+            foreach (var spare in await ServerAdmin.SparesAsync(connection, ct))
+            {
+                string? applied;
+                try
+                {
+                    await using var inside = connections.OpenProvisionerIn(server, spare);
+                    await inside.OpenAsync(ct);
+                    applied = await TenantHistory.AppliedAsync(inside, null, ct);
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
+                {
+                    continue; // claimed by a provisioning meanwhile
+                }
+                if (TenantAspire.Tenancy.Data.TenantMigrations.IsBehind(applied, target))
+                {
+                    await ServerAdmin.ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {SqlIdentifier.Quote(spare)} WITH (FORCE)", ct);
+                }
+            }
+        }, ct);
+        Signal();
+    }
+
+    /// <summary>Runs <paramref name="work"/> if no other worker holds the refill lock (it is then doing the same work).</summary>
+    private async Task UnderRefillLockAsync(string server, Func<NpgsqlConnection, Task> work, CancellationToken ct)
+    {
+        await using var connection = await connections.OpenProvisionerAsync(server, ct);
+        await using (var lockCommand = new NpgsqlCommand($"SELECT pg_try_advisory_lock({AdvisoryLocks.SpareRefill})", connection))
+        {
+            if (await lockCommand.ExecuteScalarAsync(ct) is not true)
+            {
+                return;
+            }
+        }
+        try
+        {
+            await work(connection);
         }
         finally
         {

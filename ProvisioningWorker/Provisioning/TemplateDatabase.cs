@@ -1,3 +1,6 @@
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using TenantAspire.ProvisioningWorker.Rollouts;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Data;
 using TenantAspire.Tenancy.Sql;
@@ -5,51 +8,60 @@ using TenantAspire.Tenancy.Sql;
 namespace TenantAspire.ProvisioningWorker.Provisioning;
 
 /// <summary>
-/// Keeps <c>tenant_template</c> at the latest tenant migration so new tenants are a ~50 ms <c>CREATE DATABASE … TEMPLATE</c>
-/// instead of a full migration. When the tenant migrations change, the next provisioning migrates the template forward first.
+/// Keeps <c>tenant_template</c> at the new-tenant migration so new tenants are a ~50 ms <c>CREATE DATABASE … TEMPLATE</c>
+/// instead of a full migration. When the tenant migrations change, the next provisioning (or the rollout, which goes first)
+/// migrates the template forward. Only ever forward: a template ahead of what new tenants should get (a test pin) is not cloned.
 /// </summary>
-public sealed class TemplateDatabase(ServerConnections connections, TenantSchema schema, ILogger<TemplateDatabase> logger)
+public sealed class TemplateDatabase(ServerConnections connections, TenantSchema schema, SchemaTargets targets, ILogger<TemplateDatabase> logger)
     : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly HashSet<string> _currentOn = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _versions = new(StringComparer.Ordinal);
 
-    /// <returns>false when the template could not be brought up to date (the caller migrates from scratch instead).</returns>
+    /// <returns>
+    /// true when new tenants may be cloned from the template (it is at the new-tenant migration); false when it could not be brought
+    /// there or is ahead of it (the caller migrates from scratch instead).
+    /// </returns>
     public async Task<bool> EnsureCurrentAsync(string server, CancellationToken ct)
     {
-        lock (_currentOn)
-        {
-            if (_currentOn.Contains(server))
-            {
-                return true;
-            }
-        }
-        await _gate.WaitAsync(ct);
         try
         {
-            lock (_currentOn)
-            {
-                if (_currentOn.Contains(server))
-                {
-                    return true; // another loop of this worker did it while we waited
-                }
-            }
-            await EnsureExistsAsync(server, ct);
-            await using (var db = schema.CreateContext(connections.TemplateOwnerConnectionString(server)))
-            {
-                await db.Database.MigrateAsync(ct);
-            }
-            lock (_currentOn)
-            {
-                _currentOn.Add(server);
-            }
-            logger.LogInformation("Tenant template on {Server} is at {Migration}", server, schema.LatestMigration);
-            return true;
+            return await BringForwardAsync(server, targets.NewTenants, ct) == targets.NewTenants;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             logger.LogWarning(e, "Tenant template on {Server} could not be brought up to date; provisioning migrates from scratch", server);
             return false;
+        }
+    }
+
+    /// <summary>Migrates the template up to <paramref name="target"/> unless it is there or beyond; returns where it is.</summary>
+    public async Task<string?> BringForwardAsync(string server, string target, CancellationToken ct)
+    {
+        lock (_versions)
+        {
+            if (_versions.TryGetValue(server, out var known) && !TenantMigrations.IsBehind(known, target))
+            {
+                return known;
+            }
+        }
+        await _gate.WaitAsync(ct);
+        try
+        {
+            await EnsureExistsAsync(server, ct);
+            await using var db = schema.CreateContext(connections.TemplateOwnerConnectionString(server));
+            var applied = (await db.Database.GetAppliedMigrationsAsync(ct)).Order(StringComparer.Ordinal).LastOrDefault();
+            if (TenantMigrations.IsBehind(applied, target))
+            {
+                await db.GetService<IMigrator>().MigrateAsync(target, ct);
+                applied = target;
+                logger.LogInformation("Tenant template on {Server} is at {Migration}", server, target);
+            }
+            lock (_versions)
+            {
+                _versions[server] = applied;
+            }
+            return applied;
         }
         finally
         {

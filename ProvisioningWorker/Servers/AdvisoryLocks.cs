@@ -20,4 +20,10 @@ public static class AdvisoryLocks
 
     /// <summary>The hibernation scan: one scanning worker at a time.</summary>
     public const long HibernationScan = 727277;
+
+    /// <summary>
+    /// A tenant's migration, taken inside the tenant's own database (advisory locks are per database): two workers, or a rollout
+    /// and a wake, never migrate the same tenant at once.
+    /// </summary>
+    public const long TenantMigration = 727278;
 }

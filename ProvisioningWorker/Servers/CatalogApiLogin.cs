@@ -7,7 +7,8 @@ namespace TenantAspire.ProvisioningWorker.Servers;
 /// <summary>
 /// The API's own catalog login (<see cref="CatalogLogins.Api"/>), created and granted at every start (after the catalog
 /// migrations, so tables a new migration added are covered): it reads tenants, operations, audit events and the Data Protection
-/// key ring; it inserts and updates tenants, inserts operations and audit events. No DELETE, no DDL, no key writes, no other
+/// key ring; it inserts and updates tenants and rollouts, inserts operations and audit events, updates rollouts' tenants.
+/// No DELETE, no DDL, no key writes, no other
 /// database. So an attacker who gets into the API process cannot drop the catalog, rewrite the key ring or read other servers.
 /// </summary>
 public sealed class CatalogApiLogin(ServerAdmin admin, ServerConnections connections)
@@ -18,6 +19,9 @@ public sealed class CatalogApiLogin(ServerAdmin admin, ServerConnections connect
         ("tenant_operations", "SELECT, INSERT"),
         ("audit_events", "SELECT, INSERT"),
         ("data_protection_keys", "SELECT"),
+        // Admins start, pause, resume and abort rollouts; resuming a halted one gives its failed tenants new attempts.
+        ("schema_rollouts", "SELECT, INSERT, UPDATE"),
+        ("schema_rollout_tenants", "SELECT, UPDATE"),
     ];
 
     public async Task EnsureAsync(string server, string catalogDatabase, string password, CancellationToken ct)

@@ -136,13 +136,7 @@ public sealed class ServerAdmin(ServerConnections connections)
         await ExecuteAsync(connection, $"GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {tenant}", ct);
         await ExecuteAsync(connection, $"REASSIGN OWNED BY {templateOwner} TO {tenant}", ct);
         await ExecuteAsync(connection, $"DROP OWNED BY {templateOwner}", ct);
-        await using var history = new NpgsqlCommand("SELECT to_regclass('public.\"__EFMigrationsHistory\"') IS NOT NULL", connection);
-        if (await history.ExecuteScalarAsync(ct) is not true)
-        {
-            return null;
-        }
-        await using var applied = new NpgsqlCommand("SELECT max(migration_id) FROM public.\"__EFMigrationsHistory\"", connection);
-        return await applied.ExecuteScalarAsync(ct) as string;
+        return await Rollouts.TenantHistory.AppliedAsync(connection, null, ct);
     }
 
     public async Task DropDatabaseAsync(string server, string database, CancellationToken ct)

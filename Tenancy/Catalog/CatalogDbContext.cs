@@ -9,6 +9,8 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<TenantOperation> Operations => Set<TenantOperation>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<SchemaRollout> Rollouts => Set<SchemaRollout>();
+    public DbSet<RolloutTenant> RolloutTenants => Set<RolloutTenant>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -54,6 +56,36 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             a.Property(x => x.Actor).HasMaxLength(200);
             a.Property(x => x.Detail).HasMaxLength(2000);
             a.HasIndex(x => x.TenantId);
+        });
+
+        modelBuilder.Entity<SchemaRollout>(r =>
+        {
+            r.ToTable("schema_rollouts");
+            r.HasKey(x => x.Id);
+            r.Property(x => x.TargetMigration).HasMaxLength(150);
+            r.Property(x => x.State).HasConversion<string>().HasMaxLength(16);
+            r.Property(x => x.HaltReason).HasMaxLength(2000);
+            r.Property(x => x.StartedBy).HasMaxLength(200);
+            r.Property(x => x.TraceParent).HasMaxLength(2000);
+            r.Ignore(x => x.IsOpen);
+            // At most one open rollout (running, paused or halted): a partial unique index, created in the migration by hand
+            // because EF Core cannot model an index on a constant.
+        });
+
+        modelBuilder.Entity<RolloutTenant>(t =>
+        {
+            t.ToTable("schema_rollout_tenants");
+            t.HasKey(x => new { x.RolloutId, x.TenantId });
+            t.Property(x => x.TenantSlug).HasMaxLength(63);
+            t.Property(x => x.Server).HasMaxLength(63);
+            t.Property(x => x.State).HasConversion<string>().HasMaxLength(16);
+            t.Property(x => x.LeasedBy).HasMaxLength(200);
+            t.Property(x => x.FromMigration).HasMaxLength(150);
+            t.Property(x => x.ToMigration).HasMaxLength(150);
+            t.Property(x => x.Error).HasMaxLength(2000);
+            t.HasIndex(x => new { x.RolloutId, x.Ring, x.State });
+            t.HasIndex(x => x.TenantId);
+            t.HasOne<SchemaRollout>().WithMany().HasForeignKey(x => x.RolloutId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");

@@ -54,6 +54,12 @@ public static class OperationSignal
     public static Task RequestHibernationScanAsync(this CatalogDbContext db, string actor, CancellationToken ct) =>
         db.Database.ExecuteSqlAsync($"SELECT pg_notify({Channel}, {HibernationScanPrefix + actor})", ct);
 
+    /// <summary>Payload that tells the workers a rollout was started, resumed or changed (an idle runner looks at once).</summary>
+    public const string RolloutPayload = "rollout";
+
+    public static Task NotifyRolloutAsync(this CatalogDbContext db, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync($"SELECT pg_notify({Channel}, {RolloutPayload})", ct);
+
     /// <summary>After the operation is committed. Losing a notification only costs one poll interval.</summary>
     public static Task NotifyWorkersAsync(this CatalogDbContext db, CancellationToken ct) =>
         db.Database.ExecuteSqlRawAsync($"NOTIFY {Channel}", ct);

@@ -23,6 +23,9 @@ public sealed class Tenant
 
     /// <summary>Last tenant migration applied to the tenant database.</summary>
     public string? SchemaVersion { get; set; }
+
+    /// <summary>Migrated in a rollout's first ring, before everyone else (the demo tenants by default).</summary>
+    public bool IsCanary { get; set; }
     public string? FailureReason { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }

@@ -1,6 +1,12 @@
 namespace TenantAspire.Tenancy.Catalog;
 
-public enum OperationKind { Provision, Delete, Hibernate, Wake }
+public enum OperationKind
+{
+    Provision, Delete, Hibernate, Wake,
+
+    /// <summary>Bring one tenant to the newest tenant migration now: asked by a request that needs a newer schema than it has.</summary>
+    Upgrade,
+}
 
 public enum OperationState { Pending, Running, Succeeded, Failed }
 

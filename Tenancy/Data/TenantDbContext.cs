@@ -7,6 +7,7 @@ public sealed class TenantDbContext(DbContextOptions<TenantDbContext> options) :
 {
     public DbSet<User> Users => Set<User>();
     public DbSet<Project> Projects => Set<Project>();
+    public DbSet<ProjectTask> Tasks => Set<ProjectTask>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -25,6 +26,15 @@ public sealed class TenantDbContext(DbContextOptions<TenantDbContext> options) :
             p.HasKey(x => x.Id);
             p.Property(x => x.Name).HasMaxLength(200);
             p.HasOne(x => x.Owner).WithMany().HasForeignKey(x => x.OwnerId).OnDelete(DeleteBehavior.Restrict);
+        });
+        modelBuilder.Entity<ProjectTask>(t =>
+        {
+            t.ToTable("tasks");
+            t.HasKey(x => x.Id);
+            t.Property(x => x.Title).HasMaxLength(500);
+            // A project's tasks are listed in creation order (ids are version-7 GUIDs, so id order is creation order).
+            t.HasIndex(x => new { x.ProjectId, x.Id });
+            t.HasOne(x => x.Project).WithMany().HasForeignKey(x => x.ProjectId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

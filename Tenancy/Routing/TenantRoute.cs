@@ -12,8 +12,9 @@ public sealed record TenantRoute(
     string DatabaseName,
     string RoleName,
     string? ProtectedPassword,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    string? SchemaVersion)
 {
     public static TenantRoute From(Tenant t) =>
-        new(t.Id, t.Slug, t.Tier, t.Status, t.Server, t.DatabaseName, t.RoleName, t.ProtectedPassword, t.CreatedAt);
+        new(t.Id, t.Slug, t.Tier, t.Status, t.Server, t.DatabaseName, t.RoleName, t.ProtectedPassword, t.CreatedAt, t.SchemaVersion);
 }

@@ -86,6 +86,6 @@ public sealed class TenantRouteCache(IFusionCacheProvider caches, IServiceScopeF
         }
     }
 
-    // v2: routes carry CreatedAt (token instance check); entries cached by older code in Redis are not read as v2.
-    private static string Key(string slug) => "route:v2:" + slug;
+    // v3: routes carry SchemaVersion (the request path checks it); entries cached by older code in Redis are not read as v3.
+    private static string Key(string slug) => "route:v3:" + slug;
 }

@@ -1,15 +1,25 @@
 using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Data;
 
 namespace TenantAspire.TenantApi.Admin;
 
-public sealed record CreateTenantRequest(string? Slug, string? Name, string? Tier);
+/// <summary>A new tenant; <c>canary</c> puts it in the first ring of every schema rollout.</summary>
+public sealed record CreateTenantRequest(string? Slug, string? Name, string? Tier, bool? Canary = null);
 
+public sealed record CanaryRequest(bool? Canary);
+
+/// <summary>
+/// A tenant. <c>schemaBehind</c>: its database is not yet at this build's newest tenant migration (a rollout or its next wake
+/// brings it there; endpoints that need the newer schema migrate it first).
+/// </summary>
 public sealed record TenantDto(
     string Slug, string Name, TenantTier Tier, TenantStatus Status, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    string? SchemaVersion, string? FailureReason)
+    string? SchemaVersion, bool SchemaBehind, bool Canary, string? FailureReason)
 {
     public static TenantDto From(Tenant t) =>
-        new(t.Slug, t.Name, t.Tier, t.Status, t.CreatedAt, t.UpdatedAt, t.SchemaVersion, t.FailureReason);
+        new(t.Slug, t.Name, t.Tier, t.Status, t.CreatedAt, t.UpdatedAt, t.SchemaVersion,
+            t.Status != TenantStatus.Provisioning && TenantMigrations.IsBehind(t.SchemaVersion, TenantMigrations.Latest), t.IsCanary,
+            t.FailureReason);
 }
 
 public sealed record PagedList<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);

@@ -34,6 +34,8 @@ public static class TenantsApi
             .WithSummary("Close an active tenant's database now (background); its next request wakes it."), conflicts: true);
         OneTenant(api.MapPost("{slug}/wake", WakeAsync).WithName("WakeTenant").WithSummary("Open a hibernated tenant's database (background)."),
             conflicts: true);
+        OneTenant(api.MapPut("{slug}/canary", SetCanaryAsync).WithName("SetTenantCanary")
+            .WithSummary("Put the tenant in (or take it out of) the canary ring of schema rollouts."), conflicts: true);
         OneTenant(api.MapDelete("{slug}", DeleteAsync).WithName("DeleteTenant").WithSummary("Erase database, role and routes; audit stays."),
             conflicts: true);
         OneTenant(api.MapGet("{slug}/export", ExportAsync).WithName("ExportTenant").WithSummary("pg_dump (custom format) of the tenant database.")
@@ -72,6 +74,7 @@ public static class TenantsApi
         TenantTelemetry.Enter(request.Slug!);
         var tenant = TenantFactory.Request(s.Db, request.Slug!, request.Name.Trim(), tier, ServerFor(tier, s.Configuration),
             context.Actor(), OperationTrace.Capture(), s.Clock.GetUtcNow());
+        tenant.IsCanary = request.Canary ?? false;
         try
         {
             await s.Db.SaveChangesAsync(ct);
@@ -141,6 +144,35 @@ public static class TenantsApi
             await context.Db.EnqueueOnceAsync(tenant.Id, kind, OperationTrace.Capture(), context.Clock.GetUtcNow(), ct);
         }
         return TypedResults.Accepted($"/api/tenants/{slug}", TenantDto.From(tenant));
+    }
+
+    public static async Task<Results<Ok<TenantDto>, ProblemHttpResult>> SetCanaryAsync(
+        string slug, CanaryRequest request, [AsParameters] AdminContext context, CancellationToken ct)
+    {
+        if (request.Canary is not { } canary)
+        {
+            return BadRequest("canary (true or false) is required.");
+        }
+        if (await FindAsync(context.Db, slug, ct) is not { } tenant)
+        {
+            return UnknownTenant(slug);
+        }
+        if (tenant.IsCanary != canary)
+        {
+            var now = context.Clock.GetUtcNow();
+            tenant.IsCanary = canary;
+            tenant.UpdatedAt = now;
+            context.Db.AuditEvents.Add(Audit.Event(tenant, canary ? "canary-set" : "canary-cleared", context.Actor(), now));
+            try
+            {
+                await context.Db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                return Conflict($"Tenant '{slug}' changed meanwhile; retry.");
+            }
+        }
+        return TypedResults.Ok(TenantDto.From(tenant));
     }
 
     public static async Task<Results<Accepted<TenantDto>, ProblemHttpResult>> DeleteAsync(

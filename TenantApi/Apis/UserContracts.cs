@@ -36,3 +36,14 @@ public sealed record ProjectDto(Guid Id, string Name, Guid OwnerId, DateTimeOffs
 {
     public static ProjectDto From(Project p) => new(p.Id, p.Name, p.OwnerId, p.CreatedAt, p.UpdatedAt);
 }
+
+public sealed record TaskRequest(string? Title, bool? Done)
+{
+    public string? Validate() =>
+        string.IsNullOrWhiteSpace(Title) || Title.Length > 500 ? "title is required and at most 500 characters." : null;
+}
+
+public sealed record TaskDto(Guid Id, Guid ProjectId, string Title, bool Done, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static TaskDto From(ProjectTask t) => new(t.Id, t.ProjectId, t.Title, t.Done, t.CreatedAt, t.UpdatedAt);
+}

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Features;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Connections;
 using TenantAspire.Tenancy.Context;
+using TenantAspire.Tenancy.Data;
 using TenantAspire.Tenancy.Routing;
 using TenantAspire.Tenancy.Telemetry;
 using TenantAspire.TenantApi.Auth;
@@ -18,6 +19,7 @@ public sealed class TenantResolutionFilter : IEndpointFilter
 {
     public const string HeaderName = "X-Tenant-Id";
     private static readonly TimeSpan WakeRetryAfter = TimeSpan.FromSeconds(2); // a wake is an ALTER DATABASE and a catalog update
+    private static readonly TimeSpan UpgradeRetryAfter = TimeSpan.FromSeconds(5); // a migration may wait out a lock timeout first
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -80,6 +82,18 @@ public sealed class TenantResolutionFilter : IEndpointFilter
                 }
                 route = awake; // held while it woke: serve it now
                 break;
+        }
+
+        // Expand/contract: every endpoint serves tenants at MinimumServable; one that needs a newer schema holds the request while
+        // the worker migrates this tenant, rather than letting it fail on a missing table.
+        var required = http.GetEndpoint()?.Metadata.GetMetadata<RequiresTenantSchema>()?.Migration ?? TenantMigrations.MinimumServable;
+        if (TenantMigrations.IsBehind(route.SchemaVersion, required))
+        {
+            if (await http.RequestServices.GetRequiredService<TenantWaker>().UpgradeAndWaitAsync(route, required, http.RequestAborted) is not { } upgraded)
+            {
+                return Unavailable($"Tenant '{slug}' is being migrated to a newer schema; retry shortly.", UpgradeRetryAfter, http);
+            }
+            route = upgraded;
         }
 
         if (http.RequestServices.GetRequiredService<TenantRateLimiter>().TryAcquire(route) is { } retryAfter)

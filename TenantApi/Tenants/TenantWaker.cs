@@ -2,17 +2,18 @@ using System.Collections.Concurrent;
 using Npgsql;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Connections;
+using TenantAspire.Tenancy.Data;
 using TenantAspire.Tenancy.Routing;
 using TenantAspire.Tenancy.Telemetry;
 
 namespace TenantAspire.TenantApi.Tenants;
 
 /// <summary>
-/// A request for a hibernated tenant asks the provisioning worker to wake it: one queued Wake per tenant (the catalog collapses
-/// duplicates), and at most one catalog write per tenant every <see cref="Throttle"/> from this replica, so a burst of requests to a
-/// sleeping tenant is not a burst of writes. The request is then held (<see cref="HoldFor"/>) while the worker opens the database,
-/// watching the catalog, so the first user of a sleeping tenant is served rather than told to retry (Neon's proxy does the same
-/// while compute starts). All requests held for one tenant share one watch: one catalog read per tenant per poll, not per request.
+/// Holds a request while the provisioning worker makes its tenant servable, instead of failing it: a hibernated tenant is woken
+/// (<see cref="WakeAndWaitAsync"/>), a tenant behind the schema an endpoint needs is migrated (<see cref="UpgradeAndWaitAsync"/>).
+/// One queued operation per tenant (the catalog collapses duplicates), at most one catalog write per tenant and kind every
+/// <see cref="Throttle"/> from this replica, and all requests held for one tenant share one watch of the catalog: one read per
+/// tenant per poll, not per request. Neon's proxy holds connections the same way while compute starts.
 /// </summary>
 public sealed class TenantWaker(
     IServiceScopeFactory scopes, TenantRouteCache routes, TenantConnectionRegistry registry, TimeProvider clock, ILogger<TenantWaker> logger)
@@ -23,17 +24,37 @@ public sealed class TenantWaker(
     /// <summary>How long a request waits for its tenant to wake before it gets 503 + Retry-After (a wake is one ALTER DATABASE and a catalog write).</summary>
     public static readonly TimeSpan HoldFor = TimeSpan.FromSeconds(2);
 
-    private readonly ConcurrentDictionary<Guid, DateTimeOffset> _asked = new();
-    private readonly ConcurrentDictionary<Guid, Lazy<Task<TenantRoute?>>> _watches = new();
+    /// <summary>How long a request waits for its tenant's migration (which may itself wait up to its lock timeout, 2 s).</summary>
+    public static readonly TimeSpan UpgradeHoldFor = TimeSpan.FromSeconds(5);
+
+    private readonly ConcurrentDictionary<(Guid, OperationKind), DateTimeOffset> _asked = new();
+    private readonly ConcurrentDictionary<(Guid, OperationKind, string?), Lazy<Task<TenantRoute?>>> _watches = new();
+
+    /// <summary>What a hold waits for, and while which state it keeps waiting.</summary>
+    private sealed record Hold(OperationKind Kind, TimeSpan For, string? Schema, Func<Tenant, bool> IsDone, Func<Tenant, bool> IsWaiting);
 
     /// <summary>
     /// For a request that found its tenant hibernated: asks for a wake and holds the request until the catalog says the tenant is
     /// active again. Returns its fresh route, or null if it is not awake within <see cref="HoldFor"/> (or it left hibernation
     /// for another state: suspended, deleting). A cached route that was merely stale is noticed at the first look.
     /// </summary>
-    public async Task<TenantRoute?> WakeAndWaitAsync(TenantRoute tenant, CancellationToken ct)
+    public Task<TenantRoute?> WakeAndWaitAsync(TenantRoute tenant, CancellationToken ct) => HoldAsync(tenant, new(OperationKind.Wake, HoldFor, null,
+        IsDone: t => t.Status == TenantStatus.Active,
+        IsWaiting: t => t.Status == TenantStatus.Hibernated), ct);
+
+    /// <summary>
+    /// For a request to an endpoint that needs <paramref name="schema"/> on a tenant still behind it: asks for the tenant's upgrade
+    /// and holds the request until the catalog says the tenant is there, or null after <see cref="UpgradeHoldFor"/>.
+    /// </summary>
+    public Task<TenantRoute?> UpgradeAndWaitAsync(TenantRoute tenant, string schema, CancellationToken ct) => HoldAsync(tenant,
+        new(OperationKind.Upgrade, UpgradeHoldFor, schema,
+            IsDone: t => t.Status == TenantStatus.Active && !TenantMigrations.IsBehind(t.SchemaVersion, schema),
+            IsWaiting: t => t.Status == TenantStatus.Active), ct);
+
+    private async Task<TenantRoute?> HoldAsync(TenantRoute tenant, Hold hold, CancellationToken ct)
     {
-        var watch = _watches.GetOrAdd(tenant.Id, _ => new(() => WatchAsync(tenant)));
+        var key = (tenant.Id, hold.Kind, hold.Schema);
+        var watch = _watches.GetOrAdd(key, _ => new(() => WatchAsync(tenant, hold)));
         try
         {
             return await watch.Value.WaitAsync(ct);
@@ -42,14 +63,14 @@ public sealed class TenantWaker(
         {
             if (watch.Value.IsCompleted)
             {
-                _watches.TryRemove(new(tenant.Id, watch));
+                _watches.TryRemove(new(key, watch));
             }
         }
     }
 
-    private async Task<TenantRoute?> WatchAsync(TenantRoute tenant)
+    private async Task<TenantRoute?> WatchAsync(TenantRoute tenant, Hold hold)
     {
-        var deadline = clock.GetUtcNow() + HoldFor;
+        var deadline = clock.GetUtcNow() + hold.For;
         for (var first = true; ; first = false)
         {
             if (!first)
@@ -59,31 +80,34 @@ public sealed class TenantWaker(
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
             var row = await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Id == tenant.Id);
-            if (row?.Status == TenantStatus.Active)
+            if (row is not null && hold.IsDone(row))
             {
                 if (first)
                 {
-                    // Already awake: this replica's cached route was stale (the backplane's message is late or was lost).
+                    // Already there: this replica's cached route was stale (the backplane's message is late or was lost).
                     await routes.InvalidateAsync(row.Slug);
                 }
                 return TenantRoute.From(row); // the worker publishes it to the cache too; this request need not wait for that
             }
-            if (row?.Status != TenantStatus.Hibernated || clock.GetUtcNow() >= deadline)
+            if (row is null || !hold.IsWaiting(row) || clock.GetUtcNow() >= deadline)
             {
                 return null;
             }
             if (first)
             {
-                await RequestWakeAsync(tenant, CancellationToken.None);
-                await registry.EvictAsync(tenant.Id); // hibernation ended its sessions: the pooled ones are dead
+                await RequestAsync(tenant, hold.Kind, CancellationToken.None);
+                if (hold.Kind == OperationKind.Wake)
+                {
+                    await registry.EvictAsync(tenant.Id); // hibernation ended its sessions: the pooled ones are dead
+                }
             }
         }
     }
 
-    private async Task RequestWakeAsync(TenantRoute tenant, CancellationToken ct)
+    private async Task RequestAsync(TenantRoute tenant, OperationKind kind, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        if (_asked.TryGetValue(tenant.Id, out var at) && now - at < Throttle)
+        if (_asked.TryGetValue((tenant.Id, kind), out var at) && now - at < Throttle)
         {
             return;
         }
@@ -91,21 +115,21 @@ public sealed class TenantWaker(
         {
             _asked.Clear(); // only a throttle: forgetting costs one extra (collapsed) write
         }
-        _asked[tenant.Id] = now;
+        _asked[(tenant.Id, kind)] = now;
         try
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
-            if (await db.EnqueueOnceAsync(tenant.Id, OperationKind.Wake, OperationTrace.Capture(), now, ct))
+            if (await db.EnqueueOnceAsync(tenant.Id, kind, OperationTrace.Capture(), now, ct))
             {
-                logger.LogInformation("Waking hibernated tenant {Tenant}", tenant.Slug);
+                logger.LogInformation("Asked the worker to {Kind} tenant {Tenant}", kind.ToString().ToLowerInvariant(), tenant.Slug);
             }
         }
         catch (Exception e) when (e is NpgsqlException or DbUpdateException)
         {
             // The caller still gets 503 + Retry-After; its retry asks again.
-            _asked.TryRemove(tenant.Id, out _);
-            logger.LogWarning(e, "Could not queue a wake for {Tenant}", tenant.Slug);
+            _asked.TryRemove((tenant.Id, kind), out _);
+            logger.LogWarning(e, "Could not queue a {Kind} for {Tenant}", kind, tenant.Slug);
         }
     }
 }

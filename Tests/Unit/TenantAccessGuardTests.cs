@@ -11,7 +11,7 @@ public sealed class TenantAccessGuardTests
     private static readonly DateTimeOffset Created = new(2026, 11, 26, 12, 0, 0, 500, TimeSpan.Zero);
 
     private static TenantRoute Route(string slug = "acme") =>
-        new(Guid.NewGuid(), slug, TenantTier.Standard, TenantStatus.Active, "postgres", "db", "role", "x", Created);
+        new(Guid.NewGuid(), slug, TenantTier.Standard, TenantStatus.Active, "postgres", "db", "role", "x", Created, TenantAspire.Tenancy.Data.TenantMigrations.Latest);
 
     private static ClaimsPrincipal User(string? tenant, string role, DateTimeOffset? issued)
     {

@@ -94,6 +94,172 @@ namespace TenantAspire.Tenancy.Catalog.Migrations
                     b.ToTable("audit_events", (string)null);
                 });
 
+            modelBuilder.Entity("TenantAspire.Tenancy.Catalog.RolloutTenant", b =>
+                {
+                    b.Property<Guid>("RolloutId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("rollout_id");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<double?>("DurationMs")
+                        .HasColumnType("double precision")
+                        .HasColumnName("duration_ms");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("error");
+
+                    b.Property<string>("FromMigration")
+                        .HasMaxLength(150)
+                        .HasColumnType("character varying(150)")
+                        .HasColumnName("from_migration");
+
+                    b.Property<DateTimeOffset?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_expires_at");
+
+                    b.Property<string>("LeasedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("leased_by");
+
+                    b.Property<DateTimeOffset>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<int>("Ring")
+                        .HasColumnType("integer")
+                        .HasColumnName("ring");
+
+                    b.Property<string>("Server")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("server");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.Property<string>("TenantSlug")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("tenant_slug");
+
+                    b.Property<string>("ToMigration")
+                        .HasMaxLength(150)
+                        .HasColumnType("character varying(150)")
+                        .HasColumnName("to_migration");
+
+                    b.HasKey("RolloutId", "TenantId")
+                        .HasName("pk_schema_rollout_tenants");
+
+                    b.HasIndex("TenantId")
+                        .HasDatabaseName("ix_schema_rollout_tenants_tenant_id");
+
+                    b.HasIndex("RolloutId", "Ring", "State")
+                        .HasDatabaseName("ix_schema_rollout_tenants_rollout_id_ring_state");
+
+                    b.ToTable("schema_rollout_tenants", (string)null);
+                });
+
+            modelBuilder.Entity("TenantAspire.Tenancy.Catalog.SchemaRollout", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("completed_at");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("CurrentRing")
+                        .HasColumnType("integer")
+                        .HasColumnName("current_ring");
+
+                    b.Property<double>("ErrorBudget")
+                        .HasColumnType("double precision")
+                        .HasColumnName("error_budget");
+
+                    b.Property<string>("HaltReason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("halt_reason");
+
+                    b.Property<bool>("IncludeHibernated")
+                        .HasColumnType("boolean")
+                        .HasColumnName("include_hibernated");
+
+                    b.Property<int>("Parallelism")
+                        .HasColumnType("integer")
+                        .HasColumnName("parallelism");
+
+                    b.PrimitiveCollection<int[]>("RingPercents")
+                        .IsRequired()
+                        .HasColumnType("integer[]")
+                        .HasColumnName("ring_percents");
+
+                    b.Property<DateTimeOffset?>("RingStartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ring_started_at");
+
+                    b.Property<string>("StartedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("started_by");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.Property<string>("TargetMigration")
+                        .IsRequired()
+                        .HasMaxLength(150)
+                        .HasColumnType("character varying(150)")
+                        .HasColumnName("target_migration");
+
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("trace_parent");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_schema_rollouts");
+
+                    b.ToTable("schema_rollouts", (string)null);
+                });
+
             modelBuilder.Entity("TenantAspire.Tenancy.Catalog.Tenant", b =>
                 {
                     b.Property<Guid>("Id")
@@ -115,6 +281,10 @@ namespace TenantAspire.Tenancy.Catalog.Migrations
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("failure_reason");
+
+                    b.Property<bool>("IsCanary")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_canary");
 
                     b.Property<DateTimeOffset?>("LastActivityAt")
                         .HasColumnType("timestamp with time zone")
@@ -269,6 +439,16 @@ namespace TenantAspire.Tenancy.Catalog.Migrations
                         .HasDatabaseName("ix_tenant_operations_state_next_attempt_at");
 
                     b.ToTable("tenant_operations", (string)null);
+                });
+
+            modelBuilder.Entity("TenantAspire.Tenancy.Catalog.RolloutTenant", b =>
+                {
+                    b.HasOne("TenantAspire.Tenancy.Catalog.SchemaRollout", null)
+                        .WithMany()
+                        .HasForeignKey("RolloutId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_schema_rollout_tenants_schema_rollouts_rollout_id");
                 });
 #pragma warning restore 612, 618
         }

@@ -56,6 +56,44 @@ namespace TenantAspire.Tenancy.Data.Migrations
                     b.ToTable("projects", (string)null);
                 });
 
+            modelBuilder.Entity("TenantAspire.Tenancy.Data.ProjectTask", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<bool>("Done")
+                        .HasColumnType("boolean")
+                        .HasColumnName("done");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("title");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_tasks");
+
+                    b.HasIndex("ProjectId", "Id")
+                        .HasDatabaseName("ix_tasks_project_id_id");
+
+                    b.ToTable("tasks", (string)null);
+                });
+
             modelBuilder.Entity("TenantAspire.Tenancy.Data.User", b =>
                 {
                     b.Property<Guid>("Id")
@@ -103,6 +141,18 @@ namespace TenantAspire.Tenancy.Data.Migrations
                         .HasConstraintName("fk_projects_users_owner_id");
 
                     b.Navigation("Owner");
+                });
+
+            modelBuilder.Entity("TenantAspire.Tenancy.Data.ProjectTask", b =>
+                {
+                    b.HasOne("TenantAspire.Tenancy.Data.Project", "Project")
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_tasks_projects_project_id");
+
+                    b.Navigation("Project");
                 });
 #pragma warning restore 612, 618
         }
