@@ -32,21 +32,23 @@ public sealed class RolloutStore(CatalogDbContext db, TenantSchema schema, TimeP
     /// <summary>Writes the plan and enters the first non-empty ring; false when another worker planned it first.</summary>
     public async Task<bool> PlanAsync(Guid rolloutId, IReadOnlyList<RolloutTenant> rows, CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var rollout = await LockAsync(rolloutId, ct);
-        if (rollout is null || rollout.CurrentRing >= 0 || rollout.State != RolloutState.Running)
+        var planned = await db.InTransactionAsync(async token =>
         {
-            return false;
-        }
-        db.RolloutTenants.AddRange(rows);
-        var now = clock.GetUtcNow();
-        rollout.CurrentRing = rows.Count == 0 ? 0 : rows.Min(r => r.Ring);
-        rollout.RingStartedAt = now;
-        rollout.UpdatedAt = now;
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+            var rollout = await LockAsync(rolloutId, token);
+            if (rollout is null || rollout.CurrentRing >= 0 || rollout.State != RolloutState.Running)
+            {
+                return false;
+            }
+            db.RolloutTenants.AddRange(rows);
+            var now = clock.GetUtcNow();
+            rollout.CurrentRing = rows.Count == 0 ? 0 : rows.Min(r => r.Ring);
+            rollout.RingStartedAt = now;
+            rollout.UpdatedAt = now;
+            await db.SaveChangesAsync(token);
+            return true;
+        }, ct);
         db.ChangeTracker.Clear();
-        return true;
+        return planned;
     }
 
     /// <summary>
@@ -91,47 +93,46 @@ public sealed class RolloutStore(CatalogDbContext db, TenantSchema schema, TimeP
     {
         for (var attempt = 1; ; attempt++)
         {
-            db.ChangeTracker.Clear();
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var now = clock.GetUtcNow();
-            var updated = await db.RolloutTenants
-                .Where(t => t.RolloutId == claim.RolloutId && t.TenantId == claim.TenantId
-                            && t.LeasedBy == claim.Holder && t.State == RolloutTenantState.Running)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(t => t.State, state)
-                    .SetProperty(t => t.FromMigration, t => result == null ? t.FromMigration : result.From)
-                    .SetProperty(t => t.ToMigration, t => result == null ? t.ToMigration : result.To)
-                    .SetProperty(t => t.DurationMs, t => result == null ? t.DurationMs : result.Duration.TotalMilliseconds)
-                    .SetProperty(t => t.Error, Truncate(error))
-                    .SetProperty(t => t.NextAttemptAt, retryAt ?? now)
-                    .SetProperty(t => t.CompletedAt, state == RolloutTenantState.Pending ? null : now)
-                    .SetProperty(t => t.LeasedBy, (string?)null)
-                    .SetProperty(t => t.LeaseExpiresAt, (DateTimeOffset?)null), ct);
-            if (updated == 0)
-            {
-                return false;
-            }
-            if (recordTenant is not null && await db.Tenants.SingleOrDefaultAsync(t => t.Id == claim.TenantId, ct) is { } tenant)
-            {
-                await recordTenant(tenant);
-            }
             try
             {
-                await db.SaveChangesAsync(ct);
-                await tx.CommitAsync(ct);
-                return true;
+                return await db.InTransactionAsync(async token =>
+                {
+                    var now = clock.GetUtcNow();
+                    var updated = await db.RolloutTenants
+                        .Where(t => t.RolloutId == claim.RolloutId && t.TenantId == claim.TenantId
+                                    && t.LeasedBy == claim.Holder && t.State == RolloutTenantState.Running)
+                        .ExecuteUpdateAsync(s => s
+                            .SetProperty(t => t.State, state)
+                            .SetProperty(t => t.FromMigration, t => result == null ? t.FromMigration : result.From)
+                            .SetProperty(t => t.ToMigration, t => result == null ? t.ToMigration : result.To)
+                            .SetProperty(t => t.DurationMs, t => result == null ? t.DurationMs : result.Duration.TotalMilliseconds)
+                            .SetProperty(t => t.Error, Truncate(error))
+                            .SetProperty(t => t.NextAttemptAt, retryAt ?? now)
+                            .SetProperty(t => t.CompletedAt, state == RolloutTenantState.Pending ? null : now)
+                            .SetProperty(t => t.LeasedBy, (string?)null)
+                            .SetProperty(t => t.LeaseExpiresAt, (DateTimeOffset?)null), token);
+                    if (updated == 0)
+                    {
+                        return false;
+                    }
+                    if (recordTenant is not null && await db.Tenants.SingleOrDefaultAsync(t => t.Id == claim.TenantId, token) is { } tenant)
+                    {
+                        await recordTenant(tenant);
+                        await db.SaveChangesAsync(token);
+                    }
+                    return true;
+                }, ct);
             }
             catch (DbUpdateConcurrencyException) when (attempt < 5)
             {
-                // The API changed the tenant's row meanwhile (a suspend, a resume): record again on the fresh row.
-                await tx.RollbackAsync(ct);
+                // The API changed the tenant's row meanwhile (a suspend, a resume): the transaction rolled back; record again.
             }
         }
     }
 
     /// <summary>
-    /// A tenant migrated outside the rollout (on wake, or asked for by a request): its pending or deferred rows in open rollouts
-    /// are done, so the rollout neither waits for it nor migrates it again.
+    /// A tenant migrated outside the rollout (on wake, or asked for by a request): its pending or deferred rows in rollouts it has now
+    /// reached are done, so an open rollout neither waits for it nor migrates it again, and a finished one's record says where it is.
     /// </summary>
     public Task<int> RecordOutsideAsync(Guid tenantId, TenantMigrationResult result, CancellationToken ct)
     {
@@ -140,8 +141,7 @@ public sealed class RolloutStore(CatalogDbContext db, TenantSchema schema, TimeP
         return db.RolloutTenants
             .Where(t => t.TenantId == tenantId
                         && (t.State == RolloutTenantState.Deferred || t.State == RolloutTenantState.Pending)
-                        && db.Rollouts.Any(r => r.Id == t.RolloutId && reached.Contains(r.TargetMigration)
-                                                && (r.State == RolloutState.Running || r.State == RolloutState.Paused || r.State == RolloutState.Halted)))
+                        && db.Rollouts.Any(r => r.Id == t.RolloutId && reached.Contains(r.TargetMigration) && r.State != RolloutState.Aborted))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(t => t.State, RolloutTenantState.Succeeded)
                 .SetProperty(t => t.FromMigration, result.From)
@@ -151,13 +151,12 @@ public sealed class RolloutStore(CatalogDbContext db, TenantSchema schema, TimeP
     }
 
     /// <summary>Judges the current ring under the rollout's lock and moves on: next ring, completed, or halted with the reason.</summary>
-    public async Task<RingOutcome?> JudgeAsync(Guid rolloutId, CancellationToken ct)
+    public Task<RingOutcome?> JudgeAsync(Guid rolloutId, CancellationToken ct) => db.InTransactionAsync(async ct =>
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var rollout = await LockAsync(rolloutId, ct);
         if (rollout is null || rollout.State != RolloutState.Running || rollout.CurrentRing < 0)
         {
-            return null;
+            return (RingOutcome?)null;
         }
         var ring = rollout.CurrentRing;
         var counts = await db.RolloutTenants.Where(t => t.RolloutId == rolloutId && t.Ring == ring)
@@ -197,9 +196,8 @@ public sealed class RolloutStore(CatalogDbContext db, TenantSchema schema, TimeP
         }
         rollout.UpdatedAt = now;
         await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
         return outcome;
-    }
+    }, ct);
 
     private async Task<SchemaRollout?> LockAsync(Guid rolloutId, CancellationToken ct) =>
         (await db.Rollouts.FromSql($"SELECT * FROM schema_rollouts WHERE id = {rolloutId} FOR UPDATE").ToListAsync(ct)).SingleOrDefault();

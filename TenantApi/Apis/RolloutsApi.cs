@@ -116,44 +116,50 @@ public static class RolloutsApi
         Guid id, string verb, RolloutContext context, CancellationToken ct)
     {
         var db = context.Db;
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        // Under the row lock the workers take to claim tenants and judge rings: a transition never interleaves with either.
-        var rollout = (await db.Rollouts.FromSql($"SELECT * FROM schema_rollouts WHERE id = {id} FOR UPDATE").ToListAsync(ct)).SingleOrDefault();
-        if (rollout is null)
+        var (problem, changed) = await db.InTransactionAsync(async token =>
         {
-            return NotFound($"No rollout {id}.");
+            // Under the row lock the workers take to claim tenants and judge rings: a transition never interleaves with either.
+            var rollout = (await db.Rollouts.FromSql($"SELECT * FROM schema_rollouts WHERE id = {id} FOR UPDATE").ToListAsync(token)).SingleOrDefault();
+            if (rollout is null)
+            {
+                return (NotFound($"No rollout {id}."), null);
+            }
+            var (allowed, next) = verb switch
+            {
+                "pause" => (rollout.State == RolloutState.Running, RolloutState.Paused),
+                "resume" => (rollout.State is RolloutState.Paused or RolloutState.Halted, RolloutState.Running),
+                _ => (rollout.IsOpen, RolloutState.Aborted),
+            };
+            if (!allowed)
+            {
+                return (Conflict($"Rollout {id} is {rollout.State.ToString().ToLowerInvariant()}; it cannot {verb}."), null);
+            }
+            var now = context.Clock.GetUtcNow();
+            if (verb == "resume" && rollout.State == RolloutState.Halted)
+            {
+                // The operator cleared the cause: the halted ring's failed tenants get a fresh set of attempts; finished ones stay finished.
+                await db.RolloutTenants
+                    .Where(t => t.RolloutId == id && t.Ring == rollout.CurrentRing && t.State == RolloutTenantState.Failed)
+                    .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, RolloutTenantState.Pending).SetProperty(t => t.Attempts, 0)
+                        .SetProperty(t => t.NextAttemptAt, now).SetProperty(t => t.CompletedAt, (DateTimeOffset?)null), token);
+                rollout.HaltReason = null;
+            }
+            rollout.State = next;
+            rollout.UpdatedAt = now;
+            if (next == RolloutState.Aborted)
+            {
+                rollout.CompletedAt = now;
+                rollout.HaltReason ??= $"aborted by {context.Actor()}";
+            }
+            await db.SaveChangesAsync(token);
+            return ((ProblemHttpResult?)null, (SchemaRollout?)rollout);
+        }, ct);
+        if (problem is not null)
+        {
+            return problem;
         }
-        var (allowed, next) = verb switch
-        {
-            "pause" => (rollout.State == RolloutState.Running, RolloutState.Paused),
-            "resume" => (rollout.State is RolloutState.Paused or RolloutState.Halted, RolloutState.Running),
-            _ => (rollout.IsOpen, RolloutState.Aborted),
-        };
-        if (!allowed)
-        {
-            return Conflict($"Rollout {id} is {rollout.State.ToString().ToLowerInvariant()}; it cannot {verb}.");
-        }
-        var now = context.Clock.GetUtcNow();
-        if (verb == "resume" && rollout.State == RolloutState.Halted)
-        {
-            // The operator cleared the cause: the halted ring's failed tenants get a fresh set of attempts; finished ones stay finished.
-            await db.RolloutTenants
-                .Where(t => t.RolloutId == id && t.Ring == rollout.CurrentRing && t.State == RolloutTenantState.Failed)
-                .ExecuteUpdateAsync(s => s.SetProperty(t => t.State, RolloutTenantState.Pending).SetProperty(t => t.Attempts, 0)
-                    .SetProperty(t => t.NextAttemptAt, now).SetProperty(t => t.CompletedAt, (DateTimeOffset?)null), ct);
-            rollout.HaltReason = null;
-        }
-        rollout.State = next;
-        rollout.UpdatedAt = now;
-        if (next == RolloutState.Aborted)
-        {
-            rollout.CompletedAt = now;
-            rollout.HaltReason ??= $"aborted by {context.Actor()}";
-        }
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
         await db.NotifyRolloutAsync(ct);
-        return TypedResults.Ok(await DescribeAsync(db, rollout, context.Clock, ct));
+        return TypedResults.Ok(await DescribeAsync(db, changed!, context.Clock, ct));
     }
 
     private static async Task<RolloutDto> DescribeAsync(CatalogDbContext db, SchemaRollout r, TimeProvider clock, CancellationToken ct,

@@ -20,7 +20,19 @@ public class AspireAppFixture : IAsyncLifetime
     public static readonly string[] AllResources = ["postgres", "catalog", "redis", "provisioning-worker", "tenant-api", SecondApi];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
 
-    private readonly string _dataRoot = Path.Combine("/var/tmp", "tenantaspire-tests", Guid.NewGuid().ToString("N")[..12]);
+    private readonly string _dataRoot;
+    private readonly bool _keepDataRoot;
+
+    public AspireAppFixture() : this(Path.Combine("/var/tmp", "tenantaspire-tests", Guid.NewGuid().ToString("N")[..12]), keepDataRoot: false)
+    {
+    }
+
+    /// <summary>A stack on a given data folder, kept after it stops when asked (a later stack reuses it, as an upgrade would).</summary>
+    protected AspireAppFixture(string dataRoot, bool keepDataRoot)
+    {
+        _dataRoot = dataRoot;
+        _keepDataRoot = keepDataRoot;
+    }
 
     public DistributedApplication App { get; private set; } = null!;
 
@@ -89,6 +101,42 @@ public class AspireAppFixture : IAsyncLifetime
     private static T Resource<T>(IDistributedApplicationTestingBuilder builder, string name) where T : IResource =>
         builder.Resources.OfType<T>().Single(r => r.Name == name);
 
+    /// <summary>The last <paramref name="count"/> console lines of every instance of a resource (for a failing test's message).</summary>
+    public async Task<string> RecentLogsAsync(string resource, int count = 40)
+    {
+        var logs = App.Services.GetRequiredService<ResourceLoggerService>();
+        var text = new System.Text.StringBuilder();
+        // Replicas log under their own instance ids; the notification stream replays every resource's current state first.
+        var instances = new HashSet<string>();
+        using (var replay = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
+        {
+            try
+            {
+                await foreach (var e in App.ResourceNotifications.WatchAsync(replay.Token))
+                {
+                    if (e.Resource.Name == resource)
+                    {
+                        instances.Add(e.ResourceId);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // the replay is over
+            }
+        }
+        foreach (var instance in instances)
+        {
+            var lines = new List<string>();
+            await foreach (var batch in logs.GetAllAsync(instance))
+            {
+                lines.AddRange(batch.Select(l => l.Content));
+            }
+            text.Append("--- ").AppendLine(instance).AppendJoin('\n', lines.TakeLast(count)).AppendLine();
+        }
+        return text.ToString();
+    }
+
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
 
     /// <summary>The development signing key the AppHost generated for this run's data folder.</summary>
@@ -136,6 +184,10 @@ public class AspireAppFixture : IAsyncLifetime
         }
         await App.StopAsync();
         await App.DisposeAsync();
+        if (_keepDataRoot)
+        {
+            return;
+        }
         try
         {
             Directory.Delete(_dataRoot, recursive: true);
@@ -174,3 +226,49 @@ public sealed class FaultStackCollection : ICollectionFixture<FaultStackFixture>
 {
     public const string Name = "fault-stack";
 }
+
+/// <summary>
+/// A fleet "at version N": the workers pin new tenants (and the template) at the first tenant migration and start no rollout by
+/// themselves, so a test builds tenants at N and rolls them to N + 1 when it chooses. Short migration leases, so a killed
+/// worker's tenants come free quickly; fault injection on; no spares (they would be cloned at N and dropped by every rollout).
+/// </summary>
+public class RolloutStackFixture : AspireAppFixture
+{
+    public static readonly TimeSpan MigrationLease = TimeSpan.FromSeconds(6);
+
+    public RolloutStackFixture()
+    {
+    }
+
+    protected RolloutStackFixture(string dataRoot, bool keepDataRoot) : base(dataRoot, keepDataRoot)
+    {
+    }
+
+    /// <summary>The worker settings of this stack, also given to any extra worker process a test starts beside it.</summary>
+    public static IReadOnlyDictionary<string, string> WorkerSettings { get; } = new Dictionary<string, string>
+    {
+        ["Migrations__PinNewTenantsAt"] = TenantAspire.Tenancy.Data.TenantMigrations.Initial,
+        ["Migrations__AutoRollout"] = "false",
+        ["Migrations__Lease"] = MigrationLease.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+        ["Migrations__LockTimeout"] = "00:00:01",
+        ["Migrations__StatementTimeout"] = "00:00:03",
+        ["Migrations__MaxAttempts"] = "2",
+        ["Provisioning__SpareDatabases"] = "0",
+    };
+
+    protected override void Configure(IDistributedApplicationTestingBuilder builder)
+    {
+        var worker = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "provisioning-worker"));
+        foreach (var (key, value) in WorkerSettings)
+        {
+            worker.WithEnvironment(key, value);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class RolloutStackCollection : ICollectionFixture<RolloutStackFixture>
+{
+    public const string Name = "rollout-stack";
+}
+

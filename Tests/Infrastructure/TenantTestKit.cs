@@ -86,7 +86,16 @@ public sealed class TenantTestKit(AspireAppFixture fixture)
     /// <summary>One value, as the server's superuser, in the catalog database.</summary>
     public Task<T?> CatalogScalarAsync<T>(string sql, params object[] parameters) => ScalarInAsync<T>("catalog", sql, parameters);
 
-    private async Task<T?> ScalarInAsync<T>(string database, string sql, object[] parameters)
+    /// <summary>The newest migration in the tenant database's own history (as the superuser).</summary>
+    public async Task<string?> AppliedMigrationAsync(string slug)
+    {
+        var database = await CatalogScalarAsync<string>("SELECT database_name FROM tenants WHERE slug = $1", slug)
+                       ?? throw new InvalidOperationException($"no tenant {slug}");
+        return await ScalarInAsync<string>(database, "SELECT max(migration_id) FROM \"__EFMigrationsHistory\"", []);
+    }
+
+    /// <summary>One value, as the server's superuser, in <paramref name="database"/>.</summary>
+    public async Task<T?> ScalarInAsync<T>(string database, string sql, object[] parameters)
     {
         await using var connection = await OpenSuperuserAsync(database);
         await using var command = new NpgsqlCommand(sql, connection);
