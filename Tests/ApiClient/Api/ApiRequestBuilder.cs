@@ -9,6 +9,7 @@ using System;
 using TenantAspire.Tests.ApiClient.Api.Diagnostics;
 using TenantAspire.Tests.ApiClient.Api.Fleet;
 using TenantAspire.Tests.ApiClient.Api.Projects;
+using TenantAspire.Tests.ApiClient.Api.Rollouts;
 using TenantAspire.Tests.ApiClient.Api.Tenants;
 using TenantAspire.Tests.ApiClient.Api.Users;
 namespace TenantAspire.Tests.ApiClient.Api
@@ -33,6 +34,11 @@ namespace TenantAspire.Tests.ApiClient.Api
         public global::TenantAspire.Tests.ApiClient.Api.Projects.ProjectsRequestBuilder Projects
         {
             get => new global::TenantAspire.Tests.ApiClient.Api.Projects.ProjectsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The rollouts property</summary>
+        public global::TenantAspire.Tests.ApiClient.Api.Rollouts.RolloutsRequestBuilder Rollouts
+        {
+            get => new global::TenantAspire.Tests.ApiClient.Api.Rollouts.RolloutsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The tenants property</summary>
         public global::TenantAspire.Tests.ApiClient.Api.Tenants.TenantsRequestBuilder Tenants

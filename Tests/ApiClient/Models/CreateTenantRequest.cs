@@ -14,6 +14,8 @@ namespace TenantAspire.Tests.ApiClient.Models
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
+        /// <summary>The canary property</summary>
+        public bool? Canary { get; set; }
         /// <summary>The name property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -63,6 +65,7 @@ namespace TenantAspire.Tests.ApiClient.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "canary", n => { Canary = n.GetBoolValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
                 { "slug", n => { Slug = n.GetStringValue(); } },
                 { "tier", n => { Tier = n.GetStringValue(); } },
@@ -75,6 +78,7 @@ namespace TenantAspire.Tests.ApiClient.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteBoolValue("canary", Canary);
             writer.WriteStringValue("name", Name);
             writer.WriteStringValue("slug", Slug);
             writer.WriteStringValue("tier", Tier);

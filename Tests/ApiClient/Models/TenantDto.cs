@@ -14,6 +14,8 @@ namespace TenantAspire.Tests.ApiClient.Models
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
+        /// <summary>The canary property</summary>
+        public bool? Canary { get; set; }
         /// <summary>The createdAt property</summary>
         public DateTimeOffset? CreatedAt { get; set; }
         /// <summary>The failureReason property</summary>
@@ -32,6 +34,8 @@ namespace TenantAspire.Tests.ApiClient.Models
 #else
         public string Name { get; set; }
 #endif
+        /// <summary>The schemaBehind property</summary>
+        public bool? SchemaBehind { get; set; }
         /// <summary>The schemaVersion property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -79,9 +83,11 @@ namespace TenantAspire.Tests.ApiClient.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "canary", n => { Canary = n.GetBoolValue(); } },
                 { "createdAt", n => { CreatedAt = n.GetDateTimeOffsetValue(); } },
                 { "failureReason", n => { FailureReason = n.GetStringValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
+                { "schemaBehind", n => { SchemaBehind = n.GetBoolValue(); } },
                 { "schemaVersion", n => { SchemaVersion = n.GetStringValue(); } },
                 { "slug", n => { Slug = n.GetStringValue(); } },
                 { "status", n => { Status = n.GetEnumValue<global::TenantAspire.Tests.ApiClient.Models.TenantStatus>(); } },
@@ -96,9 +102,11 @@ namespace TenantAspire.Tests.ApiClient.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteBoolValue("canary", Canary);
             writer.WriteDateTimeOffsetValue("createdAt", CreatedAt);
             writer.WriteStringValue("failureReason", FailureReason);
             writer.WriteStringValue("name", Name);
+            writer.WriteBoolValue("schemaBehind", SchemaBehind);
             writer.WriteStringValue("schemaVersion", SchemaVersion);
             writer.WriteStringValue("slug", Slug);
             writer.WriteEnumValue<global::TenantAspire.Tests.ApiClient.Models.TenantStatus>("status", Status);

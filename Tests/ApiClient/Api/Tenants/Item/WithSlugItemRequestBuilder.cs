@@ -8,6 +8,7 @@ using System.IO;
 using System.Threading.Tasks;
 using System.Threading;
 using System;
+using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Canary;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Export;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Hibernate;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects;
@@ -24,6 +25,11 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class WithSlugItemRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The canary property</summary>
+        public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Canary.CanaryRequestBuilder Canary
+        {
+            get => new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Canary.CanaryRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The export property</summary>
         public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Export.ExportRequestBuilder Export
         {

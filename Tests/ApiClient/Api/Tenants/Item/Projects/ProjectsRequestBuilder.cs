@@ -20,14 +20,14 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects
     {
         /// <summary>Gets an item from the TenantAspire.Tests.ApiClient.api.tenants.item.projects.item collection</summary>
         /// <param name="position">Unique identifier of the item</param>
-        /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.ProjectsItemRequestBuilder"/></returns>
-        public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.ProjectsItemRequestBuilder this[Guid position]
+        /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.ItemRequestBuilder"/></returns>
+        public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.ItemRequestBuilder this[Guid position]
         {
             get
             {
                 var urlTplParams = new Dictionary<string, object>(PathParameters);
-                urlTplParams.Add("id", position);
-                return new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.ProjectsItemRequestBuilder(urlTplParams, RequestAdapter);
+                urlTplParams.Add("%2Did", position);
+                return new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.ItemRequestBuilder(urlTplParams, RequestAdapter);
             }
         }
         /// <summary>

@@ -9,32 +9,32 @@ using System.Threading.Tasks;
 using System.Threading;
 using System;
 using TenantAspire.Tests.ApiClient.Models;
-namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item
+namespace TenantAspire.Tests.ApiClient.Api.Projects.Item.Tasks.Item
 {
     /// <summary>
-    /// Builds and executes requests for operations under \api\tenants\{slug}\projects\{id}
+    /// Builds and executes requests for operations under \api\projects\{-id}\tasks\{id}
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    public partial class ProjectsItemRequestBuilder : BaseRequestBuilder
+    public partial class TasksItemRequestBuilder : BaseRequestBuilder
     {
         /// <summary>
-        /// Instantiates a new <see cref="global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.ProjectsItemRequestBuilder"/> and sets the default values.
+        /// Instantiates a new <see cref="global::TenantAspire.Tests.ApiClient.Api.Projects.Item.Tasks.Item.TasksItemRequestBuilder"/> and sets the default values.
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public ProjectsItemRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/tenants/{slug}/projects/{id}", pathParameters)
+        public TasksItemRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/projects/{%2Did}/tasks/{id}", pathParameters)
         {
         }
         /// <summary>
-        /// Instantiates a new <see cref="global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.ProjectsItemRequestBuilder"/> and sets the default values.
+        /// Instantiates a new <see cref="global::TenantAspire.Tests.ApiClient.Api.Projects.Item.Tasks.Item.TasksItemRequestBuilder"/> and sets the default values.
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public ProjectsItemRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/tenants/{slug}/projects/{id}", rawUrl)
+        public TasksItemRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/projects/{%2Did}/tasks/{id}", rawUrl)
         {
         }
         /// <summary>
-        /// Delete a project.
+        /// Delete a task.
         /// </summary>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -68,44 +68,9 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item
             await RequestAdapter.SendNoContentAsync(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// One project.
+        /// Rename a task or mark it done.
         /// </summary>
-        /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Models.ProjectDto"/></returns>
-        /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
-        /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
-        /// <exception cref="global::TenantAspire.Tests.ApiClient.Models.ProblemDetails">When receiving a 400 status code</exception>
-        /// <exception cref="global::TenantAspire.Tests.ApiClient.Models.ProblemDetails">When receiving a 401 status code</exception>
-        /// <exception cref="global::TenantAspire.Tests.ApiClient.Models.ProblemDetails">When receiving a 403 status code</exception>
-        /// <exception cref="global::TenantAspire.Tests.ApiClient.Models.ProblemDetails">When receiving a 404 status code</exception>
-        /// <exception cref="global::TenantAspire.Tests.ApiClient.Models.ProblemDetails">When receiving a 409 status code</exception>
-        /// <exception cref="global::TenantAspire.Tests.ApiClient.Models.ProblemDetails">When receiving a 429 status code</exception>
-        /// <exception cref="global::TenantAspire.Tests.ApiClient.Models.ProblemDetails">When receiving a 503 status code</exception>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public async Task<global::TenantAspire.Tests.ApiClient.Models.ProjectDto?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
-        {
-#nullable restore
-#else
-        public async Task<global::TenantAspire.Tests.ApiClient.Models.ProjectDto> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
-        {
-#endif
-            var requestInfo = ToGetRequestInformation(requestConfiguration);
-            var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
-            {
-                { "400", global::TenantAspire.Tests.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
-                { "401", global::TenantAspire.Tests.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
-                { "403", global::TenantAspire.Tests.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
-                { "404", global::TenantAspire.Tests.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
-                { "409", global::TenantAspire.Tests.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
-                { "429", global::TenantAspire.Tests.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
-                { "503", global::TenantAspire.Tests.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
-            };
-            return await RequestAdapter.SendAsync<global::TenantAspire.Tests.ApiClient.Models.ProjectDto>(requestInfo, global::TenantAspire.Tests.ApiClient.Models.ProjectDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
-        }
-        /// <summary>
-        /// Rename a project or change its owner.
-        /// </summary>
-        /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Models.ProjectDto"/></returns>
+        /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Models.TaskDto"/></returns>
         /// <param name="body">The request body</param>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -118,11 +83,11 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item
         /// <exception cref="global::TenantAspire.Tests.ApiClient.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<global::TenantAspire.Tests.ApiClient.Models.ProjectDto?> PutAsync(global::TenantAspire.Tests.ApiClient.Models.ProjectRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::TenantAspire.Tests.ApiClient.Models.TaskDto?> PutAsync(global::TenantAspire.Tests.ApiClient.Models.TaskRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<global::TenantAspire.Tests.ApiClient.Models.ProjectDto> PutAsync(global::TenantAspire.Tests.ApiClient.Models.ProjectRequest body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::TenantAspire.Tests.ApiClient.Models.TaskDto> PutAsync(global::TenantAspire.Tests.ApiClient.Models.TaskRequest body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
@@ -137,10 +102,10 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item
                 { "429", global::TenantAspire.Tests.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "503", global::TenantAspire.Tests.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
-            return await RequestAdapter.SendAsync<global::TenantAspire.Tests.ApiClient.Models.ProjectDto>(requestInfo, global::TenantAspire.Tests.ApiClient.Models.ProjectDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
+            return await RequestAdapter.SendAsync<global::TenantAspire.Tests.ApiClient.Models.TaskDto>(requestInfo, global::TenantAspire.Tests.ApiClient.Models.TaskDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Delete a project.
+        /// Delete a task.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -159,37 +124,18 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item
             return requestInfo;
         }
         /// <summary>
-        /// One project.
-        /// </summary>
-        /// <returns>A <see cref="RequestInformation"/></returns>
-        /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
-        {
-#nullable restore
-#else
-        public RequestInformation ToGetRequestInformation(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
-        {
-#endif
-            var requestInfo = new RequestInformation(Method.GET, UrlTemplate, PathParameters);
-            requestInfo.Configure(requestConfiguration);
-            requestInfo.Headers.TryAdd("Accept", "application/json");
-            return requestInfo;
-        }
-        /// <summary>
-        /// Rename a project or change its owner.
+        /// Rename a task or mark it done.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public RequestInformation ToPutRequestInformation(global::TenantAspire.Tests.ApiClient.Models.ProjectRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
+        public RequestInformation ToPutRequestInformation(global::TenantAspire.Tests.ApiClient.Models.TaskRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
         {
 #nullable restore
 #else
-        public RequestInformation ToPutRequestInformation(global::TenantAspire.Tests.ApiClient.Models.ProjectRequest body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
+        public RequestInformation ToPutRequestInformation(global::TenantAspire.Tests.ApiClient.Models.TaskRequest body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
         {
 #endif
             if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
@@ -202,11 +148,11 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item
         /// <summary>
         /// Returns a request builder with the provided arbitrary URL. Using this method means any other path or query parameters are ignored.
         /// </summary>
-        /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.ProjectsItemRequestBuilder"/></returns>
+        /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Api.Projects.Item.Tasks.Item.TasksItemRequestBuilder"/></returns>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
-        public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.ProjectsItemRequestBuilder WithUrl(string rawUrl)
+        public global::TenantAspire.Tests.ApiClient.Api.Projects.Item.Tasks.Item.TasksItemRequestBuilder WithUrl(string rawUrl)
         {
-            return new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.ProjectsItemRequestBuilder(rawUrl, RequestAdapter);
+            return new global::TenantAspire.Tests.ApiClient.Api.Projects.Item.Tasks.Item.TasksItemRequestBuilder(rawUrl, RequestAdapter);
         }
     }
 }

@@ -8,29 +8,35 @@ using System.IO;
 using System.Threading.Tasks;
 using System.Threading;
 using System;
+using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.Tasks;
 using TenantAspire.Tests.ApiClient.Models;
-namespace TenantAspire.Tests.ApiClient.Api.Projects.Item
+namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item
 {
     /// <summary>
-    /// Builds and executes requests for operations under \api\projects\{id}
+    /// Builds and executes requests for operations under \api\tenants\{slug}\projects\{-id}
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    public partial class ProjectsItemRequestBuilder : BaseRequestBuilder
+    public partial class ItemRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The tasks property</summary>
+        public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.Tasks.TasksRequestBuilder Tasks
+        {
+            get => new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.Tasks.TasksRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>
-        /// Instantiates a new <see cref="global::TenantAspire.Tests.ApiClient.Api.Projects.Item.ProjectsItemRequestBuilder"/> and sets the default values.
+        /// Instantiates a new <see cref="global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.ItemRequestBuilder"/> and sets the default values.
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public ProjectsItemRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/projects/{id}", pathParameters)
+        public ItemRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/tenants/{slug}/projects/{%2Did}", pathParameters)
         {
         }
         /// <summary>
-        /// Instantiates a new <see cref="global::TenantAspire.Tests.ApiClient.Api.Projects.Item.ProjectsItemRequestBuilder"/> and sets the default values.
+        /// Instantiates a new <see cref="global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.ItemRequestBuilder"/> and sets the default values.
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public ProjectsItemRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/projects/{id}", rawUrl)
+        public ItemRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/tenants/{slug}/projects/{%2Did}", rawUrl)
         {
         }
         /// <summary>
@@ -202,11 +208,11 @@ namespace TenantAspire.Tests.ApiClient.Api.Projects.Item
         /// <summary>
         /// Returns a request builder with the provided arbitrary URL. Using this method means any other path or query parameters are ignored.
         /// </summary>
-        /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Api.Projects.Item.ProjectsItemRequestBuilder"/></returns>
+        /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.ItemRequestBuilder"/></returns>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
-        public global::TenantAspire.Tests.ApiClient.Api.Projects.Item.ProjectsItemRequestBuilder WithUrl(string rawUrl)
+        public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.ItemRequestBuilder WithUrl(string rawUrl)
         {
-            return new global::TenantAspire.Tests.ApiClient.Api.Projects.Item.ProjectsItemRequestBuilder(rawUrl, RequestAdapter);
+            return new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.Item.ItemRequestBuilder(rawUrl, RequestAdapter);
         }
     }
 }
