@@ -50,7 +50,10 @@ public sealed class ServerConnections(IConfiguration configuration) : IAsyncDisp
     public string TemplateOwnerConnectionString(string server) =>
         Builder(server, TenantNaming.TemplateDatabase, TenantNaming.TemplateOwnerRole, pooling: false).ConnectionString;
 
-    /// <summary>The tenant's own login role on its own database (unpooled: Npgsql never drops a pool by itself).</summary>
+    /// <summary>
+    /// The tenant's own login role on its own database (unpooled: Npgsql never drops a pool by itself), named
+    /// <c>tenant-migrator</c> in pg_stat_activity so a rollout's backends can be told from the API's.
+    /// </summary>
     public string TenantConnectionString(string server, string database, string role, string password)
     {
         var builder = new NpgsqlConnectionStringBuilder(ServerConnectionString(server))
@@ -59,6 +62,7 @@ public sealed class ServerConnections(IConfiguration configuration) : IAsyncDisp
             Username = role,
             Password = password,
             Pooling = false,
+            ApplicationName = "tenant-migrator",
         };
         return builder.ConnectionString;
     }

@@ -24,7 +24,7 @@ internal static class LoadScenario
 
     // These scenarios measure the connection registry; the per-tenant rate limit (200/s for a standard tenant by default) would
     // cap (b) before the registry does.
-    private static IResourceBuilder<ProjectResource> WithoutRateLimit(IResourceBuilder<ProjectResource> api) => api
+    internal static IResourceBuilder<ProjectResource> WithoutRateLimit(IResourceBuilder<ProjectResource> api) => api
         .WithEnvironment("RateLimits__Tiers__Standard__PermitsPerSecond", "1000000")
         .WithEnvironment("RateLimits__Tiers__Standard__Burst", "1000000");
 
