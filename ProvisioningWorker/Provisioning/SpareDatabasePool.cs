@@ -88,6 +88,10 @@ public sealed class SpareDatabasePool(
                 {
                     continue; // claimed by a provisioning meanwhile
                 }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectNotInPrerequisiteState)
+                {
+                    applied = null; // "invalid database": a DROP that was interrupted (a timeout under checkpoint pressure); finish it
+                }
                 if (TenantAspire.Tenancy.Data.TenantMigrations.IsBehind(applied, target))
                 {
                     await ServerAdmin.ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {SqlIdentifier.Quote(spare)} WITH (FORCE)", ct);

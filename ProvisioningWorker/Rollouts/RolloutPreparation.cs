@@ -25,7 +25,15 @@ public sealed class RolloutPreparation(
         foreach (var server in candidates.Select(c => c.Server).Append(provisioning.Value.DefaultServer).Distinct(StringComparer.Ordinal))
         {
             await template.BringForwardAsync(server, rollout.TargetMigration, ct);
-            await spares.RecloneBehindAsync(server, rollout.TargetMigration, ct);
+            try
+            {
+                await spares.RecloneBehindAsync(server, rollout.TargetMigration, ct);
+            }
+            catch (Npgsql.NpgsqlException e)
+            {
+                // Only an optimisation: a spare still at the old version is migrated forward when provisioning claims it.
+                logger.LogWarning(e, "Re-cloning spares behind {Target} on {Server} failed; the rollout goes on", rollout.TargetMigration, server);
+            }
         }
 
         var rings = RingPlanner.Plan([.. candidates.Select(c => c.Candidate)], rollout.RingPercents, options.Value.CanaryCount);

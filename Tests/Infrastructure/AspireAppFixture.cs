@@ -43,7 +43,10 @@ public class AspireAppFixture : IAsyncLifetime
             "Infrastructure=local",
             $"LocalInfrastructure:DataRoot={_dataRoot}",
         ]);
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        // Category rules: the testing builder's configuration has a Default rule that a bare minimum level would not override
+        // (every resource's console line and every HTTP call of the tests would be logged otherwise).
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("AppHost.Resources", LogLevel.Warning).AddFilter("System.Net.Http", LogLevel.Warning));
         // Two worker instances compete for the same queue; the fault-injection test hook is on (Redis keys fault:{slug}:{step}).
         var worker = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "provisioning-worker");
         builder.CreateResourceBuilder(worker)

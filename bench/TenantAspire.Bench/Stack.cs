@@ -24,7 +24,9 @@ internal sealed class Stack : IAsyncDisposable
         var stack = new Stack();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
             ["Infrastructure=local", $"LocalInfrastructure:DataRoot={stack._dataRoot}", .. appHostArgs]);
-        builder.Services.AddLogging(l => l.SetMinimumLevel(LogLevel.Error));
+        // Category rules: the testing builder's configuration has a Default rule that a bare minimum level would not override.
+        builder.Services.AddLogging(l => l.SetMinimumLevel(LogLevel.Error)
+            .AddFilter("AppHost.Resources", LogLevel.Error).AddFilter("System.Net.Http", LogLevel.Error));
         foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
         {
             builder.CreateResourceBuilder(project)
