@@ -41,14 +41,11 @@ public sealed class TenantMigrator(
         var o = options.Value;
         await using (var setup = new NpgsqlBatch(connection, tx))
         {
-            // SET LOCAL takes no parameters; the values are whole milliseconds from bound options, never user input.
+            // One round trip. SET LOCAL takes no parameters: the values are whole milliseconds from bound options, never user input.
+            setup.BatchCommands.Add(new($"SELECT pg_try_advisory_xact_lock({Servers.AdvisoryLocks.TenantMigration})")); // the scalar
             setup.BatchCommands.Add(new($"SET LOCAL lock_timeout = {(long)o.LockTimeout.TotalMilliseconds}"));
             setup.BatchCommands.Add(new($"SET LOCAL statement_timeout = {(long)o.StatementTimeout.TotalMilliseconds}"));
-            await setup.ExecuteNonQueryAsync(ct);
-        }
-        await using (var lockCommand = new NpgsqlCommand($"SELECT pg_try_advisory_xact_lock({Servers.AdvisoryLocks.TenantMigration})", connection, tx))
-        {
-            if (await lockCommand.ExecuteScalarAsync(ct) is not true)
+            if (await setup.ExecuteScalarAsync(ct) is not true)
             {
                 throw new TenantMigrationBusyException(tenant.Slug);
             }

@@ -262,7 +262,7 @@ internal static class LoadScenario
         await http.GetFromJsonAsync<JsonElement>("/api/diagnostics/registry");
 
     /// <summary>Zipf(s) over ranks 0..n-1, sampled by inverse CDF.</summary>
-    private sealed class Zipf
+    internal sealed class Zipf
     {
         private readonly double[] _cdf;
 

@@ -3,7 +3,7 @@
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- load [tenants=1000] [seconds=15] [concurrency=32]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- backend-exit [samples=500]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- autovacuum [tenants=1000] [seconds=15]
-//   dotnet run -c Release --project bench/TenantAspire.Bench -- rollout [tenants=1000] [concurrency=16]
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- rollout [tenants=1000] [rps=100]
 using System.Globalization;
 using TenantAspire.Bench;
 
@@ -22,12 +22,12 @@ switch (args.FirstOrDefault())
         await AutovacuumScenario.RunAsync(Arg(args, 1, 1000), Arg(args, 2, 15));
         return 0;
     case "rollout":
-        await RolloutScenario.RunAsync(Arg(args, 1, 1000), Arg(args, 2, 16));
+        await RolloutScenario.RunAsync(Arg(args, 1, 1000), Arg(args, 2, 100));
         return 0;
     case "backend-exit":
         await BackendExitScenario.RunAsync(Arg(args, 1, 500));
         return 0;
     default:
-        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [concurrency]");
+        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [rps]");
         return 2;
 }
