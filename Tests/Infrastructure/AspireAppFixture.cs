@@ -109,26 +109,7 @@ public class AspireAppFixture : IAsyncLifetime
     {
         var logs = App.Services.GetRequiredService<ResourceLoggerService>();
         var text = new System.Text.StringBuilder();
-        // Replicas log under their own instance ids; the notification stream replays every resource's current state first.
-        var instances = new HashSet<string>();
-        using (var replay = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
-        {
-            try
-            {
-                await foreach (var e in App.ResourceNotifications.WatchAsync(replay.Token))
-                {
-                    if (e.Resource.Name == resource)
-                    {
-                        instances.Add(e.ResourceId);
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // the replay is over
-            }
-        }
-        foreach (var instance in instances)
+        foreach (var instance in await InstancesAsync(resource))
         {
             var lines = new List<string>();
             await foreach (var batch in logs.GetAllAsync(instance))
@@ -138,6 +119,29 @@ public class AspireAppFixture : IAsyncLifetime
             text.Append("--- ").AppendLine(instance).AppendJoin('\n', lines.TakeLast(count)).AppendLine();
         }
         return text.ToString();
+    }
+
+    /// <summary>The instance ids of a resource (one per replica): what resource commands and logs are addressed to.</summary>
+    public async Task<IReadOnlyCollection<string>> InstancesAsync(string resource)
+    {
+        // The notification stream replays every resource's current state first.
+        var instances = new HashSet<string>();
+        using var replay = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        try
+        {
+            await foreach (var e in App.ResourceNotifications.WatchAsync(replay.Token))
+            {
+                if (e.Resource.Name == resource)
+                {
+                    instances.Add(e.ResourceId);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the replay is over
+        }
+        return instances;
     }
 
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");

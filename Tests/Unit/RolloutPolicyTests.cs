@@ -18,7 +18,7 @@ public sealed class RolloutPolicyTests
         var rings = RingPlanner.Plan(fleet, [1, 10, 50, 100], canaryCount: 2);
 
         Assert.Equal(1002, rings.Count);
-        Assert.Equal([fleet[5].Id, fleet[700].Id], rings.Where(r => r.Value == 0).Select(r => r.Key).Order().ToArray().Order());
+        Assert.Equal(new[] { fleet[5].Id, fleet[700].Id }.Order(), rings.Where(r => r.Value == 0).Select(r => r.Key).Order());
         var sizes = rings.GroupBy(r => r.Value).OrderBy(g => g.Key).Select(g => g.Count()).ToArray();
         Assert.Equal([2, 10, 90, 400, 500], sizes); // 1 %, 10 %, 50 %, 100 % of the 1,000 others, cumulatively
     }
