@@ -2,8 +2,6 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TenantAspire.Tenancy.Catalog;
-using TenantAspire.Tenancy.Routing;
-using TenantAspire.Tenancy.Telemetry;
 
 namespace TenantAspire.ProvisioningWorker.Rollouts;
 
