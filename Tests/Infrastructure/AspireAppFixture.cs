@@ -144,6 +144,52 @@ public class AspireAppFixture : IAsyncLifetime
         return instances;
     }
 
+    /// <summary>
+    /// Runs a lifecycle command (<c>resource-stop</c>, <c>resource-start</c>) on one instance until it reports success or the
+    /// instance is already in the state it leads to: a stop can report failure while the process is still shutting down.
+    /// </summary>
+    public async Task CommandInstanceAsync(string instance, string command)
+    {
+        string? message = null;
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var result = await App.ResourceCommands.ExecuteCommandAsync(instance, command);
+            if (result.Success)
+            {
+                return;
+            }
+            message = result.Message;
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            var state = await StateOfAsync(instance);
+            if (command == "resource-stop" ? state is "Exited" or "Finished" : state == "Running")
+            {
+                return;
+            }
+        }
+        throw new InvalidOperationException($"{command} {instance}: {message}");
+    }
+
+    private async Task<string?> StateOfAsync(string instance)
+    {
+        string? state = null;
+        using var replay = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        try
+        {
+            await foreach (var e in App.ResourceNotifications.WatchAsync(replay.Token))
+            {
+                if (e.ResourceId == instance)
+                {
+                    state = e.Snapshot.State?.Text;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the replay is over
+        }
+        return state;
+    }
+
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
 
     /// <summary>The development signing key the AppHost generated for this run's data folder.</summary>

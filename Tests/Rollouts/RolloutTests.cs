@@ -18,9 +18,14 @@ public sealed class RolloutTests(RolloutStackFixture fixture, ITestOutputHelper 
     private readonly RolloutTestKit _kit = new(fixture);
 
     [Fact]
-    public async Task A_rollout_takes_the_template_first_then_every_tenant_from_N_to_N_plus_1_with_rows_intact()
+    public async Task A_rollout_takes_the_template_first_then_every_active_and_suspended_tenant_from_N_to_N_plus_1_with_rows_intact()
     {
         var fleet = await _kit.FleetAtNAsync("ro-all", 6, canaries: 2);
+        using (var admin = fixture.PlatformAdmin())
+        using (var suspend = await admin.PostAsync($"/api/tenants/{fleet[5]}/suspend", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, suspend.StatusCode); // a suspended tenant is migrated in place too
+        }
 
         var started = await _kit.StartAsync(new { rings = HalfThenAll, parallelism = 4 });
         Assert.Equal(TenantMigrations.Tasks, started.GetProperty("target").GetString());
@@ -30,6 +35,11 @@ public sealed class RolloutTests(RolloutStackFixture fixture, ITestOutputHelper 
 
         Assert.Equal(TenantMigrations.Tasks, await _kit.Tenants.ScalarInAsync<string>("tenant_template",
             "SELECT max(migration_id) FROM \"__EFMigrationsHistory\"", []));
+        using (var admin = fixture.PlatformAdmin())
+        using (var resume = await admin.PostAsync($"/api/tenants/{fleet[5]}/resume", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, resume.StatusCode);
+        }
         foreach (var slug in fleet)
         {
             await _kit.AssertMigratedWithRowsAsync(slug);
@@ -37,13 +47,15 @@ public sealed class RolloutTests(RolloutStackFixture fixture, ITestOutputHelper 
             Assert.Equal(("Succeeded", 1, TenantMigrations.Initial, TenantMigrations.Tasks), (row.State, row.Attempts, row.From, row.To));
             Assert.Equal(1, await _kit.MigrationsOfAsync(slug));
         }
-        // The canaries were ring 0 and finished before ring 1 started.
-        var canaryDone = (await _kit.RowAsync(id, fleet[0])).CompletedAt!.Value;
-        var ring1Started = await _kit.Tenants.CatalogScalarAsync<DateTime>(
-            "SELECT min(started_at) FROM schema_rollout_tenants WHERE rollout_id = $1 AND ring = 1 AND tenant_slug = ANY($2)",
-            Guid.Parse(id), fleet.ToArray());
-        Assert.True(ring1Started >= canaryDone, $"ring 1 started {ring1Started:O}, before the canaries finished {canaryDone:O}");
-        Assert.Equal(0, (await _kit.RowAsync(id, fleet[1])).Attempts - 1);
+        // The canaries were ring 0, and every tenant of ring 1 finished after the last canary. (Completion times, not claim times:
+        // a claim stamps its time before it waits for the rollout's row lock, which the ring's judge may hold as it moves on.)
+        var canariesDone = await _kit.Tenants.CatalogScalarAsync<DateTime>(
+            "SELECT max(completed_at) FROM schema_rollout_tenants WHERE rollout_id = $1 AND ring = 0 AND tenant_slug = ANY($2)",
+            Guid.Parse(id), fleet.Take(2).ToArray());
+        var ring1Done = await _kit.Tenants.CatalogScalarAsync<DateTime>(
+            "SELECT min(completed_at) FROM schema_rollout_tenants WHERE rollout_id = $1 AND ring = 1 AND tenant_slug = ANY($2)",
+            Guid.Parse(id), fleet.Skip(2).ToArray());
+        Assert.True(ring1Done > canariesDone, $"a ring-1 tenant finished at {ring1Done:O}, before the canaries did at {canariesDone:O}");
 
         // The new schema is in use: tasks on a migrated tenant.
         using var api = fixture.ApiAs(fleet[3], TenantClaims.TenantAdmin);
@@ -107,56 +119,48 @@ public sealed class RolloutTests(RolloutStackFixture fixture, ITestOutputHelper 
         {
             await _kit.Tenants.InjectFaultAsync(slug, RolloutTenantMigration.MigrateStep, "delay:2500");
         }
-        var environment = new Dictionary<string, string>(RolloutStackFixture.WorkerSettings)
-        {
-            ["DOTNET_ENVIRONMENT"] = "Development",
-            ["Demo__Seed"] = "false",
-            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-            ["Provisioning__FaultInjection"] = "true",
-            ["ConnectionStrings__postgres"] = await fixture.ConnectionStringAsync("postgres"),
-            ["ConnectionStrings__catalog"] = new Npgsql.NpgsqlConnectionStringBuilder(await fixture.ConnectionStringAsync("postgres")) { Database = "catalog" }.ConnectionString,
-            ["ConnectionStrings__redis"] = await fixture.ConnectionStringAsync("redis"),
-            ["DataProtection__KeyEncryptionCertificate"] = fixture.KeyEncryptionCertificate,
-        };
-        // The stack's own workers are stopped first, so the extra one is certain to claim tenants before it is killed (with all
-        // three racing, warm workers win every claim); they come back after the kill and must finish its work.
-        var stackWorkers = await fixture.InstancesAsync("provisioning-worker");
-        foreach (var instance in stackWorkers)
-        {
-            var stopped = await fixture.App.ResourceCommands.ExecuteCommandAsync(instance, "resource-stop");
-            Assert.True(stopped.Success, $"stop {instance}: {stopped.Message}");
-        }
-        using var extra = WorkerProcess.Start(environment);
-        await Task.Delay(TimeSpan.FromSeconds(4)); // its start-up: the catalog, the bootstrap, the runner
-
         var id = (await _kit.StartAsync(new { rings = AllAtOnce, parallelism = 8 })).GetProperty("id").GetString()!;
-        var prefix = $"{Environment.MachineName}/{extra.Pid}/";
-        await Eventually.TrueAsync(async () => await _kit.Tenants.CatalogScalarAsync<long>(
-            "SELECT count(*) FROM schema_rollout_tenants WHERE rollout_id = $1 AND leased_by LIKE $2", Guid.Parse(id), prefix + "%") > 0,
-            TimeSpan.FromSeconds(20), "the extra worker claimed a tenant");
+
+        // Claim holders are "{machine}/{pid}/{claim}": SIGKILL the stack's worker process that holds this rollout's first claim.
+        string? holder = null;
+        await Eventually.TrueAsync(async () => (holder = await _kit.Tenants.CatalogScalarAsync<string>(
+            "SELECT leased_by FROM schema_rollout_tenants WHERE rollout_id = $1 AND state = 'Running' AND tenant_slug = ANY($2) LIMIT 1",
+            Guid.Parse(id), fleet.ToArray())) is not null, TimeSpan.FromSeconds(30), "a worker claimed a tenant");
+        var pid = int.Parse(holder!.Split('/')[1], System.Globalization.CultureInfo.InvariantCulture);
+        var prefix = $"{Environment.MachineName}/{pid}/";
         var claimedByVictim = await _kit.Tenants.CatalogScalarAsync<string[]>(
             "SELECT array_agg(tenant_slug) FROM schema_rollout_tenants WHERE rollout_id = $1 AND leased_by LIKE $2", Guid.Parse(id), prefix + "%");
-        extra.Kill(); // SIGKILL mid-migration: its transactions roll back, its claims stay until their lease ends
-        foreach (var instance in stackWorkers)
+        using (var victim = System.Diagnostics.Process.GetProcessById(pid))
         {
-            var started = await fixture.App.ResourceCommands.ExecuteCommandAsync(instance, "resource-start");
-            Assert.True(started.Success, $"start {instance}: {started.Message}");
+            victim.Kill(entireProcessTree: true); // mid-migration: its transactions roll back, its claims stay until their lease ends
+            await victim.WaitForExitAsync();
         }
-        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("provisioning-worker").WaitAsync(TimeSpan.FromSeconds(60));
 
         var done = await _kit.WaitForStateAsync(id, "completed", TimeSpan.FromSeconds(90));
-        output.WriteLine($"victim held {string.Join(", ", claimedByVictim!)}; {done}");
+        output.WriteLine($"killed {pid} holding {string.Join(", ", claimedByVictim!)}; {done}");
         foreach (var slug in fleet)
         {
             await _kit.AssertMigratedWithRowsAsync(slug);
-            Assert.Equal(1, await _kit.MigrationsOfAsync(slug)); // three workers, one kill: still once each
+            Assert.Equal(1, await _kit.MigrationsOfAsync(slug)); // two workers, one killed: still once each
             await _kit.Tenants.InjectFaultAsync(slug, RolloutTenantMigration.MigrateStep, null);
         }
         foreach (var slug in claimedByVictim!)
         {
             var row = await _kit.RowAsync(id, slug); // taken over when the dead worker's lease ran out
             Assert.True(row is { State: "Succeeded", Attempts: >= 2 }, $"{slug}: {row}");
-            Assert.Equal(1, await _kit.MigrationsOfAsync(slug));
+        }
+
+        // Bring the killed replica back for the tests that follow (best effort: they work with one worker too).
+        foreach (var instance in await fixture.InstancesAsync("provisioning-worker"))
+        {
+            try
+            {
+                await fixture.CommandInstanceAsync(instance, "resource-start");
+            }
+            catch (InvalidOperationException e)
+            {
+                output.WriteLine(e.Message);
+            }
         }
     }
 
