@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TenantAspire.Tenancy.Catalog;
-using TenantAspire.Tenancy.Data;
 using TenantAspire.Tenancy.Telemetry;
 
 namespace TenantAspire.ProvisioningWorker.Rollouts;
@@ -13,26 +12,22 @@ namespace TenantAspire.ProvisioningWorker.Rollouts;
 /// Two workers starting together race on the catalog's one-open-rollout index; the loser finds the winner's rollout.
 /// </summary>
 public sealed class AutoRollout(
-    CatalogDbContext db, SchemaTargets targets, TenantSchema schema, IOptions<MigrationOptions> options, TimeProvider clock, ILogger<AutoRollout> logger)
+    CatalogDbContext db, RolloutStore store, SchemaTargets targets, IOptions<MigrationOptions> options, TimeProvider clock, ILogger<AutoRollout> logger)
 {
     public const string Actor = "provisioning-worker (auto-rollout)";
-    private static readonly TenantStatus[] Migratable = [TenantStatus.Active, TenantStatus.Suspended, TenantStatus.Hibernated];
 
     public async Task<SchemaRollout?> StartIfBehindAsync(CancellationToken ct)
     {
         var o = options.Value;
         var target = targets.NewTenants;
-        var older = schema.Before(target);
         if (!o.AutoRollout
-            || !await db.Tenants.AnyAsync(t => Migratable.Contains(t.Status)
-                                               && (t.SchemaVersion == null || older.Contains(t.SchemaVersion)), ct)
+            || !await store.AnyBehindAsync(target, ct)
             || await db.Rollouts.AnyAsync(r => r.TargetMigration == target, ct))
         {
             return null;
         }
         var now = clock.GetUtcNow();
-        var open = await db.Rollouts.SingleOrDefaultAsync(
-            r => r.State == RolloutState.Running || r.State == RolloutState.Paused || r.State == RolloutState.Halted, ct);
+        var open = await db.Rollouts.SingleOrDefaultAsync(r => SchemaRollout.OpenStates.Contains(r.State), ct);
         if (open is not null)
         {
             open.State = RolloutState.Aborted;

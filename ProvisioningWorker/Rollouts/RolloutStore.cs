@@ -18,12 +18,13 @@ public sealed class RolloutStore(CatalogDbContext db, TenantSchema schema, TimeP
     public Task<SchemaRollout?> RunningAsync(CancellationToken ct) =>
         db.Rollouts.AsNoTracking().SingleOrDefaultAsync(r => r.State == RolloutState.Running, ct);
 
+    /// <summary>Whether any tenant a rollout could migrate is behind <paramref name="target"/>.</summary>
+    public Task<bool> AnyBehindAsync(string target, CancellationToken ct) => Behind(target).AnyAsync(ct);
+
     /// <summary>Tenants a rollout to <paramref name="target"/> has to take forward, by server.</summary>
     public async Task<List<(RolloutCandidate Candidate, string Slug, string Server)>> CandidatesAsync(string target, CancellationToken ct)
     {
-        var older = schema.Before(target);
-        var rows = await db.Tenants.AsNoTracking()
-            .Where(t => Migratable.Contains(t.Status) && (t.SchemaVersion == null || older.Contains(t.SchemaVersion)))
+        var rows = await Behind(target)
             .Select(t => new { t.Id, t.IsCanary, t.CreatedAt, t.Slug, t.Server })
             .ToListAsync(ct);
         return [.. rows.Select(t => (new RolloutCandidate(t.Id, t.IsCanary, t.CreatedAt), t.Slug, t.Server))];
@@ -198,6 +199,13 @@ public sealed class RolloutStore(CatalogDbContext db, TenantSchema schema, TimeP
         await db.SaveChangesAsync(ct);
         return outcome;
     }, ct);
+
+    private IQueryable<Tenant> Behind(string target)
+    {
+        var older = schema.Before(target);
+        return db.Tenants.AsNoTracking()
+            .Where(t => Migratable.Contains(t.Status) && (t.SchemaVersion == null || older.Contains(t.SchemaVersion)));
+    }
 
     private async Task<SchemaRollout?> LockAsync(Guid rolloutId, CancellationToken ct) =>
         (await db.Rollouts.FromSql($"SELECT * FROM schema_rollouts WHERE id = {rolloutId} FOR UPDATE").ToListAsync(ct)).SingleOrDefault();

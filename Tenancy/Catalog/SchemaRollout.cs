@@ -38,5 +38,8 @@ public sealed class SchemaRollout
     public DateTimeOffset? RingStartedAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }
 
-    public bool IsOpen => State is RolloutState.Running or RolloutState.Paused or RolloutState.Halted;
+    /// <summary>States of an open rollout (at most one exists: the migration's partial unique index lists the same three).</summary>
+    public static readonly RolloutState[] OpenStates = [RolloutState.Running, RolloutState.Paused, RolloutState.Halted];
+
+    public bool IsOpen => OpenStates.Contains(State);
 }

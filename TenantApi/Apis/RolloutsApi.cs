@@ -99,11 +99,8 @@ public static class RolloutsApi
         int p = page ?? 1, size = pageSize ?? Paging.DefaultPageSize;
         var query = context.Db.Rollouts.AsNoTracking().OrderByDescending(r => r.CreatedAt);
         var rollouts = await query.Skip((p - 1) * size).Take(size).ToListAsync(ct);
-        var items = new List<RolloutDto>(rollouts.Count);
-        foreach (var rollout in rollouts)
-        {
-            items.Add(await DescribeAsync(context.Db, rollout, context.Clock, ct, failures: 0));
-        }
+        var counts = await CountsAsync(context.Db, [.. rollouts.Select(r => r.Id)], ct); // one query for the page, not one per rollout
+        var items = rollouts.Select(r => Describe(r, counts[r.Id], context.Clock, [])).ToList();
         return TypedResults.Ok(new PagedList<RolloutDto>(items, p, size, await query.CountAsync(ct)));
     }
 
@@ -162,11 +159,26 @@ public static class RolloutsApi
         return TypedResults.Ok(await DescribeAsync(db, changed!, context.Clock, ct));
     }
 
-    private static async Task<RolloutDto> DescribeAsync(CatalogDbContext db, SchemaRollout r, TimeProvider clock, CancellationToken ct,
-        int failures = FailuresShown)
+    private static async Task<RolloutDto> DescribeAsync(CatalogDbContext db, SchemaRollout r, TimeProvider clock, CancellationToken ct)
     {
-        var counts = await db.RolloutTenants.AsNoTracking().Where(t => t.RolloutId == r.Id)
-            .GroupBy(t => new { t.Ring, t.State }).Select(g => new { g.Key.Ring, g.Key.State, N = g.Count() }).ToListAsync(ct);
+        var failures = await db.RolloutTenants.AsNoTracking()
+            .Where(t => t.RolloutId == r.Id && (t.State == RolloutTenantState.Failed || (t.State == RolloutTenantState.Pending && t.Error != null)))
+            .OrderBy(t => t.Ring).ThenBy(t => t.CompletedAt).Take(FailuresShown)
+            .Select(t => new RolloutFailureDto(t.TenantSlug, t.Ring, t.Attempts, t.Error, t.CompletedAt)).ToListAsync(ct);
+        return Describe(r, (await CountsAsync(db, [r.Id], ct))[r.Id], clock, failures);
+    }
+
+    /// <summary>Tenants per (ring, state) of each rollout.</summary>
+    private static async Task<ILookup<Guid, (int Ring, RolloutTenantState State, int N)>> CountsAsync(
+        CatalogDbContext db, Guid[] ids, CancellationToken ct) =>
+        (await db.RolloutTenants.AsNoTracking().Where(t => ids.Contains(t.RolloutId))
+            .GroupBy(t => new { t.RolloutId, t.Ring, t.State })
+            .Select(g => new { g.Key.RolloutId, g.Key.Ring, g.Key.State, N = g.Count() }).ToListAsync(ct))
+        .ToLookup(c => c.RolloutId, c => (c.Ring, c.State, c.N));
+
+    private static RolloutDto Describe(SchemaRollout r, IEnumerable<(int Ring, RolloutTenantState State, int N)> counts, TimeProvider clock,
+        IReadOnlyList<RolloutFailureDto> failures)
+    {
         var progress = counts.GroupBy(c => c.Ring).OrderBy(g => g.Key).Select(g =>
         {
             int N(RolloutTenantState s) => g.Where(c => c.State == s).Sum(c => c.N);
@@ -180,17 +192,13 @@ public static class RolloutsApi
         var elapsed = ((r.CompletedAt ?? clock.GetUtcNow()) - r.CreatedAt).TotalSeconds;
         double? rate = done > 0 && elapsed > 0 ? Math.Round(done / elapsed, 1) : null;
         double? eta = r.State == RolloutState.Running && rate > 0 ? Math.Round(open / rate.Value, 1) : null;
-        var failed = failures == 0 ? [] : await db.RolloutTenants.AsNoTracking()
-            .Where(t => t.RolloutId == r.Id && (t.State == RolloutTenantState.Failed || (t.State == RolloutTenantState.Pending && t.Error != null)))
-            .OrderBy(t => t.Ring).ThenBy(t => t.CompletedAt).Take(failures)
-            .Select(t => new RolloutFailureDto(t.TenantSlug, t.Ring, t.Attempts, t.Error, t.CompletedAt)).ToListAsync(ct);
         return new(r.Id, r.TargetMigration, r.State, r.HaltReason, r.StartedBy, r.RingPercents,
             r.CurrentRing >= 0 ? r.CurrentRing : null, r.CurrentRing >= 0 ? RolloutRules.RingName(r.CurrentRing, r.RingPercents) : null,
-            r.Parallelism, r.ErrorBudget, r.IncludeHibernated, r.CreatedAt, r.UpdatedAt, r.CompletedAt, total, done, rate, eta, progress, failed);
+            r.Parallelism, r.ErrorBudget, r.IncludeHibernated, r.CreatedAt, r.UpdatedAt, r.CompletedAt, total, done, rate, eta, progress, failures);
     }
 
     private static Task<SchemaRollout?> OpenAsync(CatalogDbContext db, CancellationToken ct) => db.Rollouts.AsNoTracking()
-        .SingleOrDefaultAsync(r => r.State == RolloutState.Running || r.State == RolloutState.Paused || r.State == RolloutState.Halted, ct);
+        .SingleOrDefaultAsync(r => SchemaRollout.OpenStates.Contains(r.State), ct);
 
     private static ProblemHttpResult OpenConflict(SchemaRollout open) =>
         Conflict($"Rollout {open.Id} to {open.TargetMigration} is {open.State.ToString().ToLowerInvariant()}; finish or abort it first.");

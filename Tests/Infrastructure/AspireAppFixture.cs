@@ -122,26 +122,26 @@ public class AspireAppFixture : IAsyncLifetime
     }
 
     /// <summary>The instance ids of a resource (one per replica): what resource commands and logs are addressed to.</summary>
-    public async Task<IReadOnlyCollection<string>> InstancesAsync(string resource)
+    public async Task<IReadOnlyCollection<string>> InstancesAsync(string resource) =>
+        [.. (await CurrentStatesAsync()).Where(i => i.Resource == resource).Select(i => i.Id)];
+
+    /// <summary>Every resource instance and its state now (the notification stream replays the current states first).</summary>
+    private async Task<List<(string Resource, string Id, string? State)>> CurrentStatesAsync()
     {
-        // The notification stream replays every resource's current state first.
-        var instances = new HashSet<string>();
+        var states = new Dictionary<string, (string Resource, string Id, string? State)>();
         using var replay = new CancellationTokenSource(TimeSpan.FromSeconds(1));
         try
         {
             await foreach (var e in App.ResourceNotifications.WatchAsync(replay.Token))
             {
-                if (e.Resource.Name == resource)
-                {
-                    instances.Add(e.ResourceId);
-                }
+                states[e.ResourceId] = (e.Resource.Name, e.ResourceId, e.Snapshot.State?.Text);
             }
         }
         catch (OperationCanceledException)
         {
             // the replay is over
         }
-        return instances;
+        return [.. states.Values];
     }
 
     /// <summary>
@@ -160,34 +160,13 @@ public class AspireAppFixture : IAsyncLifetime
             }
             message = result.Message;
             await Task.Delay(TimeSpan.FromSeconds(2));
-            var state = await StateOfAsync(instance);
+            var state = (await CurrentStatesAsync()).SingleOrDefault(i => i.Id == instance).State;
             if (command == "resource-stop" ? state is "Exited" or "Finished" : state == "Running")
             {
                 return;
             }
         }
         throw new InvalidOperationException($"{command} {instance}: {message}");
-    }
-
-    private async Task<string?> StateOfAsync(string instance)
-    {
-        string? state = null;
-        using var replay = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-        try
-        {
-            await foreach (var e in App.ResourceNotifications.WatchAsync(replay.Token))
-            {
-                if (e.ResourceId == instance)
-                {
-                    state = e.Snapshot.State?.Text;
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // the replay is over
-        }
-        return state;
     }
 
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
