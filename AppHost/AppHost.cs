@@ -1,4 +1,5 @@
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
 using TenantAspire.AppHost;
 using TenantAspire.AppHost.Local;
 using TenantAspire.AppHost.Tenants;
@@ -51,7 +52,7 @@ if (signingKey is not null)
 // The worker administers the servers (it creates tenant databases and roles, and the API's catalog login): it gets the server.
 // Its catalog connection is its own rows-only login; the server's admin login runs the catalog migrations and creates both logins.
 builder.AddProject<Projects.ProvisioningWorker>(ResourceNames.Worker)
-    .WithReference(infra.Postgres).WaitFor(infra.Postgres)
+    .WithTenantServers(admin: true) // every tenant server's admin login (the first one holds the catalog)
     .WithEnvironment("ConnectionStrings__catalog", CatalogRoles.LoginConnectionString(
         new EndpointReference((IResourceWithEndpoints)infra.Postgres.Resource, "tcp"), ResourceNames.Catalog, CatalogLogins.Worker,
         catalogWorkerPassword.Resource))
@@ -64,7 +65,9 @@ builder.AddProject<Projects.ProvisioningWorker>(ResourceNames.Worker)
     .WithHttpHealthCheck("/health");
 
 // The internet-facing API reaches the catalog only as its least-privilege login, never as the superuser.
+// Two replicas by default (TenantApi:Replicas): each server's connection budget is shared by all of them.
 var api = builder.AddProject<Projects.TenantApi>(ResourceNames.Api)
+    .WithReplicas(builder.Configuration.GetValue("TenantApi:Replicas", 2))
     .WithTenantApiBackends()
     .WithPlainHttp()
     .WithUrlForEndpoint("http", _ => new() { Url = "/scalar", DisplayText = "Scalar (API reference)" })

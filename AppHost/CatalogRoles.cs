@@ -19,7 +19,10 @@ public static class CatalogRoles
         LoginConnectionString(server, database, CatalogLogins.Api, password);
 
     /// <summary>The catalog connection string for a login, on the same endpoint as the server's own.</summary>
-    public static ReferenceExpression LoginConnectionString(EndpointReference server, string database, string login, ParameterResource password) =>
-        ReferenceExpression.Create(
-            $"Host={server.Property(EndpointProperty.Host)};Port={server.Property(EndpointProperty.Port)};Username={login};Password={password};Database={database}");
+    public static ReferenceExpression LoginConnectionString(EndpointReference server, string database, string login, ParameterResource password)
+    {
+        var poolSize = ServerTopology.CatalogPoolSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return ReferenceExpression.Create(
+            $"Host={server.Property(EndpointProperty.Host)};Port={server.Property(EndpointProperty.Port)};Username={login};Password={password};Database={database};Maximum Pool Size={poolSize}");
+    }
 }

@@ -4,11 +4,15 @@ using TenantAspire.AppHost.Local;
 
 namespace TenantAspire.AppHost;
 
+/// <summary>A tenant server as the services see it: its resource and where its tablespaces are (as the server sees the path).</summary>
+public sealed record TenantServer(ServerSpec Spec, IResourceBuilder<IResourceWithConnectionString> Resource, string TablespaceRoot);
+
 /// <summary>The backing services every TenantAspire service references, whichever mode provides them.</summary>
 public sealed record Infrastructure(
     IResourceBuilder<IResourceWithConnectionString> Postgres,
     IResourceBuilder<IResourceWithConnectionString> Catalog,
-    IResourceBuilder<IResourceWithConnectionString> Redis)
+    IResourceBuilder<IResourceWithConnectionString> Redis,
+    IReadOnlyList<TenantServer> Servers)
 {
 
     public static Infrastructure Add(IDistributedApplicationBuilder builder, InfrastructureMode mode, LocalDataRoot dataRoot) => mode switch
@@ -19,10 +23,26 @@ public sealed record Infrastructure(
 
     private static Infrastructure AddContainers(IDistributedApplicationBuilder builder)
     {
-        var postgres = builder.AddPostgres(ResourceNames.Postgres).WithDataVolume("tenantaspire-postgres-data");
+        var servers = ServerTopology.Servers.Select(spec =>
+        {
+            var root = ServerTopology.ContainerTablespaceRoot;
+            var server = builder.AddPostgres(spec.Name).WithDataVolume($"tenantaspire-{spec.Name}-data");
+            // A volume per storage class (premium: put it on the fast disk). Docker creates a volume's mount point as root, so the
+            // entrypoint hands the folders to postgres before the image's own entrypoint starts the server.
+            foreach (var storageClass in Tenancy.Servers.StorageClasses.All)
+            {
+                server.WithVolume($"tenantaspire-{spec.Name}-{storageClass}", $"{root}/{storageClass}");
+            }
+            server.WithEntrypoint("/bin/sh").WithArgs("-c",
+                $"mkdir -p {root}/standard {root}/premium && chown -R postgres:postgres {root} && exec docker-entrypoint.sh postgres "
+                + $"-c max_connections={ServerTopology.MaxConnections} -c wal_level=logical -c max_worker_processes=16 -c max_logical_replication_workers=8");
+            server.WithAnnotation(new TablespaceRootAnnotation(root));
+            return new TenantServer(spec, server, root);
+        }).ToList();
+        var postgres = (IResourceBuilder<PostgresServerResource>)servers[0].Resource;
         var catalog = postgres.AddDatabase(ResourceNames.Catalog);
         var redis = builder.AddRedis(ResourceNames.Redis).WithDataVolume("tenantaspire-redis-data");
-        return new(postgres, catalog, redis);
+        return new(servers[0].Resource, catalog, redis, servers);
     }
 
     private static Infrastructure AddLocalProcesses(IDistributedApplicationBuilder builder, LocalDataRoot dataRoot)
@@ -30,11 +50,18 @@ public sealed record Infrastructure(
         var postgresBin = builder.Configuration["LocalInfrastructure:PostgresBin"] ?? LocalPrerequisites.DefaultPostgresBin;
         LocalPrerequisites.EnsurePresent(postgresBin);
         dataRoot.EnsureExists();
-        var maxConnections = builder.Configuration.GetValue("LocalInfrastructure:MaxConnections", 200);
-        var postgres = builder.AddLocalPostgres(ResourceNames.Postgres, dataRoot, postgresBin, maxConnections);
+        var maxConnections = builder.Configuration.GetValue("LocalInfrastructure:MaxConnections", ServerTopology.MaxConnections);
+        var servers = ServerTopology.Servers.Select(spec =>
+        {
+            var root = dataRoot.Combine($"{spec.Name}-tablespaces"); // beside the data folder: a tablespace may not live inside it
+            var server = builder.AddLocalPostgres(spec.Name, dataRoot, postgresBin, maxConnections, root)
+                .WithAnnotation(new TablespaceRootAnnotation(root));
+            return new TenantServer(spec, server, root);
+        }).ToList();
+        var postgres = (IResourceBuilder<LocalPostgresServerResource>)servers[0].Resource;
         var catalog = postgres.AddDatabase(ResourceNames.Catalog);
         var redis = builder.AddLocalRedis(ResourceNames.Redis, dataRoot);
-        return new(postgres, catalog, redis);
+        return new(servers[0].Resource, catalog, redis, servers);
     }
 
 }

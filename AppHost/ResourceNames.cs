@@ -4,6 +4,9 @@ namespace TenantAspire.AppHost;
 public static class ResourceNames
 {
     public const string Postgres = "postgres";
+
+    /// <summary>The second tenant server (premium tier by default).</summary>
+    public const string PremiumPostgres = "postgres-premium";
     public const string Catalog = "catalog";
     public const string Redis = "redis";
     public const string Worker = "provisioning-worker";

@@ -16,7 +16,7 @@ public static class TenantApiWiring
         T Find<T>(string name) where T : IResource => builder.Resources.OfType<T>().Single(r => r.Name == name);
         IResourceBuilder<T> Use<T>(string name) where T : IResource => builder.CreateResourceBuilder(Find<T>(name));
 
-        var postgres = new EndpointReference(Find<IResourceWithEndpoints>(ResourceNames.Postgres), "tcp");
+        var postgres = new EndpointReference(Find<IResourceWithEndpoints>(ServerTopology.Servers[0].Name), "tcp");
         var catalog = Use<IResourceWithConnectionString>(ResourceNames.Catalog);
         var redis = Use<IResourceWithConnectionString>(ResourceNames.Redis);
         api.WithEnvironment("ConnectionStrings__catalog",
@@ -24,7 +24,9 @@ public static class TenantApiWiring
             .WaitFor(catalog)
             .WithReference(redis).WaitFor(redis)
             .WithEnvironment("DataProtection__KeyEncryptionCertificate", Use<ParameterResource>(KeyEncryptionCertificate.ParameterName))
-            .WaitFor(Use<ProjectResource>(ResourceNames.Worker));
+            .WaitFor(Use<ProjectResource>(ResourceNames.Worker))
+            .WithAnnotation(new TenantApiAnnotation())
+            .WithTenantServers(admin: false);
         if (builder.Resources.OfType<ParameterResource>().Any(p => p.Name == DevTokenCommand.SigningKeySecret))
         {
             api.WithEnvironment("Auth__DevSigningKey", Use<ParameterResource>(DevTokenCommand.SigningKeySecret));

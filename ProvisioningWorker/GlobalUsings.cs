@@ -4,3 +4,5 @@ global using TenantAspire.ProvisioningWorker.Operations;
 global using TenantAspire.ProvisioningWorker.Provisioning;
 global using TenantAspire.ProvisioningWorker.Servers;
 global using TenantAspire.ProvisioningWorker.Rollouts;
+global using TenantAspire.ProvisioningWorker.Moves;
+global using TenantAspire.Tenancy.Servers;

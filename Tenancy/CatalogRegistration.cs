@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Servers;
 
 namespace TenantAspire.Tenancy;
 
@@ -13,6 +14,7 @@ public static class CatalogRegistration
     {
         builder.AddNpgsqlDbContext<CatalogDbContext>(CatalogConnectionName,
             configureDbContextOptions: options => options.UseSnakeCaseNamingConvention());
+        builder.AddTenantServers(); // everything that reads the catalog's routes connects to their servers
         return builder;
     }
 }

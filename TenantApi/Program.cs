@@ -13,6 +13,8 @@ app.MapApiReference();
 app.MapTenantsApi();
 app.MapFleetApi();
 app.MapRolloutsApi();
+app.MapMovesApi();
+app.MapServersApi();
 app.MapUsersApi();
 app.MapProjectsApi();
 app.MapTasksApi();

@@ -39,7 +39,8 @@ public sealed class LocalPostgresDatabaseResource(string name, string databaseNa
 public static class LocalPostgresExtensions
 {
     public static IResourceBuilder<LocalPostgresServerResource> AddLocalPostgres(
-        this IDistributedApplicationBuilder builder, string name, LocalDataRoot dataRoot, string postgresBin, int maxConnections)
+        this IDistributedApplicationBuilder builder, string name, LocalDataRoot dataRoot, string postgresBin, int maxConnections,
+        string tablespaceRoot)
     {
         var password = builder.AddParameter($"{name}-password", dataRoot.ReadOrCreateSecret($"{name}-password"), secret: true);
         var script = Path.Combine(AppContext.BaseDirectory, "Local", "run-postgres.sh");
@@ -83,6 +84,7 @@ public static class LocalPostgresExtensions
             .WithEnvironment("PG_BIN", postgresBin)
             .WithEnvironment("PG_MAX_CONNECTIONS", maxConnections.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("POSTGRES_PASSWORD", password)
+            .WithEnvironment("PG_TABLESPACES", tablespaceRoot)
             .WithHealthCheck(healthKey)
             .WithIconName("Database");
     }

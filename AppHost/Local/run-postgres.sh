@@ -18,6 +18,13 @@ mkdir -p "$PGDATA"
 if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$PGDATA"; fi
 chmod 700 "$PGDATA"
 
+# Tiered storage: a folder per storage class for the worker's CREATE TABLESPACE (beside PGDATA, never inside it).
+if [[ -n "${PG_TABLESPACES:-}" ]]; then
+  mkdir -p "$PG_TABLESPACES/standard" "$PG_TABLESPACES/premium"
+  if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$PG_TABLESPACES" "$PG_TABLESPACES/standard" "$PG_TABLESPACES/premium"; fi
+  chmod 700 "$PG_TABLESPACES/standard" "$PG_TABLESPACES/premium"
+fi
+
 if [[ ! -s "$PGDATA/PG_VERSION" ]]; then
   echo "initdb: first run, creating a new cluster in $PGDATA"
   pwfile="$(mktemp)"
@@ -36,7 +43,9 @@ fi
 # disconnect, i.e. forever. Forward it as SIGINT, the "fast" shutdown (sessions ended, clean checkpoint), and exit with Postgres.
 "${as_postgres[@]}" "$BIN/postgres" -D "$PGDATA" -p "$PGPORT" \
   -c listen_addresses=127.0.0.1 -c unix_socket_directories= \
-  -c max_connections="${PG_MAX_CONNECTIONS:-200}" -c log_min_messages=warning &
+  -c max_connections="${PG_MAX_CONNECTIONS:-200}" -c log_min_messages=warning \
+  -c wal_level=logical -c max_wal_senders=20 -c max_replication_slots=20 \
+  -c max_worker_processes=16 -c max_logical_replication_workers=8 &
 postgres_pid=$!
 trap 'kill -INT "$postgres_pid" 2>/dev/null' TERM INT
 status=0

@@ -35,7 +35,7 @@ internal sealed class CatalogMigrator(IServiceProvider services, CatalogMigratio
             // Migrations (DDL) and the worker's login run as the server's admin; ConnectionStrings:catalog is the login itself.
             var catalogDatabase = new NpgsqlConnectionStringBuilder(
                 configuration.GetConnectionString(CatalogRegistration.CatalogConnectionName)).Database ?? "catalog";
-            var server = scope.ServiceProvider.GetRequiredService<IOptions<ProvisioningOptions>>().Value.DefaultServer;
+            var server = scope.ServiceProvider.GetRequiredService<ServerResolver>().Options.Catalog;
             await using var adminSource = scope.ServiceProvider.GetRequiredService<ServerConnections>().AdminIn(server, catalogDatabase);
             await using var admin = await adminSource.OpenConnectionAsync(stoppingToken);
             await using var db = new CatalogDbContext(new DbContextOptionsBuilder<CatalogDbContext>()

@@ -10,7 +10,7 @@ namespace TenantAspire.ProvisioningWorker.Demo;
 /// and, once they are active, gives each a few users, so a newcomer has something to look at. Never runs twice on a catalog.
 /// </summary>
 public sealed class DemoTenantSeeder(
-    IServiceScopeFactory scopes, CatalogMigrationState migrations, OperationWakeup wakeup, TenantSchema schema,
+    IServiceScopeFactory scopes, CatalogMigrationState migrations, ProvisioningReadiness readiness, OperationWakeup wakeup, TenantSchema schema,
     ServerConnections connections, TenantCredentialProtector protector, TimeProvider clock, ILogger<DemoTenantSeeder> logger)
     : BackgroundService
 {
@@ -23,6 +23,7 @@ public sealed class DemoTenantSeeder(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await migrations.WaitAsync(stoppingToken);
+        await readiness.WaitAsync(stoppingToken); // the servers are bootstrapped and listed: placement can answer
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
@@ -36,8 +37,13 @@ public sealed class DemoTenantSeeder(
             var now = clock.GetUtcNow();
             foreach (var (slug, name, _) in Demo)
             {
+                if (ServerPlacement.Choose(TenantTier.Standard, await ServerLoads.ReadAsync(db, stoppingToken)) is not { } server)
+                {
+                    logger.LogWarning("No open server takes standard tenants: demo tenants not seeded");
+                    return;
+                }
                 // The demo tenants are the canaries: every schema rollout migrates them first.
-                TenantFactory.Request(db, slug, name, TenantTier.Standard, "postgres", "demo-seeder", OperationTrace.None, now).IsCanary = true;
+                TenantFactory.Request(db, slug, name, TenantTier.Standard, server, "demo-seeder", OperationTrace.None, now).IsCanary = true;
             }
             await db.SaveChangesAsync(stoppingToken);
             wakeup.Signal();

@@ -36,6 +36,7 @@ internal static class Extensions
         builder.Services.AddSingleton<FaultInjector>();
         builder.Services.AddScoped<ServerAdmin>();
         builder.Services.AddScoped<CatalogApiLogin>();
+        builder.Services.AddScoped<ServerBootstrap>();
         builder.Services.AddScoped<OperationQueue>();
         builder.Services.AddScoped<OperationLease>();
         builder.Services.AddScoped<ProvisionTenantHandler>();
@@ -70,6 +71,18 @@ internal static class Extensions
         builder.Services.AddScoped<AutoRollout>();
         builder.Services.AddScoped<UpgradeTenantHandler>();
         builder.Services.AddHostedService<RolloutRunner>();
+        builder.Services.AddOptions<MoveOptions>().Bind(builder.Configuration.GetSection(MoveOptions.Section))
+            .Validate(o => o.MaxPause > TimeSpan.Zero && o.DrainConcurrency >= 1 && o.SourceGrace >= TimeSpan.Zero,
+                "Moves: MaxPause positive, DrainConcurrency ≥ 1, SourceGrace ≥ 0.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<TenantTablespaces>();
+        builder.Services.AddScoped<MoveSql>();
+        builder.Services.AddScoped<MoveStore>();
+        builder.Services.AddScoped<ReplicationMove>();
+        builder.Services.AddScoped<ReplicationCutover>();
+        builder.Services.AddScoped<TablespaceMove>();
+        builder.Services.AddScoped<MoveTenantHandler>();
+        builder.Services.AddHostedService<DrainRunner>();
         builder.Services.AddSingleton<SchemaVersionCollector>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SchemaVersionCollector>());
         builder.Services.AddSingleton<DatabaseSizeCollector>();

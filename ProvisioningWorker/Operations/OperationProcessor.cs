@@ -17,7 +17,6 @@ public sealed class OperationProcessor(
     ProvisioningReadiness readiness,
     OperationWakeup wakeup,
     IOptions<ProvisioningOptions> options,
-    IConfiguration configuration,
     TimeProvider clock,
     ILogger<OperationProcessor> logger) : BackgroundService
 {
@@ -34,24 +33,12 @@ public sealed class OperationProcessor(
 
     private async Task BootstrapAsync(CancellationToken ct)
     {
-        var catalogDatabase = new NpgsqlConnectionStringBuilder(
-            configuration.GetConnectionString(CatalogRegistration.CatalogConnectionName)).Database ?? "catalog";
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<ServerAdmin>()
-                    .BootstrapAsync(options.Value.DefaultServer, catalogDatabase, ct);
-                if (configuration[CatalogLogins.ApiPasswordKey] is { Length: > 0 } apiPassword)
-                {
-                    await scope.ServiceProvider.GetRequiredService<CatalogApiLogin>()
-                        .EnsureAsync(options.Value.DefaultServer, catalogDatabase, apiPassword, ct);
-                }
-                else
-                {
-                    logger.LogWarning("{Key} is not set: no least-privilege catalog login for the API was created", CatalogLogins.ApiPasswordKey);
-                }
+                await scope.ServiceProvider.GetRequiredService<ServerBootstrap>().RunAsync(ct);
                 return;
             }
             catch (NpgsqlException e) when (attempt < 10)
@@ -183,6 +170,8 @@ public sealed class OperationProcessor(
         OperationKind.Hibernate => services.GetRequiredService<HibernationHandler>().HibernateAsync(operation, ct),
         OperationKind.Wake => services.GetRequiredService<HibernationHandler>().WakeAsync(operation, ct),
         OperationKind.Upgrade => services.GetRequiredService<UpgradeTenantHandler>().RunAsync(operation, ct),
+        OperationKind.Move => services.GetRequiredService<MoveTenantHandler>().RunAsync(operation, ct),
+        OperationKind.DropMoveSource => services.GetRequiredService<MoveTenantHandler>().DropSourceAsync(operation, ct),
         _ => throw new InvalidOperationException($"unknown operation kind {operation.Kind}"),
     };
 
@@ -191,6 +180,7 @@ public sealed class OperationProcessor(
         {
             OperationKind.Provision => services.GetRequiredService<ProvisionTenantHandler>().CleanUpAsync(operation, reason, ct),
             OperationKind.Delete => services.GetRequiredService<DeleteTenantHandler>().MarkFailedAsync(operation, reason, ct),
+            OperationKind.Move => services.GetRequiredService<MoveTenantHandler>().GiveUpAsync(operation, reason, ct),
             // A failed hibernate leaves the tenant as it was; a failed wake leaves it hibernated, and its next request asks again.
             _ => Task.CompletedTask,
         };

@@ -20,6 +20,7 @@ public sealed class ProvisionTenantHandler(
     TenantCredentialProtector protector,
     FaultInjector faults,
     SpareDatabasePool spares,
+    TenantTablespaces tablespaces,
     TenantRouteCache routes,
     IOptions<ProvisioningOptions> options,
     TimeProvider clock)
@@ -54,10 +55,13 @@ public sealed class ProvisionTenantHandler(
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.CreateDatabase, tenant.Slug))
         {
             await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.CreateDatabase, ct);
-            if (!(options.Value.UseTemplate && await admin.TryClaimSpareAsync(tenant.Server, tenant.DatabaseName, ct)))
+            // Spares live in standard storage: a tenant of another storage class is cloned straight into its own tablespace.
+            tenant.Tablespace = tablespaces.For(tenant.Server, tenant.Tier);
+            var spareFits = tenant.Tablespace == tablespaces.ForSpares(tenant.Server);
+            if (!(options.Value.UseTemplate && spareFits && await admin.TryClaimSpareAsync(tenant.Server, tenant.DatabaseName, ct)))
             {
                 var useTemplate = options.Value.UseTemplate && await template.EnsureCurrentAsync(tenant.Server, ct);
-                await admin.EnsureDatabaseAsync(tenant.Server, tenant.DatabaseName, tenant.RoleName, useTemplate, ct);
+                await admin.EnsureDatabaseAsync(tenant.Server, tenant.DatabaseName, tenant.RoleName, useTemplate, tenant.Tablespace, ct);
             }
             spares.Signal();
         }

@@ -24,7 +24,4 @@ public sealed class ProvisioningOptions
 
     /// <summary>Test hook: consult Redis keys <c>fault:{slug}:{step}</c> before each step. Never on in production.</summary>
     public bool FaultInjection { get; set; }
-
-    /// <summary>The server (ConnectionStrings:{name}) that bootstrap and the spare pool work on.</summary>
-    public string DefaultServer { get; set; } = "postgres";
 }

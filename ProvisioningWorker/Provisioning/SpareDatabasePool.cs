@@ -1,17 +1,19 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Servers;
 using TenantAspire.Tenancy.Sql;
 
 namespace TenantAspire.ProvisioningWorker.Provisioning;
 
 /// <summary>
-/// Keeps <see cref="ProvisioningOptions.SpareDatabases"/> databases cloned from the template ahead of time, so provisioning renames
+/// Keeps <see cref="ProvisioningOptions.SpareDatabases"/> databases (standard storage) on every server cloned from the template ahead of time, so provisioning renames
 /// one (milliseconds) instead of cloning (a few hundred ms on these machines). One worker refills at a time (advisory lock).
 /// A spare cloned from an older template is fine: the migrate step brings it forward after it is claimed.
 /// </summary>
 public sealed class SpareDatabasePool(
-    ServerConnections connections, TemplateDatabase template, ProvisioningReadiness readiness,
+    ServerConnections connections, TemplateDatabase template, ProvisioningReadiness readiness, ServerResolver servers,
+    TenantTablespaces tablespaces,
     IOptions<ProvisioningOptions> options, ILogger<SpareDatabasePool> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
@@ -26,16 +28,18 @@ public sealed class SpareDatabasePool(
             return;
         }
         await readiness.WaitAsync(stoppingToken);
-        var server = options.Value.DefaultServer;
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
+            foreach (var server in servers.Names)
             {
-                await RefillAsync(server, target, stoppingToken);
-            }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
-            {
-                logger.LogWarning(e, "Spare database refill failed; retrying");
+                try
+                {
+                    await RefillAsync(server, target, stoppingToken);
+                }
+                catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+                {
+                    logger.LogWarning(e, "Spare database refill on {Server} failed; retrying", server);
+                }
             }
             await _signal.WaitAsync(TimeSpan.FromSeconds(5), stoppingToken);
         }
@@ -58,7 +62,8 @@ public sealed class SpareDatabasePool(
             {
                 var id = Guid.CreateVersion7();
                 var preparing = SqlIdentifier.Quote(TenantNaming.PreparingSpareName(id));
-                await ServerAdmin.ExecuteAsync(connection, $"CREATE DATABASE {preparing} TEMPLATE {SqlIdentifier.Quote(TenantNaming.TemplateDatabase)}", ct);
+                await ServerAdmin.ExecuteAsync(connection, $"CREATE DATABASE {preparing} TEMPLATE {SqlIdentifier.Quote(TenantNaming.TemplateDatabase)}"
+                    + TenantTablespaces.Clause(tablespaces.ForSpares(server)), ct);
                 await ServerAdmin.ExecuteAsync(connection, $"REVOKE ALL ON DATABASE {preparing} FROM PUBLIC", ct);
                 // Only now does it get the name provisioning claims: a spare is never taken while it is still being set up
                 // (before, a claim between CREATE and REVOKE failed the refill with "does not exist" or "tuple concurrently updated").

@@ -11,7 +11,7 @@ namespace TenantAspire.ProvisioningWorker.Rollouts;
 /// </summary>
 public sealed class RolloutPreparation(
     IServiceScopeFactory scopes, TemplateDatabase template, SpareDatabasePool spares, IOptions<MigrationOptions> options,
-    IOptions<ProvisioningOptions> provisioning, ILogger<RolloutPreparation> logger)
+    ServerResolver servers, ILogger<RolloutPreparation> logger)
 {
     public async Task PrepareAsync(SchemaRollout rollout, ActivityContext parent, CancellationToken ct)
     {
@@ -22,7 +22,7 @@ public sealed class RolloutPreparation(
         var store = scope.ServiceProvider.GetRequiredService<RolloutStore>();
         var candidates = await store.CandidatesAsync(rollout.TargetMigration, ct);
 
-        foreach (var server in candidates.Select(c => c.Server).Append(provisioning.Value.DefaultServer).Distinct(StringComparer.Ordinal))
+        foreach (var server in candidates.Select(c => c.Server).Concat(servers.Names).Distinct(StringComparer.Ordinal))
         {
             await template.BringForwardAsync(server, rollout.TargetMigration, ct);
             try

@@ -26,7 +26,11 @@ public sealed class TenantMigrationBusyException(string slug) : Exception($"tena
 public sealed class TenantMigrator(
     ServerConnections connections, TenantCredentialProtector protector, TenantSchema schema, IOptions<MigrationOptions> options)
 {
-    public async Task<TenantMigrationResult> MigrateAsync(Tenant tenant, string target, CancellationToken ct)
+    public Task<TenantMigrationResult> MigrateAsync(Tenant tenant, string target, CancellationToken ct) =>
+        MigrateOnAsync(tenant, tenant.Server, target, ct);
+
+    /// <summary>Migrates the tenant's database on <paramref name="server"/> (a move's target, before the tenant lives there).</summary>
+    public async Task<TenantMigrationResult> MigrateOnAsync(Tenant tenant, string server, string target, CancellationToken ct)
     {
         if (tenant.ProtectedPassword is null)
         {
@@ -34,7 +38,7 @@ public sealed class TenantMigrator(
         }
         var started = Stopwatch.GetTimestamp();
         var connectionString = connections.TenantConnectionString(
-            tenant.Server, tenant.DatabaseName, tenant.RoleName, protector.Unprotect(tenant.ProtectedPassword));
+            server, tenant.DatabaseName, tenant.RoleName, protector.Unprotect(tenant.ProtectedPassword));
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);

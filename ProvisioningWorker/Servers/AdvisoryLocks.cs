@@ -26,4 +26,7 @@ public static class AdvisoryLocks
     /// and a wake, never migrate the same tenant at once.
     /// </summary>
     public const long TenantMigration = 727278;
+
+    /// <summary>Drain planning: one worker at a time picks the next tenants to move off draining servers (catalog).</summary>
+    public const long Drain = 727279;
 }

@@ -7,8 +7,8 @@ namespace TenantAspire.ProvisioningWorker.Servers;
 /// <summary>
 /// The API's own catalog login (<see cref="CatalogLogins.Api"/>), created and granted at every start (after the catalog
 /// migrations, so tables a new migration added are covered): it reads tenants, operations, audit events and the Data Protection
-/// key ring; it inserts and updates tenants and rollouts, inserts operations and audit events, updates rollouts' tenants.
-/// No DELETE, no DDL, no key writes, no other
+/// key ring; it inserts and updates tenants and rollouts, inserts operations and audit events, updates rollouts' tenants;
+/// reads servers and sets their state; reads and inserts moves. No DELETE, no DDL, no key writes, no other
 /// database. So an attacker who gets into the API process cannot drop the catalog, rewrite the key ring or read other servers.
 /// </summary>
 public sealed class CatalogApiLogin(ServerAdmin admin, ServerConnections connections)
@@ -22,6 +22,9 @@ public sealed class CatalogApiLogin(ServerAdmin admin, ServerConnections connect
         // Admins start, pause, resume and abort rollouts; resuming a halted one gives its failed tenants new attempts.
         ("schema_rollouts", "SELECT, INSERT, UPDATE"),
         ("schema_rollout_tenants", "SELECT, UPDATE"),
+        // Placement reads servers; a drain sets a server's state; tier changes and drains ask for moves.
+        ("servers", "SELECT, UPDATE (state, updated_at)"),
+        ("tenant_moves", "SELECT, INSERT"),
     ];
 
     public async Task EnsureAsync(string server, string catalogDatabase, string password, CancellationToken ct)
@@ -42,5 +45,17 @@ public sealed class CatalogApiLogin(ServerAdmin admin, ServerConnections connect
             await ServerAdmin.ExecuteAsync(catalog, $"GRANT {privileges} ON {SqlIdentifier.Quote(table)} TO {login}", ct);
         }
         await tx.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// The same login on a tenant server, allowed into the maintenance database only: the API's registry watches closed backends
+    /// leave <c>pg_stat_activity</c> from there. It connects to tenant databases as each tenant's role, never as this login.
+    /// </summary>
+    public async Task EnsureServerAccessAsync(string server, string password, CancellationToken ct)
+    {
+        await (await admin.EnsureLoginAsync(server, CatalogLogins.Api, password, ct)).DisposeAsync();
+        await using var superuser = connections.OpenSuperuser(server, "postgres"); // the maintenance database is the superuser's
+        await superuser.OpenAsync(ct);
+        await ServerAdmin.ExecuteAsync(superuser, $"GRANT CONNECT ON DATABASE postgres TO {SqlIdentifier.Quote(CatalogLogins.Api)}", ct);
     }
 }

@@ -7,8 +7,11 @@ namespace TenantAspire.ProvisioningWorker.Servers;
 /// <summary>Idempotent server-level DDL for tenant databases and roles. Every identifier goes through <see cref="SqlIdentifier"/>.</summary>
 public sealed class ServerAdmin(ServerConnections connections)
 {
-    /// <summary>One-time, as superuser: the provisioner and template-owner roles, and no PUBLIC CONNECT on shared databases.</summary>
-    public async Task BootstrapAsync(string server, string catalogDatabase, CancellationToken ct)
+    /// <summary>
+    /// One-time, as superuser: the provisioner and template-owner roles, and no PUBLIC CONNECT on shared databases (the catalog's
+    /// too, on the server that holds it).
+    /// </summary>
+    public async Task BootstrapAsync(string server, string? catalogDatabase, CancellationToken ct)
     {
         await using var connection = connections.OpenSuperuser(server, "postgres");
         await connection.OpenAsync(ct);
@@ -30,7 +33,7 @@ public sealed class ServerAdmin(ServerConnections connections)
         await ExecuteAsync(connection, $"GRANT {SqlIdentifier.Quote(TenantNaming.TemplateOwnerRole)} TO {provisioner}", ct);
         await ExecuteAsync(connection, $"GRANT pg_signal_backend TO {provisioner}", ct);
         // template1 too: a tenant role must reach no database but its own (CREATE DATABASE copies template1 without connecting).
-        foreach (var shared in new[] { "postgres", "template1", catalogDatabase })
+        foreach (var shared in new[] { "postgres", "template1", catalogDatabase }.OfType<string>())
         {
             await ExecuteAsync(connection, $"REVOKE CONNECT, TEMPORARY ON DATABASE {SqlIdentifier.Quote(shared)} FROM PUBLIC", ct);
         }
@@ -58,7 +61,8 @@ public sealed class ServerAdmin(ServerConnections connections)
     }
 
     /// <returns>true when created from the template, false when created empty (the migrate step fills it).</returns>
-    public async Task<bool> EnsureDatabaseAsync(string server, string database, string ownerRole, bool fromTemplate, CancellationToken ct)
+    public async Task<bool> EnsureDatabaseAsync(string server, string database, string ownerRole, bool fromTemplate, string? tablespace,
+        CancellationToken ct)
     {
         await using var connection = await connections.OpenProvisionerAsync(server, ct);
         if (await ExistsAsync(connection, "SELECT 1 FROM pg_database WHERE datname = $1", database, ct))
@@ -69,7 +73,7 @@ public sealed class ServerAdmin(ServerConnections connections)
         try
         {
             await ExecuteAsync(connection,
-                $"CREATE DATABASE {SqlIdentifier.Quote(database)} OWNER {SqlIdentifier.Quote(ownerRole)}{template}", ct);
+                $"CREATE DATABASE {SqlIdentifier.Quote(database)} OWNER {SqlIdentifier.Quote(ownerRole)}{template}{TenantTablespaces.Clause(tablespace)}", ct);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
         {

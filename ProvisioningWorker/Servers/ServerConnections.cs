@@ -5,13 +5,14 @@ using TenantAspire.Tenancy.Catalog;
 namespace TenantAspire.ProvisioningWorker.Servers;
 
 /// <summary>
-/// Connections the worker opens on a Postgres server (ConnectionStrings:{server}, a superuser in both AppHost modes).
+/// Connections the worker opens on a Postgres server (through <see cref="ServerResolver"/>: the server's admin login in both AppHost modes).
 /// Provisioning work runs with <c>role=tenant_provisioner</c> (CREATEDB/CREATEROLE, not superuser) set at session start, so a bug
 /// here cannot do what a superuser could; log_min_error_statement=panic keeps CREATE ROLE … PASSWORD out of the server log.
 /// </summary>
-public sealed class ServerConnections(IConfiguration configuration) : IAsyncDisposable
+public sealed class ServerConnections(ServerResolver servers) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, NpgsqlDataSource> _provisioners = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Server, string Database), NpgsqlDataSource> _admins = new();
 
     /// <summary>Superuser session; only for the one-time bootstrap of roles.</summary>
     public NpgsqlConnection OpenSuperuser(string server, string? database = null) =>
@@ -33,13 +34,32 @@ public sealed class ServerConnections(IConfiguration configuration) : IAsyncDisp
     public NpgsqlDataSource AdminIn(string server, string database) =>
         WithoutPasswordsInTraces(Builder(server, database, role: null, pooling: false), $"admin:{server}").Build();
 
-    // Npgsql puts command text into trace spans; CREATE/ALTER ROLE … PASSWORD must never reach the trace exporter.
+    // Npgsql puts command text into trace spans; CREATE/ALTER ROLE … PASSWORD and a subscription's connection string must never
+    // reach the trace exporter.
     private static NpgsqlDataSourceBuilder WithoutPasswordsInTraces(NpgsqlConnectionStringBuilder builder, string name)
     {
         var sourceBuilder = new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = name };
-        sourceBuilder.ConfigureTracing(tracing => tracing.ConfigureCommandFilter(
-            command => !command.CommandText.Contains(" PASSWORD ", StringComparison.OrdinalIgnoreCase)));
+        sourceBuilder.ConfigureTracing(tracing => tracing.ConfigureCommandFilter(command => !CarriesSecret(command.CommandText)));
         return sourceBuilder;
+    }
+
+    public static bool CarriesSecret(string sql) =>
+        sql.Contains(" PASSWORD ", StringComparison.OrdinalIgnoreCase) || sql.Contains("password=", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// An unpooled admin session on one database of the server, whose commands never reach traces (a move's subscription carries
+    /// the source's login). Its data source is kept (a data source must outlive its connections); dispose the connection.
+    /// </summary>
+    public ValueTask<NpgsqlConnection> OpenAdminAsync(string server, string database, CancellationToken ct) =>
+        _admins.GetOrAdd((server, database), key => AdminIn(key.Server, key.Database)).OpenConnectionAsync(ct);
+
+    /// <summary>libpq's connection string of the server's admin login into one database (a subscription's CONNECTION).</summary>
+    public string LibpqAdmin(string server, string database)
+    {
+        var builder = servers.Endpoint(server);
+        static string Quote(string? value) => "'" + (value ?? string.Empty).Replace("\\", "\\\\", StringComparison.Ordinal)
+            .Replace("'", "\\'", StringComparison.Ordinal) + "'";
+        return $"host={Quote(builder.Host)} port={builder.Port} dbname={Quote(database)} user={Quote(builder.Username)} password={Quote(builder.Password)}";
     }
 
     /// <summary>A provisioner session inside one database (unpooled: a tenant database is visited once).</summary>
@@ -56,20 +76,19 @@ public sealed class ServerConnections(IConfiguration configuration) : IAsyncDisp
     /// </summary>
     public string TenantConnectionString(string server, string database, string role, string password)
     {
-        var builder = new NpgsqlConnectionStringBuilder(ServerConnectionString(server))
-        {
-            Database = database,
-            Username = role,
-            Password = password,
-            Pooling = false,
-            ApplicationName = "tenant-migrator",
-        };
+        var builder = servers.Endpoint(server);
+        builder.Database = database;
+        builder.Username = role;
+        builder.Password = password;
+        builder.Pooling = false;
+        builder.ApplicationName = "tenant-migrator";
         return builder.ConnectionString;
     }
 
     private NpgsqlConnectionStringBuilder Builder(string server, string? database, string? role, bool pooling)
     {
-        var builder = new NpgsqlConnectionStringBuilder(ServerConnectionString(server)) { Pooling = pooling };
+        var builder = servers.Endpoint(server);
+        builder.Pooling = pooling;
         if (database is not null)
         {
             builder.Database = database;
@@ -80,13 +99,9 @@ public sealed class ServerConnections(IConfiguration configuration) : IAsyncDisp
         return builder;
     }
 
-    private string ServerConnectionString(string server) =>
-        configuration.GetConnectionString(server)
-        ?? throw new InvalidOperationException($"ConnectionStrings:{server} is not configured; the tenant's server is unknown here.");
-
     public async ValueTask DisposeAsync()
     {
-        foreach (var source in _provisioners.Values)
+        foreach (var source in _provisioners.Values.Concat(_admins.Values))
         {
             await source.DisposeAsync();
         }

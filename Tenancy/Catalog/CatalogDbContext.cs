@@ -11,6 +11,8 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<SchemaRollout> Rollouts => Set<SchemaRollout>();
     public DbSet<RolloutTenant> RolloutTenants => Set<RolloutTenant>();
+    public DbSet<DatabaseServer> Servers => Set<DatabaseServer>();
+    public DbSet<TenantMove> Moves => Set<TenantMove>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -27,7 +29,9 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             t.HasIndex(x => x.Status);
             t.Property(x => x.Server).HasMaxLength(63);
             t.Property(x => x.DatabaseName).HasMaxLength(63);
+            t.Property(x => x.Tablespace).HasMaxLength(63);
             t.Property(x => x.RoleName).HasMaxLength(63);
+            t.HasIndex(x => x.Server);
             t.Property(x => x.SchemaVersion).HasMaxLength(150);
             t.Property(x => x.FailureReason).HasMaxLength(2000);
             t.Property(x => x.Version).IsRowVersion();
@@ -86,6 +90,35 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             t.HasIndex(x => new { x.RolloutId, x.Ring, x.State });
             t.HasIndex(x => x.TenantId);
             t.HasOne<SchemaRollout>().WithMany().HasForeignKey(x => x.RolloutId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<DatabaseServer>(s =>
+        {
+            s.ToTable("servers");
+            s.HasKey(x => x.Name);
+            s.Property(x => x.Name).HasMaxLength(63);
+            s.Property(x => x.State).HasConversion<string>().HasMaxLength(16);
+        });
+
+        modelBuilder.Entity<TenantMove>(m =>
+        {
+            m.ToTable("tenant_moves");
+            m.HasKey(x => x.Id);
+            m.Property(x => x.TenantSlug).HasMaxLength(63);
+            m.Property(x => x.FromServer).HasMaxLength(63);
+            m.Property(x => x.FromTablespace).HasMaxLength(63);
+            m.Property(x => x.ToServer).HasMaxLength(63);
+            m.Property(x => x.ToTablespace).HasMaxLength(63);
+            m.Property(x => x.Method).HasConversion<string>().HasMaxLength(16);
+            m.Property(x => x.Phase).HasConversion<string>().HasMaxLength(16);
+            m.Property(x => x.ToTier).HasConversion<string>().HasMaxLength(16);
+            m.Property(x => x.Reason).HasMaxLength(16);
+            m.Property(x => x.RequestedBy).HasMaxLength(200);
+            m.Property(x => x.Error).HasMaxLength(2000);
+            m.Ignore(x => x.IsOpen);
+            m.HasIndex(x => x.TenantId);
+            m.HasIndex(x => new { x.FromServer, x.Phase });
+            // At most one open move per tenant: a partial unique index, written in the migration by hand (as for rollouts).
         });
 
         modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");

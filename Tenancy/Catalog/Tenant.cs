@@ -1,6 +1,7 @@
 namespace TenantAspire.Tenancy.Catalog;
 
-public enum TenantStatus { Provisioning, Active, Suspended, Hibernated, Deleting, Failed }
+/// <summary>Moving: a move's cut-over is under way; requests are held (for at most Moves:MaxPause) rather than failed.</summary>
+public enum TenantStatus { Provisioning, Active, Suspended, Hibernated, Deleting, Failed, Moving }
 
 public enum TenantTier { Standard, Premium }
 
@@ -16,6 +17,9 @@ public sealed class Tenant
     /// <summary>The Aspire resource / connection-string name of the Postgres server holding the tenant database.</summary>
     public required string Server { get; set; }
     public required string DatabaseName { get; set; }
+
+    /// <summary>The tablespace holding the database (its tier's storage class); null: the server's default.</summary>
+    public string? Tablespace { get; set; }
     public required string RoleName { get; set; }
 
     /// <summary>The role's password, protected with ASP.NET Core Data Protection; null until the role exists.</summary>

@@ -6,6 +6,12 @@ public enum OperationKind
 
     /// <summary>Bring one tenant to the newest tenant migration now: asked by a request that needs a newer schema than it has.</summary>
     Upgrade,
+
+    /// <summary>Carry out the tenant's open <see cref="TenantMove"/>, phase by phase.</summary>
+    Move,
+
+    /// <summary>After a move's grace: drop the closed source database (queued to run then).</summary>
+    DropMoveSource,
 }
 
 public enum OperationState { Pending, Running, Succeeded, Failed }

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Configuration;
 using Npgsql;
+using TenantAspire.Tenancy.Servers;
 
 namespace TenantAspire.Tenancy.Connections;
 
@@ -8,11 +8,10 @@ namespace TenantAspire.Tenancy.Connections;
 /// Waits until a closed connection's server process has left <c>pg_stat_activity</c>: a backend takes 1.6 ms at p50 but up to
 /// 30 ms under load (and once 194 ms) to exit after its client closed (bench backend-exit), and until then it still counts
 /// against the server's connections. The registry hands a one-off connection's budget slot on only after this, so Postgres
-/// never sees more than the budget, without holding every slot for a worst-case grace. One probe connection per server (the
-/// server's configured login, on its configured database) polls all pending backends in one query every 2 ms while any are
+/// never sees more than the budget, without holding every slot for a worst-case grace. One probe connection per server polls all pending backends in one query every 2 ms while any are
 /// pending. Hand-written: neither Npgsql nor Postgres tells a client when the backend it closed is gone.
 /// </summary>
-internal sealed class BackendExits(IConfiguration configuration, TimeSpan giveUpAfter) : IAsyncDisposable
+internal sealed class BackendExits(ServerResolver servers, TimeSpan giveUpAfter) : IAsyncDisposable
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(2);
     private readonly ConcurrentDictionary<string, ServerProbe> _servers = new(StringComparer.Ordinal);
@@ -23,9 +22,10 @@ internal sealed class BackendExits(IConfiguration configuration, TimeSpan giveUp
 
     private string ConnectionString(string server)
     {
-        var configured = configuration.GetConnectionString(server) ?? configuration.GetConnectionString(CatalogRegistration.CatalogConnectionName)
-            ?? throw new InvalidOperationException($"No connection string for server '{server}'.");
-        return new NpgsqlConnectionStringBuilder(configured) { MaxPoolSize = 1, ApplicationName = "tenant-api-exit-probe" }.ConnectionString;
+        var builder = servers.Endpoint(server);
+        builder.MaxPoolSize = 1;
+        builder.ApplicationName = "tenant-api-exit-probe";
+        return builder.ConnectionString;
     }
 
     public async ValueTask DisposeAsync()

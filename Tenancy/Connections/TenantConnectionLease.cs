@@ -5,11 +5,11 @@ namespace TenantAspire.Tenancy.Connections;
 /// <summary>An open connection to one tenant's database; dispose it to give it back to the registry.</summary>
 public sealed class TenantConnectionLease : IAsyncDisposable
 {
-    private readonly TenantConnectionRegistry _registry;
-    private readonly TenantConnectionRegistry.Entry _entry;
+    private readonly ServerConnectionPool _registry;
+    private readonly ServerConnectionPool.Entry _entry;
     private int _disposed;
 
-    internal TenantConnectionLease(TenantConnectionRegistry registry, TenantConnectionRegistry.Entry entry, NpgsqlConnection connection)
+    internal TenantConnectionLease(ServerConnectionPool registry, ServerConnectionPool.Entry entry, NpgsqlConnection connection)
     {
         _registry = registry;
         _entry = entry;
@@ -45,4 +45,11 @@ public sealed class TenantConnectionLease : IAsyncDisposable
 /// </summary>
 public sealed record RegistrySnapshot(
     int LiveDataSources, int InUse, int ConnectionsReserved, int TransientInUse, int Budget, int AdmissionWindow,
-    long Hits, long Grows, long Misses, long Transients, long Evictions, long Rejections);
+    long Hits, long Grows, long Misses, long Transients, long Evictions, long Rejections)
+{
+    /// <summary>Set on one server's snapshot.</summary>
+    public string? Server { get; init; }
+
+    /// <summary>Per server (on the registry's whole snapshot).</summary>
+    public IReadOnlyDictionary<string, RegistrySnapshot>? Servers { get; init; }
+}

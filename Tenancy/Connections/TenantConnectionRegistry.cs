@@ -1,582 +1,121 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Runtime.InteropServices;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using TenantAspire.Tenancy.Credentials;
 using TenantAspire.Tenancy.Routing;
+using TenantAspire.Tenancy.Servers;
 using TenantAspire.Tenancy.Telemetry;
 
 namespace TenantAspire.Tenancy.Connections;
 
-/// <summary>A request could not get a tenant connection within the budget's wait: the API answers 503 + Retry-After.</summary>
-public sealed class ConnectionBudgetExhaustedException(string message) : Exception(message);
-
 /// <summary>
-/// Tenant connections under a hard budget of physical connections (<see cref="RegistryOptions.ConnectionBudget"/>), split in two:
-/// <list type="bullet">
-/// <item>The main region: one pooled <see cref="NpgsqlDataSource"/> per admitted tenant, logged in as the tenant's own role. Each
-/// reserves budget slots for the connections it may hold: one to start, one more each time the tenant's concurrent requests
-/// outgrow them, up to <see cref="RegistryOptions.ConnectionsPerTenant"/> (hot tenants get more, the long tail one each).</item>
-/// <item>The admission window (<see cref="RegistryOptions.AdmissionWindowPercent"/> of the budget): one-off unpooled connections
-/// for tenants that are not worth a place in the main region.</item>
-/// </list>
-/// Admission is TinyLFU's rule: when the main region is full, a tenant takes the place of an idle one (chosen among the least
-/// recently used few, by lowest access frequency) only if it has been asked for more often lately; otherwise it is served from
-/// the window. So a burst of one-off tail tenants cannot flush the warm ones (plain LRU's failure on Zipf and cyclic traffic).
-/// Evicted data sources are disposed (their connections close); idle ones also expire on a timer. Requests never run more
-/// connections than were reserved, so the process never holds more than the budget; when nothing is free within
-/// <see cref="RegistryOptions.AcquireTimeout"/>, the request gets 503 + Retry-After, never Postgres' "too many clients".
-/// Hand-written because neither Npgsql (one pool per connection string, never dropped) nor a multi-tenancy library (Finbuckle,
-/// ABP) bounds connections across tenants.
+/// Tenant connections, one <see cref="ServerConnectionPool"/> per Postgres server, each under this process's share of that
+/// server's budget: the server's <see cref="ServerDefinition.ConnectionBudget"/> divided by the number of API replicas
+/// (<see cref="ServerOptions.ApiReplicas"/>), capped by <see cref="RegistryOptions.ConnectionBudget"/>. Every replica holds at
+/// most its share, so all replicas together never pass the server's budget and Postgres never answers <c>53300 too many
+/// clients</c>, however busy one server's tenants are; a busy server's tenants cannot take another server's connections either.
 /// </summary>
 public sealed class TenantConnectionRegistry : IAsyncDisposable
 {
     public const string MeterName = "TenantAspire.ConnectionRegistry";
     public static readonly ActivitySource Source = new(MeterName);
-    private const int EvictionSample = 16;
 
-    private readonly Lock _gate = new();
-    private readonly Dictionary<Guid, Entry> _entries = [];
-    private readonly LinkedList<Entry> _recency = []; // most recently used first
-    private readonly FairQueue<TaskCompletionSource> _windowQueue = new(); // requests waiting for a window slot, round-robin by tenant
-    private readonly Dictionary<Guid, int> _waitersByTenant = [];
+    private readonly ConcurrentDictionary<string, Lazy<ServerConnectionPool>> _pools = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Guid, string> _serverOf = new(); // where each tenant's connections were last opened
     private readonly RegistryOptions _options;
+    private readonly ServerResolver _servers;
     private readonly TenantDataSources _sources;
     private readonly BackendExits _exits;
     private readonly TimeProvider _clock;
-    private readonly ITimer _idleSweep;
     private readonly TenantTagLimiter _tags;
-    private readonly AccessFrequency _frequency;
-    private readonly Counter<long> _evictions;
-    private readonly Counter<long> _rejections;
-    private readonly Counter<long> _lookups;
-    private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _slotsUsed, _closing, _transientInUse, _waiters;
-    private long _hits, _grows, _misses, _transients, _evicted, _rejected;
+    private readonly RegistryInstruments _instruments;
 
-    public TenantConnectionRegistry(IOptions<RegistryOptions> options, TenantCredentialProtector protector,
-        IConfiguration configuration, TimeProvider clock, IMeterFactory meters, TenantTagLimiter tags)
+    public TenantConnectionRegistry(IOptions<RegistryOptions> options, ServerResolver servers, TenantCredentialProtector protector,
+        TimeProvider clock, IMeterFactory meters, TenantTagLimiter tags, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         _options = options.Value;
-        _sources = new TenantDataSources(_options, protector, configuration, tags);
-        _exits = new BackendExits(configuration, giveUpAfter: TimeSpan.FromSeconds(1));
+        _servers = servers;
+        _sources = new TenantDataSources(_options, protector, servers, configuration, tags);
+        _exits = new BackendExits(servers, giveUpAfter: TimeSpan.FromSeconds(1));
         _clock = clock;
         _tags = tags;
-        // Counts are halved every 200 accesses per budget slot: long enough that the ranks around the admission threshold
-        // are not Poisson noise (measured: B × 50 gave 0.87-0.92× of the ideal hit ratio), short enough to follow a shift.
-        _frequency = new AccessFrequency(Math.Max(1000, _options.ConnectionBudget * 200));
-        AdmissionWindow = _options.ConnectionBudget >= 4 && _options.AdmissionWindowPercent > 0
-            ? Math.Max(1, _options.ConnectionBudget * _options.AdmissionWindowPercent / 100)
-            : 0;
-        _idleSweep = clock.CreateTimer(_ => _ = EvictIdleAsync(), null, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(15));
-
         var meter = meters.Create(MeterName);
-        _evictions = meter.CreateCounter<long>("tenantaspire.registry.evictions", description: "Data sources disposed (their connections closed), by reason and tenant.");
-        _rejections = meter.CreateCounter<long>("tenantaspire.registry.rejections", description: "Requests refused with 503 for the connection budget, by tenant.");
-        _lookups = meter.CreateCounter<long>("tenantaspire.registry.lookups", description: "Connection requests by result: hit (an open connection), grow, miss (new data source) or transient (admission window).");
-        meter.CreateObservableGauge("tenantaspire.registry.data_sources", () => LiveDataSources, description: "Live tenant data sources.");
-        meter.CreateObservableGauge("tenantaspire.registry.in_use", () => InUse, description: "Tenant connections checked out by requests (main region and window).");
-        meter.CreateObservableGauge("tenantaspire.registry.reserved", () => Snapshot().ConnectionsReserved, description: "Physical connections the live data sources may hold (main-region slots taken).");
-        meter.CreateObservableGauge("tenantaspire.registry.budget", () => _options.ConnectionBudget, description: "Physical connection budget (main region + admission window).");
-        meter.CreateObservableGauge("tenantaspire.registry.waiters", () => Volatile.Read(ref _waiters), description: "Requests waiting for a connection slot.");
+        _instruments = new RegistryInstruments(meter);
+        meter.CreateObservableGauge("tenantaspire.registry.data_sources", () => PerServer(p => p.LiveDataSources), description: "Live tenant data sources, by server.");
+        meter.CreateObservableGauge("tenantaspire.registry.in_use", () => PerServer(p => p.InUse), description: "Tenant connections checked out by requests (main region and window), by server.");
+        meter.CreateObservableGauge("tenantaspire.registry.reserved", () => PerServer(p => p.Snapshot().ConnectionsReserved), description: "Physical connections the live data sources may hold (main-region slots taken), by server.");
+        meter.CreateObservableGauge("tenantaspire.registry.budget", () => PerServer(p => p.Budget), description: "This process's physical connection budget (main region + admission window), by server.");
+        meter.CreateObservableGauge("tenantaspire.registry.waiters", () => PerServer(p => p.Waiters), description: "Requests waiting for a connection slot, by server.");
     }
 
-    /// <summary>Connections of the budget kept for tenants that are not admitted to the main region.</summary>
-    public int AdmissionWindow { get; }
+    /// <summary>This process's budget on <paramref name="server"/>: its share of the server's budget, capped by the option.</summary>
+    public int BudgetFor(string server) => Math.Min(_options.ConnectionBudget, _servers.BudgetShare(server));
 
-    private int MainCapacity => _options.ConnectionBudget - AdmissionWindow;
-
-    // An evicted data source's backends linger on the server for a moment while they exit (their pids are inside Npgsql's pool,
-    // so there is nothing to watch): its slots stay taken for this grace. One-off connections are watched (BackendExits).
-    private TimeSpan CloseGrace => _options.CloseGrace;
-
-    public int LiveDataSources { get { lock (_gate) { return _entries.Count; } } }
-
-    public int InUse { get { lock (_gate) { return _entries.Values.Sum(e => e.InFlight) + _transientInUse; } } }
-
-    public RegistrySnapshot Snapshot()
-    {
-        lock (_gate)
-        {
-            return new(_entries.Count, _entries.Values.Sum(e => e.InFlight) + _transientInUse, _slotsUsed, _transientInUse,
-                _options.ConnectionBudget, AdmissionWindow, _hits, _grows, _misses, _transients, _evicted, _rejected);
-        }
-    }
-
-    /// <summary>An open connection to the tenant's database; dispose it to give it back.</summary>
+    /// <summary>
+    /// An open connection to the tenant's database, on its server; dispose it to give it back. A tenant seen on another server
+    /// before (it moved) has its data source there closed, so the old server's budget slots are not held until the idle sweep.
+    /// </summary>
     public async Task<TenantConnectionLease> OpenAsync(TenantRoute tenant, CancellationToken ct)
     {
-        using var activity = Source.StartActivity("tenant connection acquire");
-        activity?.SetTag(TenantTelemetry.TenantIdKey, tenant.Slug);
-        var deadline = _clock.GetUtcNow() + _options.AcquireTimeout;
-        var entry = await AcquireAsync(tenant, deadline, ct);
-        try
+        var pool = Pool(tenant.Server);
+        if (_serverOf.TryGetValue(tenant.Id, out var before) && before != tenant.Server && _pools.TryGetValue(before, out var old)
+            && old.IsValueCreated)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(Remaining(deadline));
-            var connection = await entry.Source.OpenConnectionAsync(timeout.Token);
-            return new TenantConnectionLease(this, entry, connection);
+            await old.Value.EvictAsync(tenant.Id);
         }
-        catch (Exception e) when (!ct.IsCancellationRequested && e is OperationCanceledException or NpgsqlException { InnerException: TimeoutException })
-        {
-            await ReleaseAsync(entry, backendPid: 0);
-            Reject(tenant);
-            throw new ConnectionBudgetExhaustedException($"No connection for tenant '{tenant.Slug}' within {_options.AcquireTimeout.TotalSeconds:0.#} s.");
-        }
-        catch (Exception e)
-        {
-            await ReleaseAsync(entry, backendPid: 0);
-            if (!entry.Transient && DatabaseUnavailable.Is(e))
-            {
-                // Closed (hibernated), dropped or restarted under us: the pool's idle connections are dead too. Start over next time.
-                await EvictAsync(tenant.Id);
-            }
-            throw;
-        }
+        _serverOf[tenant.Id] = tenant.Server;
+        return await pool.OpenAsync(tenant, ct);
     }
 
-    private async Task<Entry> AcquireAsync(TenantRoute tenant, DateTimeOffset deadline, CancellationToken ct)
-    {
-        var frequency = 0;
-        while (true)
-        {
-            var evicted = new List<Entry>();
-            Task released;
-            FairQueue<TaskCompletionSource>.Ticket? ticket = null;
-            lock (_gate)
-            {
-                if (frequency == 0)
-                {
-                    frequency = _frequency.Increment(tenant.Id);
-                }
-                var granted = TryGrant(tenant, frequency, evicted, out var windowSlot, out var full);
-                DisposeLater(evicted, "capacity");
-                if (windowSlot)
-                {
-                    break; // a window slot is ours: build its one-off data source outside the lock
-                }
-                if (granted is not null)
-                {
-                    return granted;
-                }
-                if (!TryStartWaiting(tenant.Id))
-                {
-                    Reject(tenant);
-                    throw new ConnectionBudgetExhaustedException(
-                        $"Tenant '{tenant.Slug}' already has {_options.MaxWaitersPerTenant} requests waiting for a connection.");
-                }
-                if (!_entries.ContainsKey(tenant.Id) && AdmissionWindow > 0)
-                {
-                    // Not admitted and the window is busy: queue for the next window slot, round-robin across tenants, so the tail
-                    // waits its turn instead of racing every release (a race some requests lose until their deadline) and one
-                    // tenant's burst cannot take every turn.
-                    ticket = _windowQueue.Enqueue(tenant.Id, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-                }
-                // A tenant whose own data source is full waits for one of its own connections (only its releases wake it);
-                // anyone else waits for budget to free up anywhere. So a release wakes the few who can use it, not everyone.
-                released = ticket?.Item.Task ?? full?.Released.Task ?? _released.Task;
-            }
-            var remaining = Remaining(deadline);
-            bool signalled;
-            try
-            {
-                signalled = remaining > TimeSpan.Zero && await WaitAsync(released, remaining, ct);
-            }
-            finally
-            {
-                StopWaiting(tenant.Id);
-            }
-            if (signalled)
-            {
-                if (ticket is not null)
-                {
-                    return Transient(tenant); // the releasing request handed its window slot to us
-                }
-                continue; // something was released: try again
-            }
-            if (ticket is not null)
-            {
-                AbandonTicket(ticket);
-            }
-            ct.ThrowIfCancellationRequested();
-            Reject(tenant);
-            throw new ConnectionBudgetExhaustedException(
-                $"All {_options.ConnectionBudget} tenant connections are busy; tenant '{tenant.Slug}' waited {_options.AcquireTimeout.TotalSeconds:0.#} s.");
-        }
-        return Transient(tenant);
-    }
-
-    /// <summary>
-    /// Under the lock: a connection for the tenant now, or null. Null with <paramref name="windowSlot"/> set means a window slot
-    /// is reserved for it (its one-off data source is built after the lock is released); otherwise wait for a release.
-    /// </summary>
-    private Entry? TryGrant(TenantRoute tenant, int frequency, List<Entry> evicted, out bool windowSlot, out Entry? full)
-    {
-        windowSlot = false;
-        full = null;
-        if (_entries.TryGetValue(tenant.Id, out var live))
-        {
-            if (live.InFlight < live.Slots)
-            {
-                Count("hit", ref _hits);
-                return Touch(live);
-            }
-            if (live.Slots < _options.ConnectionsPerTenant && TryReserveSlot(live, frequency, evicted))
-            {
-                live.Slots++;
-                Count("grow", ref _grows);
-                return Touch(live);
-            }
-            full = live;
-            return null; // its own connections free up soonest
-        }
-        if (TryReserveSlot(null, frequency, evicted))
-        {
-            NpgsqlDataSource source;
-            try
-            {
-                source = _sources.Pooled(tenant);
-            }
-            catch
-            {
-                _slotsUsed--; // no data source (unreadable credentials, unknown server): the slot was never used
-                throw;
-            }
-            var created = new Entry(tenant, source) { Slots = 1 };
-            _entries.Add(tenant.Id, created);
-            created.Node = _recency.AddFirst(created);
-            Count("miss", ref _misses);
-            return Touch(created);
-        }
-        if (_transientInUse < AdmissionWindow && _windowQueue.Count == 0)
-        {
-            _transientInUse++;
-            windowSlot = true;
-            return null;
-        }
-        return null;
-    }
-
-    /// <summary>A one-off connection from the admission window (its slot is already counted in <c>_transientInUse</c>).</summary>
-    private Entry Transient(TenantRoute tenant)
-    {
-        NpgsqlDataSource source;
-        try
-        {
-            source = _sources.Unpooled(tenant);
-        }
-        catch
-        {
-            lock (_gate)
-            {
-                ReleaseWindowSlot(); // no data source: the reserved slot goes to the next in line
-                Signal();
-            }
-            throw;
-        }
-        Interlocked.Increment(ref _transients);
-        _lookups.Add(1, new KeyValuePair<string, object?>("result", "transient"));
-        Activity.Current?.SetTag("registry.result", "transient");
-        return new Entry(tenant, source) { Transient = true };
-    }
-
-    /// <summary>A queued request gave up: leave the queue, or pass on the slot it was handed meanwhile.</summary>
-    private void AbandonTicket(FairQueue<TaskCompletionSource>.Ticket ticket)
-    {
-        lock (_gate)
-        {
-            if (ticket.IsQueued)
-            {
-                _windowQueue.Remove(ticket);
-            }
-            else
-            {
-                ReleaseWindowSlot();
-            }
-        }
-    }
-
-    /// <summary>Under the lock: the next queued request gets the slot, else it is free.</summary>
-    private void ReleaseWindowSlot()
-    {
-        if (_windowQueue.TryDequeue(out var next))
-        {
-            next.TrySetResult();
-        }
-        else
-        {
-            _transientInUse--;
-        }
-    }
-
-    /// <summary>
-    /// One more main-region slot: a free one, or the slots of an idle data source whose tenant was asked for less often than this
-    /// one (<paramref name="frequency"/>). The victim is the least frequently used among the least recently used few idle ones.
-    /// </summary>
-    private bool TryReserveSlot(Entry? growing, int frequency, List<Entry> evicted)
-    {
-        while (_slotsUsed + _closing >= MainCapacity)
-        {
-            Entry? victim = null;
-            var sampled = 0;
-            for (var node = _recency.Last; node is not null && sampled < EvictionSample; node = node.Previous)
-            {
-                var candidate = node.Value;
-                if (candidate.InFlight > 0 || candidate == growing)
-                {
-                    continue;
-                }
-                sampled++;
-                if (victim is null || _frequency.Of(candidate.TenantId) < _frequency.Of(victim.TenantId))
-                {
-                    victim = candidate;
-                }
-            }
-            if (victim is null || _frequency.Of(victim.TenantId) >= frequency)
-            {
-                return false; // not admitted: nothing idle, or every idle tenant is at least as popular
-            }
-            Remove(victim);
-            evicted.Add(victim);
-            if (_slotsUsed + _closing >= MainCapacity)
-            {
-                return false; // the victim's connections are closing: its slots free up once they are gone (a release wakes us)
-            }
-        }
-        _slotsUsed++;
-        return true;
-    }
-
-    private void Count(string result, ref long counter)
-    {
-        counter++;
-        _lookups.Add(1, new KeyValuePair<string, object?>("result", result));
-        Activity.Current?.SetTag("registry.result", result);
-    }
-
-    /// <summary>
-    /// Under the lock: one more waiter for the tenant, unless it already has <see cref="RegistryOptions.MaxWaitersPerTenant"/>.
-    /// The cap keeps one tenant's burst from filling the waiters (each woken by every release) and starving the rest.
-    /// </summary>
-    private bool TryStartWaiting(Guid tenantId)
-    {
-        var waiting = _waitersByTenant.GetValueOrDefault(tenantId);
-        if (waiting >= _options.MaxWaitersPerTenant)
-        {
-            return false;
-        }
-        _waitersByTenant[tenantId] = waiting + 1;
-        return true;
-    }
-
-    private void StopWaiting(Guid tenantId)
-    {
-        lock (_gate)
-        {
-            if (--CollectionsMarshal.GetValueRefOrNullRef(_waitersByTenant, tenantId) == 0)
-            {
-                _waitersByTenant.Remove(tenantId);
-            }
-        }
-    }
-
-    private async Task<bool> WaitAsync(Task released, TimeSpan remaining, CancellationToken ct)
-    {
-        Interlocked.Increment(ref _waiters);
-        try
-        {
-            return await Task.WhenAny(released, Task.Delay(remaining, _clock, ct)) == released;
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _waiters);
-        }
-    }
-
-    private void Reject(TenantRoute tenant)
-    {
-        Interlocked.Increment(ref _rejected);
-        _rejections.Add(1, new KeyValuePair<string, object?>(TenantTelemetry.TenantIdKey, _tags.TagFor(tenant.Slug)));
-    }
-
-    private void DisposeLater(List<Entry> evicted, string reason)
-    {
-        foreach (var entry in evicted)
-        {
-            _ = DisposeAsync(entry, reason);
-        }
-    }
-
-    internal ValueTask ReleaseAsync(Entry entry, int backendPid)
-    {
-        if (entry.Transient)
-        {
-            // Its one connection is closed; the slot is passed on once that backend has left the server (not on the request's time).
-            _ = ReleaseWindowSlotLaterAsync(entry, backendPid);
-            return ValueTask.CompletedTask;
-        }
-        lock (_gate)
-        {
-            entry.InFlight--;
-            entry.LastUsed = _clock.GetUtcNow();
-            entry.SignalReleased();
-            if (entry.InFlight == 0)
-            {
-                Signal(); // now idle, so evictable: a tenant waiting for budget may take its place
-            }
-        }
-        return ValueTask.CompletedTask;
-    }
-
-    private async Task ReleaseWindowSlotLaterAsync(Entry entry, int backendPid)
-    {
-        try
-        {
-            await entry.Source.DisposeAsync();
-            if (backendPid != 0)
-            {
-                await _exits.WaitAsync(entry.Server, backendPid);
-            }
-            else
-            {
-                await Task.Delay(CloseGrace, _clock); // the open failed part-way: no pid to watch
-            }
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                ReleaseWindowSlot();
-                Signal();
-            }
-        }
-    }
-
-    private Entry Touch(Entry entry)
-    {
-        entry.InFlight++;
-        entry.LastUsed = _clock.GetUtcNow();
-        _recency.Remove(entry.Node!);
-        _recency.AddFirst(entry.Node!);
-        return entry;
-    }
-
-    /// <summary>Under the lock: out of the registry; its slots count as closing until <see cref="DisposeAsync(Entry, string)"/> is done.</summary>
-    private void Remove(Entry entry)
-    {
-        _entries.Remove(entry.TenantId);
-        _recency.Remove(entry.Node!);
-        _slotsUsed -= entry.Slots;
-        _closing += entry.Slots;
-    }
-
-    private void Signal()
-    {
-        var signal = _released;
-        _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        signal.TrySetResult();
-    }
-
-    private async Task EvictIdleAsync()
-    {
-        List<Entry> idle;
-        lock (_gate)
-        {
-            var cutoff = _clock.GetUtcNow() - _options.IdleTimeout;
-            idle = [.. _entries.Values.Where(e => e.InFlight == 0 && e.LastUsed < cutoff)];
-            idle.ForEach(Remove);
-        }
-        foreach (var entry in idle)
-        {
-            await DisposeAsync(entry, "idle");
-        }
-    }
-
-    /// <summary>Drops a tenant's data source now (suspended, deleted, moved); in-flight requests finish on their connection.</summary>
+    /// <summary>Closes the tenant's data source on every server (it moved, hibernated or was suspended).</summary>
     public async Task EvictAsync(Guid tenantId)
     {
-        Entry? entry;
-        lock (_gate)
+        foreach (var pool in Live())
         {
-            if (!_entries.TryGetValue(tenantId, out entry) || entry.InFlight > 0)
-            {
-                return;
-            }
-            Remove(entry);
-        }
-        await DisposeAsync(entry, "invalidated");
-    }
-
-    private async Task DisposeAsync(Entry entry, string reason)
-    {
-        Interlocked.Increment(ref _evicted);
-        _evictions.Add(1, new KeyValuePair<string, object?>("reason", reason),
-            new KeyValuePair<string, object?>(TenantTelemetry.TenantIdKey, _tags.TagFor(entry.Slug)));
-        try
-        {
-            await entry.Source.DisposeAsync();
-            await Task.Delay(CloseGrace, _clock);
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                _closing -= entry.Slots;
-                Signal();
-            }
+            await pool.EvictAsync(tenantId);
         }
     }
 
-    private TimeSpan Remaining(DateTimeOffset deadline)
+    /// <summary>All servers together (GET /api/diagnostics/registry); <see cref="RegistrySnapshot.Servers"/> has each.</summary>
+    public RegistrySnapshot Snapshot()
     {
-        var left = deadline - _clock.GetUtcNow();
-        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        var each = Live().Select(p => p.Snapshot()).ToList();
+        return new(each.Sum(s => s.LiveDataSources), each.Sum(s => s.InUse), each.Sum(s => s.ConnectionsReserved),
+            each.Sum(s => s.TransientInUse), each.Sum(s => s.Budget), each.Sum(s => s.AdmissionWindow), each.Sum(s => s.Hits),
+            each.Sum(s => s.Grows), each.Sum(s => s.Misses), each.Sum(s => s.Transients), each.Sum(s => s.Evictions),
+            each.Sum(s => s.Rejections))
+        { Servers = each.ToDictionary(s => s.Server!, s => s with { Server = null }, StringComparer.Ordinal) };
     }
+
+    private ServerConnectionPool Pool(string server) => _pools.GetOrAdd(server, s => new(() =>
+    {
+        // Unknown servers throw here (ServerResolver), never fall back to another server.
+        var options = new RegistryOptions
+        {
+            ConnectionBudget = BudgetFor(s),
+            ConnectionsPerTenant = _options.ConnectionsPerTenant,
+            AdmissionWindowPercent = _options.AdmissionWindowPercent,
+            CloseGrace = _options.CloseGrace,
+            MaxWaitersPerTenant = _options.MaxWaitersPerTenant,
+            AcquireTimeout = _options.AcquireTimeout,
+            IdleTimeout = _options.IdleTimeout,
+            ConnectionIdleLifetimeSeconds = _options.ConnectionIdleLifetimeSeconds,
+        };
+        return new ServerConnectionPool(s, options, _sources, _exits, _clock, _tags, _instruments);
+    })).Value;
+
+    private IEnumerable<ServerConnectionPool> Live() => _pools.Values.Where(l => l.IsValueCreated).Select(l => l.Value);
+
+    private IEnumerable<Measurement<int>> PerServer(Func<ServerConnectionPool, int> value) =>
+        Live().Select(p => new Measurement<int>(value(p), new KeyValuePair<string, object?>("server", p.Server)));
 
     public async ValueTask DisposeAsync()
     {
-        await _idleSweep.DisposeAsync();
+        foreach (var pool in Live())
+        {
+            await pool.DisposeAsync();
+        }
         await _exits.DisposeAsync();
-        List<Entry> all;
-        lock (_gate)
-        {
-            all = [.. _entries.Values];
-            _entries.Clear();
-            _recency.Clear();
-        }
-        foreach (var entry in all)
-        {
-            await entry.Source.DisposeAsync();
-        }
-    }
-
-    internal sealed class Entry(TenantRoute tenant, NpgsqlDataSource source)
-    {
-        public Guid TenantId { get; } = tenant.Id;
-        public string Slug { get; } = tenant.Slug;
-        public string Server { get; } = tenant.Server;
-        public NpgsqlDataSource Source { get; } = source;
-
-        /// <summary>A one-off connection from the admission window, not a main-region data source.</summary>
-        public bool Transient { get; init; }
-        public int InFlight { get; set; }
-
-        /// <summary>Physical connections this data source may hold (reserved from the budget); grows with concurrency.</summary>
-        public int Slots { get; set; }
-        public DateTimeOffset LastUsed { get; set; }
-        public LinkedListNode<Entry>? Node { get; set; }
-
-        /// <summary>Completed (and replaced) at each release of one of its connections: what its own full-up requests wait on.</summary>
-        public TaskCompletionSource Released { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>Under the registry's lock.</summary>
-        public void SignalReleased()
-        {
-            var released = Released;
-            Released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-            released.TrySetResult();
-        }
     }
 }

@@ -2,13 +2,14 @@ using Microsoft.Extensions.Configuration;
 using Npgsql;
 using TenantAspire.Tenancy.Credentials;
 using TenantAspire.Tenancy.Routing;
+using TenantAspire.Tenancy.Servers;
 using TenantAspire.Tenancy.Telemetry;
 
 namespace TenantAspire.Tenancy.Connections;
 
 /// <summary>Builds the tenant's <see cref="NpgsqlDataSource"/>: its own database, its own role, named for metrics.</summary>
-internal sealed class TenantDataSources(RegistryOptions options, TenantCredentialProtector protector, IConfiguration configuration,
-    TenantTagLimiter tags)
+internal sealed class TenantDataSources(RegistryOptions options, TenantCredentialProtector protector, ServerResolver servers,
+    IConfiguration configuration, TenantTagLimiter tags)
 {
     /// <summary>A pool of up to <see cref="RegistryOptions.ConnectionsPerTenant"/> connections (main region).</summary>
     public NpgsqlDataSource Pooled(TenantRoute tenant)
@@ -30,17 +31,14 @@ internal sealed class TenantDataSources(RegistryOptions options, TenantCredentia
 
     private NpgsqlConnectionStringBuilder ConnectionString(TenantRoute tenant)
     {
-        var server = configuration.GetConnectionString(tenant.Server) ?? configuration.GetConnectionString(CatalogRegistration.CatalogConnectionName)
-            ?? throw new InvalidOperationException($"No connection string for server '{tenant.Server}'.");
-        return new NpgsqlConnectionStringBuilder(server)
-        {
-            Database = tenant.DatabaseName,
-            Username = tenant.RoleName,
-            Password = protector.Unprotect(tenant.ProtectedPassword ?? throw new InvalidOperationException($"Tenant '{tenant.Slug}' has no credentials.")),
-            Timeout = Math.Max(1, (int)Math.Ceiling(options.AcquireTimeout.TotalSeconds)),
-            // The service name (tenant-api, or a replica's own) lets pg_stat_activity say which process holds a connection.
-            ApplicationName = configuration["OTEL_SERVICE_NAME"] ?? "tenant-api",
-        };
+        var builder = servers.Endpoint(tenant.Server);
+        builder.Database = tenant.DatabaseName;
+        builder.Username = tenant.RoleName;
+        builder.Password = protector.Unprotect(tenant.ProtectedPassword ?? throw new InvalidOperationException($"Tenant '{tenant.Slug}' has no credentials."));
+        builder.Timeout = Math.Max(1, (int)Math.Ceiling(options.AcquireTimeout.TotalSeconds));
+        // The service name (tenant-api, or a replica's own) lets pg_stat_activity say which process holds a connection.
+        builder.ApplicationName = configuration["OTEL_SERVICE_NAME"] ?? "tenant-api";
+        return builder;
     }
 
     // Name = the tenant's metric value (its slug, or "other" past the cardinality cap): Npgsql tags its own metrics

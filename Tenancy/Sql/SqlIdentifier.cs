@@ -33,4 +33,17 @@ public static partial class SqlIdentifier
         }
         return "'" + secret + "'";
     }
+
+    /// <summary>
+    /// A single-quoted literal for an operator-configured value a utility statement cannot parameterise (a tablespace's location,
+    /// a subscription's connection string): never user input; quotes are doubled and control characters refused.
+    /// </summary>
+    public static string ConfigLiteral(string value)
+    {
+        if (value.Any(char.IsControl))
+        {
+            throw new ArgumentException("A configured value may not contain control characters.", nameof(value));
+        }
+        return "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+    }
 }

@@ -8,18 +8,30 @@ public sealed record CreateTenantRequest(string? Slug, string? Name, string? Tie
 
 public sealed record CanaryRequest(bool? Canary);
 
+/// <summary>The tier a tenant should have; its database moves to a server and tablespace of that tier.</summary>
+public sealed record TierChangeRequest(string? Tier);
+
+/// <summary>Tier names in requests: "standard" or "premium", any case, letters only.</summary>
+public static class TierInput
+{
+    public const string Error = "tier must be 'standard' or 'premium'.";
+
+    public static bool TryParse(string? value, out TenantTier tier) =>
+        Enum.TryParse(value, ignoreCase: true, out tier) && Enum.IsDefined(tier) && value!.All(char.IsAsciiLetter);
+}
+
 /// <summary>
 /// A tenant. <c>schemaBehind</c>: its database is not yet at this build's newest tenant migration (a rollout or its next wake
 /// brings it there; endpoints that need the newer schema migrate it first).
 /// </summary>
 public sealed record TenantDto(
     string Slug, string Name, TenantTier Tier, TenantStatus Status, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    string? SchemaVersion, bool SchemaBehind, bool Canary, string? FailureReason)
+    string? SchemaVersion, bool SchemaBehind, bool Canary, string? FailureReason, string Server, string? Tablespace)
 {
     public static TenantDto From(Tenant t) =>
         new(t.Slug, t.Name, t.Tier, t.Status, t.CreatedAt, t.UpdatedAt, t.SchemaVersion,
             t.Status != TenantStatus.Provisioning && TenantMigrations.IsBehind(t.SchemaVersion, TenantMigrations.Latest), t.IsCanary,
-            t.FailureReason);
+            t.FailureReason, t.Server, t.Tablespace);
 }
 
 public sealed record PagedList<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Npgsql;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Credentials;
+using TenantAspire.Tenancy.Servers;
 
 namespace TenantAspire.TenantApi.Admin;
 
@@ -9,7 +10,7 @@ namespace TenantAspire.TenantApi.Admin;
 /// Streams <c>pg_dump --format=custom</c> of a tenant's database, run as the tenant's own role (so it can read nothing else).
 /// Restore with <c>pg_restore --no-owner --dbname=&lt;target&gt; tenant.dump</c> (docs/operations.md).
 /// </summary>
-public sealed class TenantExporter(IConfiguration configuration, TenantCredentialProtector protector)
+public sealed class TenantExporter(IConfiguration configuration, ServerResolver servers, TenantCredentialProtector protector)
 {
     /// <summary>Dumps to a temporary file first, so a failing pg_dump is an error answer rather than a truncated download.</summary>
     public async Task<FileStream> DumpAsync(Tenant tenant, CancellationToken ct)
@@ -31,8 +32,7 @@ public sealed class TenantExporter(IConfiguration configuration, TenantCredentia
 
     private async Task WriteAsync(Tenant tenant, Stream output, CancellationToken ct)
     {
-        var server = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(tenant.Server)
-            ?? configuration.GetConnectionString("catalog"));
+        var server = servers.Endpoint(tenant.Server);
         var start = new ProcessStartInfo(configuration["Export:PgDump"] ?? "/usr/lib/postgresql/15/bin/pg_dump",
             ["--format=custom", "--no-owner", "--no-privileges",
              "--host", server.Host!, "--port", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),

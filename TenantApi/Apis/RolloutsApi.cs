@@ -21,11 +21,7 @@ public static class RolloutsApi
 
     public static IEndpointRouteBuilder MapRolloutsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("api/rollouts").WithTags("Rollouts").RequireAuthorization(TenantPolicies.PlatformAdmin)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        var api = app.MapAdminGroup("api/rollouts", "Rollouts");
         api.MapPost("", CreateAsync).WithName("StartRollout")
             .WithSummary("Start migrating every tenant behind the target, ring by ring; 409 while another rollout is open.")
             .ProducesProblem(StatusCodes.Status409Conflict);

@@ -5,6 +5,7 @@ using Npgsql;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Connections;
 using TenantAspire.Tenancy.Routing;
+using TenantAspire.Tenancy.Servers;
 using TenantAspire.Tenancy.Telemetry;
 using TenantAspire.TenantApi.Admin;
 using TenantAspire.TenantApi.Auth;
@@ -18,13 +19,9 @@ public static class TenantsApi
 {
     public static IEndpointRouteBuilder MapTenantsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("api/tenants").WithTags("Tenants").RequireAuthorization(TenantPolicies.PlatformAdmin)
-            .AddEndpointFilter<AdminTenantTelemetryFilter>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable); // the catalog unreachable
-        api.MapPost("", CreateAsync).WithName("CreateTenant").WithSummary("Create a tenant; provisioning runs in the background.")
+        var api = app.MapAdminGroup("api/tenants", "Tenants").AddEndpointFilter<AdminTenantTelemetryFilter>();
+        api.MapPost("", CreateAsync).WithName("CreateTenant")
+            .WithSummary("Create a tenant on the least loaded open server of its tier; provisioning runs in the background.")
             .ProducesProblem(StatusCodes.Status409Conflict);
         api.MapGet("", ListAsync).WithName("ListTenants").WithSummary("List tenants, optionally by status.");
         OneTenant(api.MapGet("{slug}", GetAsync).WithName("GetTenant").WithSummary("A tenant's state."));
@@ -65,14 +62,18 @@ public static class TenantsApi
         {
             return BadRequest("name is required and at most 200 characters.");
         }
-        if (!Enum.TryParse<TenantTier>(request.Tier ?? "standard", ignoreCase: true, out var tier) || !Enum.IsDefined(tier)
-            || request.Tier?.All(char.IsAsciiLetter) == false)
+        if (!TierInput.TryParse(request.Tier ?? "standard", out var tier))
         {
-            return BadRequest("tier must be 'standard' or 'premium'.");
+            return BadRequest(TierInput.Error);
         }
 
         TenantTelemetry.Enter(request.Slug!);
-        var tenant = TenantFactory.Request(s.Db, request.Slug!, request.Name.Trim(), tier, ServerFor(tier, s.Configuration),
+        if (ServerPlacement.Choose(tier, await ServerLoads.ReadAsync(s.Db, ct)) is not { } server)
+        {
+            return Unavailable($"No open server takes {tier.ToString().ToLowerInvariant()} tenants now (all draining, closed or full).",
+                TimeSpan.FromSeconds(30), context.Http);
+        }
+        var tenant = TenantFactory.Request(s.Db, request.Slug!, request.Name.Trim(), tier, server,
             context.Actor(), OperationTrace.Capture(), s.Clock.GetUtcNow());
         tenant.IsCanary = request.Canary ?? false;
         try
@@ -258,20 +259,17 @@ public static class TenantsApi
         return TypedResults.Ok(TenantDto.From(tenant));
     }
 
-    private static async Task<Tenant?> FindAsync(CatalogDbContext db, string slug, CancellationToken ct) =>
+    internal static async Task<Tenant?> FindAsync(CatalogDbContext db, string slug, CancellationToken ct) =>
         TenantSlug.IsValid(slug) ? await db.Tenants.SingleOrDefaultAsync(t => t.Slug == slug, ct) : null;
 
-    private static ProblemHttpResult UnknownTenant(string slug) =>
+    internal static ProblemHttpResult UnknownTenant(string slug) =>
         TenantSlug.IsValid(slug) ? NotFound($"No tenant '{slug}'.") : BadRequest(TenantSlug.Validate(slug)!);
-
-    private static string ServerFor(TenantTier tier, IConfiguration configuration) =>
-        configuration[$"Tenancy:Servers:{tier}"] ?? configuration["Tenancy:DefaultServer"] ?? "postgres";
 }
 
 /// <summary>What every admin handler needs, bundled for [AsParameters].</summary>
 public sealed record AdminContext(
     CatalogDbContext Db, TenantRouteCache Routes, TenantConnectionRegistry Registry, TimeProvider Clock, IConfiguration Configuration,
-    ClaimsPrincipal User)
+    ClaimsPrincipal User, HttpContext Http)
 {
     public string Actor() => User.FindFirstValue("sub") ?? "unknown";
 }

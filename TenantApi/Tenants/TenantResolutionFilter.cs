@@ -20,6 +20,7 @@ public sealed class TenantResolutionFilter : IEndpointFilter
     public const string HeaderName = "X-Tenant-Id";
     private static readonly TimeSpan WakeRetryAfter = TimeSpan.FromSeconds(2); // a wake is an ALTER DATABASE and a catalog update
     private static readonly TimeSpan UpgradeRetryAfter = TimeSpan.FromSeconds(5); // a migration may wait out a lock timeout first
+    private static readonly TimeSpan MoveRetryAfter = TimeSpan.FromSeconds(1); // a cut-over ends (switched or aborted) within seconds
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -81,6 +82,13 @@ public sealed class TenantResolutionFilter : IEndpointFilter
                     return Unavailable($"Tenant '{slug}' is hibernated and waking up; retry shortly.", WakeRetryAfter, http);
                 }
                 route = awake; // held while it woke: serve it now
+                break;
+            case TenantStatus.Moving:
+                if (await http.RequestServices.GetRequiredService<TenantWaker>().MoveAndWaitAsync(route, http.RequestAborted) is not { } moved)
+                {
+                    return Unavailable($"Tenant '{slug}' is being moved to another server; retry shortly.", MoveRetryAfter, http);
+                }
+                route = moved; // held through the cut-over: served where it lives now
                 break;
         }
 

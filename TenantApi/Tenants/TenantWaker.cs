@@ -27,11 +27,33 @@ public sealed class TenantWaker(
     /// <summary>How long a request waits for its tenant's migration (which may itself wait up to its lock timeout, 2 s).</summary>
     public static readonly TimeSpan UpgradeHoldFor = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a request waits out a move's cut-over: the worker's Moves:MaxPause (2 s by default) plus the route's propagation
+    /// and a poll, after which the cut-over has either switched or aborted.
+    /// </summary>
+    public static readonly TimeSpan MoveHoldFor = TimeSpan.FromSeconds(3);
+
     private readonly ConcurrentDictionary<(Guid, OperationKind), DateTimeOffset> _asked = new();
-    private readonly ConcurrentDictionary<(Guid, OperationKind, string?), Lazy<Task<TenantRoute?>>> _watches = new();
+    private readonly ConcurrentDictionary<(Guid, OperationKind?, string?), Lazy<Task<TenantRoute?>>> _watches = new();
 
     /// <summary>What a hold waits for, and while which state it keeps waiting.</summary>
-    private sealed record Hold(OperationKind Kind, TimeSpan For, string? Schema, Func<Tenant, bool> IsDone, Func<Tenant, bool> IsWaiting);
+    private sealed record Hold(OperationKind? Kind, TimeSpan For, string? Schema, Func<Tenant, bool> IsDone, Func<Tenant, bool> IsWaiting);
+
+    /// <summary>
+    /// For a request that found its tenant in a move's cut-over: nothing to ask for (the worker is at it), only to wait until the
+    /// catalog says active again, on the target (switched) or the source (aborted). Null after <see cref="MoveHoldFor"/>.
+    /// </summary>
+    public async Task<TenantRoute?> MoveAndWaitAsync(TenantRoute tenant, CancellationToken ct)
+    {
+        var route = await HoldAsync(tenant, new(null, MoveHoldFor, null,
+            IsDone: t => t.Status == TenantStatus.Active,
+            IsWaiting: t => t.Status == TenantStatus.Moving), ct);
+        if (route is not null && route.Server != tenant.Server)
+        {
+            await registry.EvictAsync(tenant.Id); // its connections to the source were ended by the cut-over
+        }
+        return route;
+    }
 
     /// <summary>
     /// For a request that found its tenant hibernated: asks for a wake and holds the request until the catalog says the tenant is
@@ -93,9 +115,9 @@ public sealed class TenantWaker(
             {
                 return null;
             }
-            if (first)
+            if (first && hold.Kind is { } kind)
             {
-                await RequestAsync(tenant, hold.Kind, CancellationToken.None);
+                await RequestAsync(tenant, kind, CancellationToken.None);
                 if (hold.Kind == OperationKind.Wake)
                 {
                     await registry.EvictAsync(tenant.Id); // hibernation ended its sessions: the pooled ones are dead

@@ -17,7 +17,7 @@ public class AspireAppFixture : IAsyncLifetime
     public const int RegistryBudget = 5;
     public const int StandardRatePerSecond = 100;
     public static readonly TimeSpan WorkerLease = TimeSpan.FromSeconds(3);
-    public static readonly string[] AllResources = ["postgres", "catalog", "redis", "provisioning-worker", "tenant-api", SecondApi];
+    public static readonly string[] AllResources = ["postgres", "postgres-premium", "catalog", "redis", "provisioning-worker", "tenant-api", SecondApi];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
 
     private readonly string _dataRoot;
@@ -42,6 +42,8 @@ public class AspireAppFixture : IAsyncLifetime
         [
             "Infrastructure=local",
             $"LocalInfrastructure:DataRoot={_dataRoot}",
+            // One tenant-api process plus the explicit second one below: tests that read one replica's state know which they hit.
+            $"TenantApi:Replicas={ApiReplicas}",
         ]);
         // Category rules: the testing builder's configuration has a Default rule that a bare minimum level would not override
         // (every resource's console line and every HTTP call of the tests would be logged otherwise).
@@ -91,10 +93,20 @@ public class AspireAppFixture : IAsyncLifetime
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
             // Say which resource got stuck instead of a bare TaskCanceledException.
+            // and, for a process that exited, why (its last console lines).
+            var exited = states.Where(s => s.Value.StartsWith("Finished", StringComparison.Ordinal) || s.Value.StartsWith("Exited", StringComparison.Ordinal));
+            var logs = new System.Text.StringBuilder();
+            foreach (var (name, _) in exited)
+            {
+                logs.AppendLine().Append(await RecentLogsAsync(name, 25));
+            }
             throw new TimeoutException("The stack did not become healthy in time: " +
-                string.Join("; ", states.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}")));
+                string.Join("; ", states.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}")) + logs);
         }
     }
+
+    /// <summary>Replicas of <c>tenant-api</c> (the AppHost's default is 2).</summary>
+    protected virtual int ApiReplicas => 1;
 
     /// <summary>A derived fixture's own settings, applied before the stack is built.</summary>
     protected virtual void Configure(IDistributedApplicationTestingBuilder builder)

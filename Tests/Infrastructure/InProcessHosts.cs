@@ -63,10 +63,10 @@ public sealed class InProcessHosts : IAsyncDisposable
         }
         var catalog = new NpgsqlConnectionStringBuilder(await fixture.ConnectionStringAsync("catalog")) { Database = catalogName }.ConnectionString;
         var redis = await fixture.ConnectionStringAsync("redis");
-        var worker = new HostFactory<DatabaseSizeCollector>(new()
+        var servers = TestServers.Topology(await fixture.ConnectionStringAsync("postgres"));
+        var worker = new HostFactory<DatabaseSizeCollector>(new(servers)
         {
             ["ConnectionStrings:catalog"] = catalog,
-            ["ConnectionStrings:postgres"] = await fixture.ConnectionStringAsync("postgres"),
             ["ConnectionStrings:redis"] = redis,
             ["OTEL_SERVICE_NAME"] = "provisioning-worker-inproc",
             ["Provisioning:SpareDatabases"] = "0", // spares are server-wide; the stack's workers keep theirs
@@ -77,7 +77,7 @@ public sealed class InProcessHosts : IAsyncDisposable
         {
             await Eventually.TrueAsync(async () => (await client.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(60));
         }
-        var api = new HostFactory<TenantResolutionFilter>(new()
+        var api = new HostFactory<TenantResolutionFilter>(new(servers)
         {
             ["ConnectionStrings:catalog"] = catalog,
             ["ConnectionStrings:redis"] = redis,

@@ -15,7 +15,7 @@ public sealed class WorkerProcess : IDisposable
     /// <summary>Its process id: worker ids (and so claim holders) are <c>{machine}/{pid}/…</c>.</summary>
     public int Pid => _process.Id;
 
-    public static WorkerProcess Start(IReadOnlyDictionary<string, string> environment)
+    public static WorkerProcess Start(IReadOnlyDictionary<string, string?> environment)
     {
         var assembly = Path.Combine(RepositoryRoot.Path, "ProvisioningWorker", "bin", BuildConfiguration, "net10.0", "ProvisioningWorker.dll");
         var start = new ProcessStartInfo("dotnet", [assembly])

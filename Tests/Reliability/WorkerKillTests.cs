@@ -30,12 +30,11 @@ public sealed class WorkerKillTests(AspireAppFixture fixture, ITestOutputHelper 
             await create.ExecuteNonQueryAsync();
         }
         var catalog = new NpgsqlConnectionStringBuilder(await fixture.ConnectionStringAsync("postgres")) { Database = catalogName }.ConnectionString;
-        var environment = new Dictionary<string, string>
+        var environment = new Dictionary<string, string?>(TestServers.Topology(await fixture.ConnectionStringAsync("postgres"), "__"))
         {
             ["DOTNET_ENVIRONMENT"] = "Development",
             ["Demo__Seed"] = "false",
             ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-            ["ConnectionStrings__postgres"] = await fixture.ConnectionStringAsync("postgres"),
             ["ConnectionStrings__catalog"] = catalog,
             ["ConnectionStrings__redis"] = await fixture.ConnectionStringAsync("redis"),
             ["Provisioning__Lease"] = "00:00:02", // a killed holder's operations come back quickly

@@ -75,8 +75,18 @@ public sealed class CatalogLeastPrivilegeTests(AspireAppFixture fixture)
     [Fact]
     public async Task The_api_login_reaches_no_other_database_and_is_no_superuser()
     {
-        var refused = await Assert.ThrowsAsync<PostgresException>(() => OpenAsApiAsync("postgres"));
-        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+        // The maintenance database is the one exception (the registry watches backends leave there), and it can create nothing in it.
+        foreach (var database in new[] { "template1", TenantNaming.TemplateDatabase })
+        {
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => OpenAsApiAsync(database));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+        }
+        await using (var maintenance = await OpenAsApiAsync("postgres"))
+        await using (var create = new NpgsqlCommand("CREATE TABLE evil (id int)", maintenance))
+        {
+            var e = await Assert.ThrowsAsync<PostgresException>(() => create.ExecuteNonQueryAsync());
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, e.SqlState);
+        }
         Assert.False(await _kit.ScalarAsync<bool>("SELECT rolsuper OR rolcreatedb OR rolcreaterole FROM pg_roles WHERE rolname = $1", CatalogLogins.Api));
     }
 

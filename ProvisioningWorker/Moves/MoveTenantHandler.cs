@@ -1,0 +1,81 @@
+using TenantAspire.Tenancy.Catalog;
+
+namespace TenantAspire.ProvisioningWorker.Moves;
+
+/// <summary>
+/// The <see cref="OperationKind.Move"/> and <see cref="OperationKind.DropMoveSource"/> operations: carries out the tenant's open
+/// move by its method, and after the grace drops the closed source (database and role) of a switched one.
+/// </summary>
+public sealed class MoveTenantHandler(MoveStore store, ServerAdmin admin, MoveSql sql, IServiceProvider services, TimeProvider clock,
+    ILogger<MoveTenantHandler> logger)
+{
+    public async Task RunAsync(TenantOperation operation, CancellationToken ct)
+    {
+        var tenant = await store.TenantAsync(operation.TenantId, ct);
+        var move = await store.OpenAsync(operation.TenantId, ct);
+        if (tenant is null || move is null)
+        {
+            return; // nothing open: a duplicate operation, or the move ended meanwhile
+        }
+        if (tenant.Status is TenantStatus.Deleting or TenantStatus.Suspended or TenantStatus.Failed or TenantStatus.Provisioning)
+        {
+            await store.FailAsync(tenant.Id, $"the tenant is {tenant.Status.ToString().ToLowerInvariant()}", ct);
+            return;
+        }
+        if (tenant.Status == TenantStatus.Hibernated)
+        {
+            await admin.OpenDatabaseAsync(tenant.Server, tenant.DatabaseName, ct); // the copy needs it open
+            await store.MarkAwakeAsync(tenant, ct);
+        }
+        if (move.Method == MoveMethod.Tablespace)
+        {
+            await services.GetRequiredService<TablespaceMove>().RunAsync(tenant, move, ct);
+        }
+        else
+        {
+            await services.GetRequiredService<ReplicationMove>().RunAsync(tenant, move, ct);
+        }
+    }
+
+    /// <summary>Retries exhausted: the source serves on (let in again if a cut-over had locked it), and the move is marked failed.</summary>
+    public async Task GiveUpAsync(TenantOperation operation, string reason, CancellationToken ct)
+    {
+        var tenant = await store.TenantAsync(operation.TenantId, ct);
+        var move = await store.OpenAsync(operation.TenantId, ct);
+        if (tenant is not null && move is not null && tenant.Server == move.FromServer)
+        {
+            await sql.LetInAsync(move.FromServer, tenant.DatabaseName, tenant.RoleName, ct);
+            if (move.Method == MoveMethod.Tablespace)
+            {
+                await admin.OpenDatabaseAsync(tenant.Server, tenant.DatabaseName, ct);
+            }
+        }
+        await store.FailAsync(operation.TenantId, reason, ct);
+    }
+
+    public async Task DropSourceAsync(TenantOperation operation, CancellationToken ct)
+    {
+        var tenant = await store.TenantAsync(operation.TenantId, ct);
+        var move = await store.SwitchedAsync(operation.TenantId, ct);
+        if (tenant is null || move is null)
+        {
+            return;
+        }
+        if (tenant.Server == move.FromServer)
+        {
+            // Never drop where the tenant is served from (it moved back since): only the bookkeeping ends.
+            logger.LogWarning("Tenant {Tenant} lives on {Server} again; its old copy there is its data, not dropped", tenant.Slug, move.FromServer);
+        }
+        else
+        {
+            if (move.DropSourceAfter > clock.GetUtcNow())
+            {
+                throw new InvalidOperationException($"the grace of {tenant.Slug}'s source runs until {move.DropSourceAfter:O}");
+            }
+            await sql.DropSlotAsync(move.FromServer, MoveNames.Replication(move.Id), ct);
+            await admin.DropDatabaseAsync(move.FromServer, tenant.DatabaseName, ct);
+            await admin.DropRoleAsync(move.FromServer, tenant.RoleName, ct);
+        }
+        await store.CompleteAsync(move, ct);
+    }
+}
