@@ -181,6 +181,16 @@ public class AspireAppFixture : IAsyncLifetime
         throw new InvalidOperationException($"{command} {instance}: {message}");
     }
 
+    /// <summary>Starts again every instance of <paramref name="resource"/> that exited (a test killed it), and waits until it is healthy.</summary>
+    public async Task RestartExitedAsync(string resource)
+    {
+        foreach (var (_, id, _) in (await CurrentStatesAsync()).Where(i => i.Resource == resource && i.State is "Exited" or "Finished"))
+        {
+            await CommandInstanceAsync(id, "resource-start");
+        }
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(TimeSpan.FromSeconds(90));
+    }
+
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
 
     /// <summary>The development signing key the AppHost generated for this run's data folder.</summary>

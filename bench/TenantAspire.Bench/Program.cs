@@ -4,6 +4,7 @@
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- backend-exit [samples=500]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- autovacuum [tenants=1000] [seconds=15]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- rollout [tenants=1000] [rps=100]
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- move [rows=100000] [writesPerSecond=50]
 using System.Globalization;
 using TenantAspire.Bench;
 
@@ -24,10 +25,13 @@ switch (args.FirstOrDefault())
     case "rollout":
         await RolloutScenario.RunAsync(Arg(args, 1, 1000), Arg(args, 2, 100));
         return 0;
+    case "move":
+        await MoveScenario.RunAsync(Arg(args, 1, 100_000), Arg(args, 2, 50));
+        return 0;
     case "backend-exit":
         await BackendExitScenario.RunAsync(Arg(args, 1, 500));
         return 0;
     default:
-        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [rps]");
+        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [rps] | move [rows] [writesPerSecond]");
         return 2;
 }

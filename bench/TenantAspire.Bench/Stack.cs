@@ -60,6 +60,18 @@ internal sealed class Stack : IAsyncDisposable
 
     public Uri Endpoint(string resource) => _app.GetEndpoint(resource, "http");
 
+    /// <summary>A client of tenant-api acting as the tenant's admin.</summary>
+    public HttpClient TenantAdmin(string slug)
+    {
+        var http = _app.CreateHttpClient("tenant-api", "http");
+        http.DefaultRequestHeaders.Authorization =
+            new("Bearer", DevTokenIssuer.Mint(SigningKey, slug, [TenantClaims.TenantAdmin], TimeSpan.FromHours(2)));
+        return http;
+    }
+
+    /// <summary>The superuser connection string of a server (the AppHost's own).</summary>
+    public async Task<string> ServerAsync(string name) => (await _app.GetConnectionStringAsync(name))!;
+
     /// <summary>Creates tenants through the API (16 at a time) and waits until all are active.</summary>
     public async Task CreateTenantsAsync(IReadOnlyList<string> slugs)
     {
