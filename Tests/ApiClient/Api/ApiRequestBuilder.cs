@@ -10,6 +10,7 @@ using TenantAspire.Tests.ApiClient.Api.Diagnostics;
 using TenantAspire.Tests.ApiClient.Api.Fleet;
 using TenantAspire.Tests.ApiClient.Api.Projects;
 using TenantAspire.Tests.ApiClient.Api.Rollouts;
+using TenantAspire.Tests.ApiClient.Api.Servers;
 using TenantAspire.Tests.ApiClient.Api.Tenants;
 using TenantAspire.Tests.ApiClient.Api.Users;
 namespace TenantAspire.Tests.ApiClient.Api
@@ -39,6 +40,11 @@ namespace TenantAspire.Tests.ApiClient.Api
         public global::TenantAspire.Tests.ApiClient.Api.Rollouts.RolloutsRequestBuilder Rollouts
         {
             get => new global::TenantAspire.Tests.ApiClient.Api.Rollouts.RolloutsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The servers property</summary>
+        public global::TenantAspire.Tests.ApiClient.Api.Servers.ServersRequestBuilder Servers
+        {
+            get => new global::TenantAspire.Tests.ApiClient.Api.Servers.ServersRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The tenants property</summary>
         public global::TenantAspire.Tests.ApiClient.Api.Tenants.TenantsRequestBuilder Tenants

@@ -34,6 +34,22 @@ namespace TenantAspire.Tests.ApiClient.Models
         public long? Misses { get; set; }
         /// <summary>The rejections property</summary>
         public long? Rejections { get; set; }
+        /// <summary>The server property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Server { get; set; }
+#nullable restore
+#else
+        public string Server { get; set; }
+#endif
+        /// <summary>The servers property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::TenantAspire.Tests.ApiClient.Models.RegistrySnapshot_servers? Servers { get; set; }
+#nullable restore
+#else
+        public global::TenantAspire.Tests.ApiClient.Models.RegistrySnapshot_servers Servers { get; set; }
+#endif
         /// <summary>The transientInUse property</summary>
         public int? TransientInUse { get; set; }
         /// <summary>The transients property</summary>
@@ -73,6 +89,8 @@ namespace TenantAspire.Tests.ApiClient.Models
                 { "liveDataSources", n => { LiveDataSources = n.GetIntValue(); } },
                 { "misses", n => { Misses = n.GetLongValue(); } },
                 { "rejections", n => { Rejections = n.GetLongValue(); } },
+                { "server", n => { Server = n.GetStringValue(); } },
+                { "servers", n => { Servers = n.GetObjectValue<global::TenantAspire.Tests.ApiClient.Models.RegistrySnapshot_servers>(global::TenantAspire.Tests.ApiClient.Models.RegistrySnapshot_servers.CreateFromDiscriminatorValue); } },
                 { "transientInUse", n => { TransientInUse = n.GetIntValue(); } },
                 { "transients", n => { Transients = n.GetLongValue(); } },
             };
@@ -94,6 +112,8 @@ namespace TenantAspire.Tests.ApiClient.Models
             writer.WriteIntValue("liveDataSources", LiveDataSources);
             writer.WriteLongValue("misses", Misses);
             writer.WriteLongValue("rejections", Rejections);
+            writer.WriteStringValue("server", Server);
+            writer.WriteObjectValue<global::TenantAspire.Tests.ApiClient.Models.RegistrySnapshot_servers>("servers", Servers);
             writer.WriteIntValue("transientInUse", TransientInUse);
             writer.WriteLongValue("transients", Transients);
             writer.WriteAdditionalData(AdditionalData);

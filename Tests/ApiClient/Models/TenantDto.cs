@@ -44,6 +44,14 @@ namespace TenantAspire.Tests.ApiClient.Models
 #else
         public string SchemaVersion { get; set; }
 #endif
+        /// <summary>The server property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Server { get; set; }
+#nullable restore
+#else
+        public string Server { get; set; }
+#endif
         /// <summary>The slug property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -54,6 +62,14 @@ namespace TenantAspire.Tests.ApiClient.Models
 #endif
         /// <summary>The status property</summary>
         public global::TenantAspire.Tests.ApiClient.Models.TenantStatus? Status { get; set; }
+        /// <summary>The tablespace property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? Tablespace { get; set; }
+#nullable restore
+#else
+        public string Tablespace { get; set; }
+#endif
         /// <summary>The tier property</summary>
         public global::TenantAspire.Tests.ApiClient.Models.TenantTier? Tier { get; set; }
         /// <summary>The updatedAt property</summary>
@@ -89,8 +105,10 @@ namespace TenantAspire.Tests.ApiClient.Models
                 { "name", n => { Name = n.GetStringValue(); } },
                 { "schemaBehind", n => { SchemaBehind = n.GetBoolValue(); } },
                 { "schemaVersion", n => { SchemaVersion = n.GetStringValue(); } },
+                { "server", n => { Server = n.GetStringValue(); } },
                 { "slug", n => { Slug = n.GetStringValue(); } },
                 { "status", n => { Status = n.GetEnumValue<global::TenantAspire.Tests.ApiClient.Models.TenantStatus>(); } },
+                { "tablespace", n => { Tablespace = n.GetStringValue(); } },
                 { "tier", n => { Tier = n.GetEnumValue<global::TenantAspire.Tests.ApiClient.Models.TenantTier>(); } },
                 { "updatedAt", n => { UpdatedAt = n.GetDateTimeOffsetValue(); } },
             };
@@ -108,8 +126,10 @@ namespace TenantAspire.Tests.ApiClient.Models
             writer.WriteStringValue("name", Name);
             writer.WriteBoolValue("schemaBehind", SchemaBehind);
             writer.WriteStringValue("schemaVersion", SchemaVersion);
+            writer.WriteStringValue("server", Server);
             writer.WriteStringValue("slug", Slug);
             writer.WriteEnumValue<global::TenantAspire.Tests.ApiClient.Models.TenantStatus>("status", Status);
+            writer.WriteStringValue("tablespace", Tablespace);
             writer.WriteEnumValue<global::TenantAspire.Tests.ApiClient.Models.TenantTier>("tier", Tier);
             writer.WriteDateTimeOffsetValue("updatedAt", UpdatedAt);
             writer.WriteAdditionalData(AdditionalData);

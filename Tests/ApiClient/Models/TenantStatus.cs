@@ -32,5 +32,9 @@ namespace TenantAspire.Tests.ApiClient.Models
         #pragma warning disable CS1591
         Failed,
         #pragma warning restore CS1591
+        [EnumMember(Value = "moving")]
+        #pragma warning disable CS1591
+        Moving,
+        #pragma warning restore CS1591
     }
 }

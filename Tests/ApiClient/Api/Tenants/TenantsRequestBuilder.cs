@@ -76,7 +76,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants
             return await RequestAdapter.SendAsync<global::TenantAspire.Tests.ApiClient.Models.PagedListOfTenantDto>(requestInfo, global::TenantAspire.Tests.ApiClient.Models.PagedListOfTenantDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Create a tenant; provisioning runs in the background.
+        /// Create a tenant on the least loaded open server of its tier; provisioning runs in the background.
         /// </summary>
         /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Models.TenantDto"/></returns>
         /// <param name="body">The request body</param>
@@ -128,7 +128,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants
             return requestInfo;
         }
         /// <summary>
-        /// Create a tenant; provisioning runs in the background.
+        /// Create a tenant on the least loaded open server of its tier; provisioning runs in the background.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

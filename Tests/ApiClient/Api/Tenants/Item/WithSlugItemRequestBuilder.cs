@@ -11,9 +11,11 @@ using System;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Canary;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Export;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Hibernate;
+using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Moves;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Resume;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Suspend;
+using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Tier;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Users;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Wake;
 using TenantAspire.Tests.ApiClient.Models;
@@ -40,6 +42,11 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item
         {
             get => new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Hibernate.HibernateRequestBuilder(PathParameters, RequestAdapter);
         }
+        /// <summary>The moves property</summary>
+        public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Moves.MovesRequestBuilder Moves
+        {
+            get => new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Moves.MovesRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The projects property</summary>
         public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.ProjectsRequestBuilder Projects
         {
@@ -54,6 +61,11 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item
         public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Suspend.SuspendRequestBuilder Suspend
         {
             get => new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Suspend.SuspendRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The tier property</summary>
+        public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Tier.TierRequestBuilder Tier
+        {
+            get => new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Tier.TierRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The users property</summary>
         public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Users.UsersRequestBuilder Users
