@@ -82,6 +82,7 @@ internal static class Extensions
         builder.Services.AddScoped<ReplicationCutover>();
         builder.Services.AddScoped<TablespaceMove>();
         builder.Services.AddScoped<MoveTenantHandler>();
+        builder.Services.AddScoped<MoveLeftovers>();
         builder.Services.AddHostedService<DrainRunner>();
         builder.Services.AddSingleton<SchemaVersionCollector>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SchemaVersionCollector>());

@@ -19,6 +19,12 @@ public sealed class MoveTenantHandler(MoveStore store, ServerAdmin admin, MoveSq
         }
         if (tenant.Status is TenantStatus.Deleting or TenantStatus.Suspended or TenantStatus.Failed or TenantStatus.Provisioning)
         {
+            // Suspended or deleted meanwhile (the cut-over's save would have failed on the changed row): no copy is left behind.
+            if (move.Method == MoveMethod.Replication && tenant.Server != move.ToServer)
+            {
+                await services.GetRequiredService<ReplicationMove>().CleanUpTargetAsync(tenant, move, ct);
+                await admin.DropRoleAsync(move.ToServer, tenant.RoleName, ct);
+            }
             await store.FailAsync(tenant.Id, $"the tenant is {tenant.Status.ToString().ToLowerInvariant()}", ct);
             return;
         }
@@ -57,11 +63,15 @@ public sealed class MoveTenantHandler(MoveStore store, ServerAdmin admin, MoveSq
     {
         var tenant = await store.TenantAsync(operation.TenantId, ct);
         var move = await store.SwitchedAsync(operation.TenantId, ct);
-        if (tenant is null || move is null)
+        if (move is null)
         {
             return;
         }
-        if (tenant.Server == move.FromServer)
+        if (tenant is null)
+        {
+            // Deleted since: its deletion removed the kept source too (MoveLeftovers); only the bookkeeping ends.
+        }
+        else if (tenant.Server == move.FromServer)
         {
             // Never drop where the tenant is served from (it moved back since): only the bookkeeping ends.
             logger.LogWarning("Tenant {Tenant} lives on {Server} again; its old copy there is its data, not dropped", tenant.Slug, move.FromServer);

@@ -64,7 +64,8 @@ public sealed class DatabaseSizeCollector : BackgroundService
     {
         using var activity = ProvisioningTelemetry.Source.StartActivity("tenant database sizes");
         await using var scope = _scopes.CreateAsyncScope();
-        var tenants = await scope.ServiceProvider.GetRequiredService<CatalogDbContext>().Tenants.AsNoTracking()
+        var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+        var tenants = await db.Tenants.AsNoTracking()
             .Where(t => Measured.Contains(t.Status))
             .Select(t => new { t.Slug, t.Server, t.DatabaseName })
             .ToListAsync(ct);
@@ -86,7 +87,20 @@ public sealed class DatabaseSizeCollector : BackgroundService
         }
         activity?.SetTag("tenant.count", sizes.Count);
         Volatile.Write(ref _sizes, sizes);
+        await RecordServerBytesAsync(db, tenants.Select(t => (t.Server, t.Slug)), sizes, ct);
         return sizes;
+    }
+
+    /// <summary>Each server's total into the catalog's <c>servers.bytes</c>: placement's tie-breaker, and GET /api/servers shows it.</summary>
+    private static async Task RecordServerBytesAsync(CatalogDbContext db, IEnumerable<(string Server, string Slug)> tenants,
+        Dictionary<string, long> sizes, CancellationToken ct)
+    {
+        var bytes = tenants.GroupBy(t => t.Server).ToDictionary(g => g.Key, g => g.Sum(t => sizes.GetValueOrDefault(t.Slug)), StringComparer.Ordinal);
+        foreach (var server in await db.Servers.ToListAsync(ct))
+        {
+            server.Bytes = bytes.GetValueOrDefault(server.Name);
+        }
+        await db.SaveChangesAsync(ct);
     }
 
     private const int BatchSize = 100;

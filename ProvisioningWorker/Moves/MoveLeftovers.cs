@@ -1,0 +1,35 @@
+using TenantAspire.Tenancy.Catalog;
+
+namespace TenantAspire.ProvisioningWorker.Moves;
+
+/// <summary>
+/// Everything a tenant's moves may have left on other servers than the one it lives on: a target copy of an unfinished or aborted
+/// move (with its subscription), a switched move's closed source (with its slot). Deleting a tenant removes these too, so no
+/// copy of its data outlives it. Names derive from the tenant's id, so nothing here can touch another tenant's database.
+/// </summary>
+public sealed class MoveLeftovers(CatalogDbContext db, MoveSql sql, ServerAdmin admin)
+{
+    public async Task RemoveAsync(Tenant tenant, CancellationToken ct)
+    {
+        var moves = await db.Moves.AsNoTracking().Where(m => m.TenantId == tenant.Id && m.Phase != MovePhase.Completed).ToListAsync(ct);
+        if (moves.Count == 0)
+        {
+            return;
+        }
+        var servers = moves.SelectMany(m => new[] { m.FromServer, m.ToServer }).Append(tenant.Server).Distinct(StringComparer.Ordinal).ToList();
+        // Subscriptions first (each drops its slot on the publisher), then any slot left behind: a database with either cannot be dropped.
+        foreach (var server in servers)
+        {
+            await sql.DropSubscriptionAsync(server, tenant.DatabaseName, ct);
+        }
+        foreach (var move in moves)
+        {
+            await sql.DropSlotAsync(move.FromServer, MoveNames.Replication(move.Id), ct);
+        }
+        foreach (var server in servers.Where(s => s != tenant.Server))
+        {
+            await admin.DropDatabaseAsync(server, tenant.DatabaseName, ct);
+            await admin.DropRoleAsync(server, tenant.RoleName, ct);
+        }
+    }
+}
