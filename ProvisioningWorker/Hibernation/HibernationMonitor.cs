@@ -103,7 +103,9 @@ public sealed class HibernationMonitor(
 
     private async Task<IReadOnlyList<string>> ScanLockedAsync(CatalogDbContext db, DateTimeOffset now, string? requestedBy, CancellationToken ct)
     {
-        var active = await db.Tenants.AsNoTracking().Where(t => t.Status == TenantStatus.Active)
+        // A tenant being moved is not closed under its copy (that would end the replication's sessions).
+        var active = await db.Tenants.AsNoTracking().Where(t => t.Status == TenantStatus.Active
+                && !db.Moves.Any(m => m.TenantId == t.Id && TenantMove.OpenPhases.Contains(m.Phase)))
             .Select(t => new { t.Id, t.Slug, t.Server, t.DatabaseName }).ToListAsync(ct);
         var idle = new List<string>();
         foreach (var server in active.GroupBy(t => t.Server))

@@ -200,10 +200,12 @@ public sealed class MoveTests(ServersStackFixture fixture, ITestOutputHelper out
         var switchedAt = Stopwatch.StartNew();
         foreach (var (api, name) in apis.Zip(Replicas))
         {
-            using var read = await api.GetAsync($"/api/tenants/{slug}/users");
-            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
-            Assert.NotNull(await _kit.ScalarOnAsync<int?>(ServersStackFixture.Premium, "postgres",
-                "SELECT 1 FROM pg_stat_activity WHERE datname = $1 AND application_name = $2 LIMIT 1", row.DatabaseName, name));
+            // A write through each replica lands in the target's database (the source no longer lets the tenant's role in).
+            var email = $"{name}@{slug}.example";
+            using var write = await api.PostAsJsonAsync($"/api/tenants/{slug}/users", new { email, name });
+            Assert.Equal(HttpStatusCode.Created, write.StatusCode);
+            Assert.NotNull(await _kit.ScalarOnAsync<int?>(ServersStackFixture.Premium, row.DatabaseName,
+                "SELECT 1 FROM users WHERE email = $1", email));
         }
         Assert.True(switchedAt.Elapsed < TimeSpan.FromSeconds(1), $"both replicas served from the target after {switchedAt.Elapsed.TotalMilliseconds:0} ms");
         foreach (var api in apis)
