@@ -56,16 +56,20 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
     /// An open connection to the tenant's database, on its server; dispose it to give it back. A tenant seen on another server
     /// before (it moved) has its data source there closed, so the old server's budget slots are not held until the idle sweep.
     /// </summary>
-    public async Task<TenantConnectionLease> OpenAsync(TenantRoute tenant, CancellationToken ct)
+    public Task<TenantConnectionLease> OpenAsync(TenantRoute tenant, CancellationToken ct)
     {
         var pool = Pool(tenant.Server);
         if (_serverOf.TryGetValue(tenant.Id, out var before) && before != tenant.Server && _pools.TryGetValue(before, out var old)
             && old.IsValueCreated)
         {
-            await old.Value.EvictAsync(tenant.Id);
+            // Off the request path: closing the old data source and its grace are the old server's business.
+            using (ExecutionContext.SuppressFlow())
+            {
+                _ = Task.Run(() => old.Value.EvictAsync(tenant.Id), CancellationToken.None);
+            }
         }
         _serverOf[tenant.Id] = tenant.Server;
-        return await pool.OpenAsync(tenant, ct);
+        return pool.OpenAsync(tenant, ct);
     }
 
     /// <summary>Closes the tenant's data source on every server (it moved, hibernated or was suspended).</summary>
