@@ -87,6 +87,7 @@ internal static class MoveScenario
             await Task.Delay(50);
         }
         var moveSeconds = moveClock.Elapsed.TotalSeconds;
+        Console.WriteLine($"move: {move}");
         await Task.Delay(2000);
         await stop.CancelAsync();
         await writer;
@@ -106,9 +107,10 @@ internal static class MoveScenario
         }
         var offlineDatabase = await ScalarAsync<string>(stack.Catalog, "SELECT database_name FROM tenants WHERE slug = $1", offline);
         var offlineClock = Stopwatch.StartNew();
-        await DumpRestoreAsync(await stack.ServerAsync("postgres"), target, offlineDatabase!);
+        var offlineServer = await ScalarAsync<string>(stack.Catalog, "SELECT server FROM tenants WHERE slug = $1", offline);
+        await DumpRestoreAsync(await stack.ServerAsync(offlineServer!), target, offlineDatabase!);
         var offlineSeconds = offlineClock.Elapsed.TotalSeconds;
-        var restored = await ScalarAsync<long>(Db(target, offlineDatabase!), "SELECT count(*) FROM users");
+        var restored = await ScalarAsync<long>(Db(target, "offline_" + offlineDatabase), "SELECT count(*) FROM users");
 
         Console.WriteLine();
         Console.WriteLine("| move | rows | total s | pause (worker) ms | longest write ms | write p50 / p99 ms | writes acknowledged | lost | doubled | client errors | outcome |");
@@ -130,7 +132,8 @@ internal static class MoveScenario
     private static async Task SeedAsync(Stack stack, string slug, int rows)
     {
         var database = await ScalarAsync<string>(stack.Catalog, "SELECT database_name FROM tenants WHERE slug = $1", slug);
-        await using var connection = new NpgsqlConnection(Db(stack.Server, database!));
+        var server = await ScalarAsync<string>(stack.Catalog, "SELECT server FROM tenants WHERE slug = $1", slug);
+        await using var connection = new NpgsqlConnection(Db(await stack.ServerAsync(server!), database!));
         await connection.OpenAsync();
         await using var users = new NpgsqlCommand("""
             INSERT INTO users (id, email, name, created_at, updated_at)
