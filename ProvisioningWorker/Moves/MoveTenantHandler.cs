@@ -82,6 +82,9 @@ public sealed class MoveTenantHandler(MoveStore store, ServerAdmin admin, MoveSq
             {
                 throw new InvalidOperationException($"the grace of {tenant.Slug}'s source runs until {move.DropSourceAfter:O}");
             }
+            // What the switch's tidy-up did, again: a worker that died right after the switch left the replication running.
+            await sql.DropSubscriptionAsync(tenant.Server, tenant.DatabaseName, ct);
+            await sql.DropMarkerAsync(tenant.Server, tenant.DatabaseName, ct);
             await sql.DropSlotAsync(move.FromServer, MoveNames.Replication(move.Id), ct);
             await admin.DropDatabaseAsync(move.FromServer, tenant.DatabaseName, ct);
             await admin.DropRoleAsync(move.FromServer, tenant.RoleName, ct);

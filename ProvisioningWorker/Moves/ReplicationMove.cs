@@ -14,7 +14,7 @@ namespace TenantAspire.ProvisioningWorker.Moves;
 /// the target is the mover's own until the switch.
 /// </summary>
 public sealed class ReplicationMove(
-    MoveSql sql, MoveStore store, ServerAdmin admin, TenantMigrator migrator, TenantCredentialProtector protector,
+    MoveSql sql, MoveStore store, ServerAdmin admin, TenantMigrator migrator, TenantCredentialProtector protector, TenantTablespaces tablespaces,
     ReplicationCutover cutover, FaultInjector faults, IOptions<MoveOptions> options, TimeProvider clock, ILogger<ReplicationMove> logger)
 {
     public async Task RunAsync(Tenant tenant, TenantMove move, CancellationToken ct)
@@ -49,7 +49,8 @@ public sealed class ReplicationMove(
         var name = MoveNames.Replication(move.Id);
         // The same role and password on the target, owning a database in the tier's tablespace, at exactly the source's schema.
         await admin.EnsureRoleAsync(move.ToServer, tenant.RoleName, protector.Unprotect(tenant.ProtectedPassword!), ct);
-        await admin.EnsureDatabaseAsync(move.ToServer, tenant.DatabaseName, tenant.RoleName, fromTemplate: false, move.ToTablespace, ct);
+        await admin.EnsureDatabaseAsync(move.ToServer, tenant.DatabaseName, tenant.RoleName, fromTemplate: false,
+            tablespaces.For(move.ToServer, move.ToTier ?? tenant.Tier), ct);
         await admin.SecureDatabaseAsync(move.ToServer, tenant.DatabaseName, tenant.RoleName, ct);
         if (tenant.SchemaVersion is { } version)
         {

@@ -8,12 +8,17 @@ namespace TenantAspire.ProvisioningWorker.Moves;
 /// of sessions. The tenant's requests are held meanwhile (route "moving"); the pause is the copy, proportional to the database's
 /// size (an empty one: tens of milliseconds). Idempotent: a retry after a crash repeats the same statements.
 /// </summary>
-public sealed class TablespaceMove(MoveSql sql, MoveStore store, ServerAdmin admin, FaultInjector faults, TimeProvider clock,
+public sealed class TablespaceMove(MoveSql sql, MoveStore store, ServerAdmin admin, TenantTablespaces tablespaces, FaultInjector faults, TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<MoveOptions> options, ILogger<TablespaceMove> logger)
 {
     public async Task RunAsync(Tenant tenant, TenantMove move, CancellationToken ct)
     {
         using var step = ProvisioningTelemetry.StartStep("move tablespace", tenant.Slug);
+        if (tablespaces.For(tenant.Server, move.ToTier ?? tenant.Tier) is null)
+        {
+            await store.SwitchAsync(tenant, move, TimeSpan.Zero, ct); // a server without tablespaces: only the tier changes
+            return;
+        }
         await store.BeginCutoverAsync(tenant, move, ct);
         var started = Stopwatch.GetTimestamp();
         await Task.Delay(options.Value.PropagationDelay, clock, ct);

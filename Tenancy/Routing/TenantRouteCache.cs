@@ -29,7 +29,21 @@ public sealed class TenantRouteCache(IFusionCacheProvider caches, IServiceScopeF
 
     private readonly IFusionCache _cache = caches.GetCache(CacheName);
 
-    public async ValueTask<TenantRoute?> GetAsync(string slug, CancellationToken ct = default) =>
+    public async ValueTask<TenantRoute?> GetAsync(string slug, CancellationToken ct = default)
+    {
+        try
+        {
+            return await FillAsync(slug, ct);
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            // The fill's own bound ran out (the catalog is down or restarting) and no earlier route could stand in: "not now"
+            // (503 + Retry-After at the API), not a bug; the caller did not cancel.
+            throw new TimeoutException($"The catalog did not answer within {FillBound.TotalSeconds:0} s.", e);
+        }
+    }
+
+    private async ValueTask<TenantRoute?> FillAsync(string slug, CancellationToken ct) =>
         await _cache.GetOrSetAsync<TenantRoute?>(Key(slug), async (ctx, token) =>
         {
             using var bounded = CancellationTokenSource.CreateLinkedTokenSource(token);
