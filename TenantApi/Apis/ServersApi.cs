@@ -39,7 +39,9 @@ public static class ServersApi
             return UnknownServer(name);
         }
         // Every tier it holds tenants of must have another open server to go to, or the drain could never finish.
-        var tiers = await context.Db.Tenants.Where(t => t.Server == name).Select(t => t.Tier).Distinct().ToListAsync(ct);
+        var tiers = await context.Db.Tenants
+            .Where(t => t.Server == name && t.Status != TenantStatus.Deleting && t.Status != TenantStatus.Failed)
+            .Select(t => t.Tier).Distinct().ToListAsync(ct);
         var stranded = tiers.Where(tier => !servers.Any(s => s.Name != name && s.State == ServerState.Open && s.TierValues().Contains(tier)))
             .ToList();
         if (stranded.Count > 0)
