@@ -22,8 +22,7 @@ public sealed class MoveTenantHandler(MoveStore store, ServerAdmin admin, MoveSq
             // Suspended or deleted meanwhile (the cut-over's save would have failed on the changed row): no copy is left behind.
             if (move.Method == MoveMethod.Replication && tenant.Server != move.ToServer)
             {
-                await services.GetRequiredService<ReplicationMove>().CleanUpTargetAsync(tenant, move, ct);
-                await admin.DropRoleAsync(move.ToServer, tenant.RoleName, ct);
+                await RemoveTargetCopyAsync(tenant, move, ct);
             }
             await store.FailAsync(tenant.Id, $"the tenant is {tenant.Status.ToString().ToLowerInvariant()}", ct);
             return;
@@ -55,8 +54,26 @@ public sealed class MoveTenantHandler(MoveStore store, ServerAdmin admin, MoveSq
             {
                 await admin.OpenDatabaseAsync(tenant.Server, tenant.DatabaseName, ct);
             }
+            else
+            {
+                await RemoveTargetCopyAsync(tenant, move, ct);
+            }
         }
         await store.FailAsync(operation.TenantId, reason, ct);
+    }
+
+    /// <summary>Best effort: the failure may be the target server itself; a later move (or the tenant's deletion) removes what is left.</summary>
+    private async Task RemoveTargetCopyAsync(Tenant tenant, TenantMove move, CancellationToken ct)
+    {
+        try
+        {
+            await services.GetRequiredService<ReplicationMove>().CleanUpTargetAsync(tenant, move, ct);
+            await admin.DropRoleAsync(move.ToServer, tenant.RoleName, ct);
+        }
+        catch (Npgsql.NpgsqlException e)
+        {
+            logger.LogWarning(e, "The failed move of {Tenant} left its copy on {Server}", tenant.Slug, move.ToServer);
+        }
     }
 
     public async Task DropSourceAsync(TenantOperation operation, CancellationToken ct)
