@@ -4,15 +4,11 @@ using TenantAspire.AppHost.Local;
 
 namespace TenantAspire.AppHost;
 
-/// <summary>A tenant server as the services see it: its resource and where its tablespaces are (as the server sees the path).</summary>
-public sealed record TenantServer(ServerSpec Spec, IResourceBuilder<IResourceWithConnectionString> Resource, string TablespaceRoot);
-
 /// <summary>The backing services every TenantAspire service references, whichever mode provides them.</summary>
 public sealed record Infrastructure(
     IResourceBuilder<IResourceWithConnectionString> Postgres,
     IResourceBuilder<IResourceWithConnectionString> Catalog,
-    IResourceBuilder<IResourceWithConnectionString> Redis,
-    IReadOnlyList<TenantServer> Servers)
+    IResourceBuilder<IResourceWithConnectionString> Redis)
 {
 
     public static Infrastructure Add(IDistributedApplicationBuilder builder, InfrastructureMode mode, LocalDataRoot dataRoot) => mode switch
@@ -36,13 +32,11 @@ public sealed record Infrastructure(
             server.WithEntrypoint("/bin/sh").WithArgs("-c",
                 $"mkdir -p {root}/standard {root}/premium && chown -R postgres:postgres {root} && exec docker-entrypoint.sh postgres "
                 + $"-c max_connections={ServerTopology.MaxConnections} -c wal_level=logical -c max_worker_processes=16 -c max_logical_replication_workers=8");
-            server.WithAnnotation(new TablespaceRootAnnotation(root));
-            return new TenantServer(spec, server, root);
+            return server.WithAnnotation(new TablespaceRootAnnotation(root));
         }).ToList();
-        var postgres = (IResourceBuilder<PostgresServerResource>)servers[0].Resource;
-        var catalog = postgres.AddDatabase(ResourceNames.Catalog);
+        var catalog = servers[0].AddDatabase(ResourceNames.Catalog); // the first server holds the catalog (ServerTopology)
         var redis = builder.AddRedis(ResourceNames.Redis).WithDataVolume("tenantaspire-redis-data");
-        return new(servers[0].Resource, catalog, redis, servers);
+        return new(servers[0], catalog, redis);
     }
 
     private static Infrastructure AddLocalProcesses(IDistributedApplicationBuilder builder, LocalDataRoot dataRoot)
@@ -54,14 +48,12 @@ public sealed record Infrastructure(
         var servers = ServerTopology.Servers.Select(spec =>
         {
             var root = dataRoot.Combine($"{spec.Name}-tablespaces"); // beside the data folder: a tablespace may not live inside it
-            var server = builder.AddLocalPostgres(spec.Name, dataRoot, postgresBin, maxConnections, root)
+            return builder.AddLocalPostgres(spec.Name, dataRoot, postgresBin, maxConnections, root)
                 .WithAnnotation(new TablespaceRootAnnotation(root));
-            return new TenantServer(spec, server, root);
         }).ToList();
-        var postgres = (IResourceBuilder<LocalPostgresServerResource>)servers[0].Resource;
-        var catalog = postgres.AddDatabase(ResourceNames.Catalog);
+        var catalog = servers[0].AddDatabase(ResourceNames.Catalog); // the first server holds the catalog (ServerTopology)
         var redis = builder.AddLocalRedis(ResourceNames.Redis, dataRoot);
-        return new(servers[0].Resource, catalog, redis, servers);
+        return new(servers[0], catalog, redis);
     }
 
 }

@@ -178,15 +178,34 @@ public sealed class MoveSql(ServerConnections connections)
         }
     }
 
-    /// <summary>Backends of the tenant's role in its database still running a statement or inside a transaction.</summary>
-    public async Task<int> BusyBackendsAsync(string server, string database, string role, CancellationToken ct)
+    /// <summary>
+    /// Polls until no backend of the tenant's role in its database runs a statement or sits inside a transaction (true), or
+    /// <paramref name="deadline"/> passes (false): in-flight requests finish before their sessions are ended.
+    /// </summary>
+    public async Task<bool> WaitUntilIdleAsync(string server, string database, string role, DateTimeOffset deadline, TimeProvider clock,
+        CancellationToken ct)
     {
         await using var connection = await connections.OpenProvisionerAsync(server, ct);
         await using var command = new NpgsqlCommand(
             "SELECT count(*)::int FROM pg_stat_activity WHERE datname = $1 AND usename = $2 AND state IS DISTINCT FROM 'idle'", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = database });
         command.Parameters.Add(new NpgsqlParameter { Value = role });
-        return (int)(await command.ExecuteScalarAsync(ct))!;
+        while ((int)(await command.ExecuteScalarAsync(ct))! > 0)
+        {
+            if (clock.GetUtcNow() >= deadline)
+            {
+                return false;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(5), clock, ct);
+        }
+        return true;
+    }
+
+    /// <summary>The newest migration in the tenant database on <paramref name="server"/> (its own history, as admin).</summary>
+    public async Task<string?> AppliedAsync(string server, string database, CancellationToken ct)
+    {
+        await using var connection = await connections.OpenAdminAsync(server, database, ct);
+        return await TenantHistory.AppliedAsync(connection, null, ct);
     }
 
     /// <summary>The tenant's role may no longer connect to the source, and its sessions there end (idle ones, by now).</summary>

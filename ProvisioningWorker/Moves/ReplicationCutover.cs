@@ -51,13 +51,9 @@ public sealed class ReplicationCutover(
     {
         // Replicas drop the cached route through the backplane; meanwhile in-flight requests on the source finish.
         await Task.Delay(options.Value.PropagationDelay, clock, ct);
-        while (await sql.BusyBackendsAsync(move.FromServer, tenant.DatabaseName, tenant.RoleName, ct) > 0)
+        if (!await sql.WaitUntilIdleAsync(move.FromServer, tenant.DatabaseName, tenant.RoleName, deadline, clock, ct))
         {
-            if (clock.GetUtcNow() >= deadline)
-            {
-                return "the tenant's statements on the source did not finish within Moves:MaxPause";
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(5), clock, ct);
+            return "the tenant's statements on the source did not finish within Moves:MaxPause";
         }
         await sql.LockOutAsync(move.FromServer, tenant.DatabaseName, tenant.RoleName, ct);
         await faults.ThrowIfInjectedAsync(tenant.Slug, MoveSteps.Cutover, ct);
@@ -67,20 +63,14 @@ public sealed class ReplicationCutover(
         {
             return "the target did not catch up within Moves:MaxPause";
         }
-        var source = await VersionAsync(move.FromServer, tenant.DatabaseName, ct);
-        var target = await VersionAsync(move.ToServer, tenant.DatabaseName, ct);
+        var source = await sql.AppliedAsync(move.FromServer, tenant.DatabaseName, ct);
+        var target = await sql.AppliedAsync(move.ToServer, tenant.DatabaseName, ct);
         if (!string.Equals(source, target, StringComparison.Ordinal))
         {
             return $"the source was migrated during the move ({target} → {source}); ask for the move again";
         }
         await sql.SyncSequencesAsync(move.FromServer, move.ToServer, tenant.DatabaseName, ct);
         return null;
-    }
-
-    private async Task<string?> VersionAsync(string server, string database, CancellationToken ct)
-    {
-        await using var connection = await services.GetRequiredService<ServerConnections>().OpenAdminAsync(server, database, ct);
-        return await TenantHistory.AppliedAsync(connection, null, ct);
     }
 
     private async Task AbortAsync(Tenant tenant, TenantMove move, string reason, TimeSpan pause, CancellationToken ct)

@@ -22,11 +22,8 @@ public sealed class TablespaceMove(MoveSql sql, MoveStore store, ServerAdmin adm
         await store.BeginCutoverAsync(tenant, move, ct);
         var started = Stopwatch.GetTimestamp();
         await Task.Delay(options.Value.PropagationDelay, clock, ct);
-        var deadline = clock.GetUtcNow() + options.Value.MaxPause;
-        while (clock.GetUtcNow() < deadline && await sql.BusyBackendsAsync(tenant.Server, tenant.DatabaseName, tenant.RoleName, ct) > 0)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(5), clock, ct); // let in-flight statements finish; past the pause they are ended with their sessions
-        }
+        // In-flight statements finish first; past the pause they are ended with their sessions.
+        await sql.WaitUntilIdleAsync(tenant.Server, tenant.DatabaseName, tenant.RoleName, clock.GetUtcNow() + options.Value.MaxPause, clock, ct);
         await admin.CloseDatabaseAsync(tenant.Server, tenant.DatabaseName, ct);
         try
         {

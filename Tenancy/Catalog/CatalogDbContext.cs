@@ -115,7 +115,6 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             m.Property(x => x.Reason).HasMaxLength(16);
             m.Property(x => x.RequestedBy).HasMaxLength(200);
             m.Property(x => x.Error).HasMaxLength(2000);
-            m.Ignore(x => x.IsOpen);
             m.HasIndex(x => x.TenantId);
             m.HasIndex(x => new { x.FromServer, x.Phase });
             // At most one open move per tenant: a partial unique index, written in the migration by hand (as for rollouts).

@@ -42,6 +42,4 @@ public sealed class TenantMove
     /// <summary>When the closed source database is dropped.</summary>
     public DateTimeOffset? DropSourceAfter { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }
-
-    public bool IsOpen => OpenPhases.Contains(Phase);
 }

@@ -41,4 +41,12 @@ public sealed class RegistryOptions
 
     /// <summary>Npgsql's own idle pruning inside a live data source (seconds).</summary>
     public int ConnectionIdleLifetimeSeconds { get; set; } = 60;
+
+    /// <summary>These options with another budget (one server's share), every other setting as configured.</summary>
+    internal RegistryOptions WithBudget(int budget)
+    {
+        var copy = (RegistryOptions)MemberwiseClone();
+        copy.ConnectionBudget = budget;
+        return copy;
+    }
 }

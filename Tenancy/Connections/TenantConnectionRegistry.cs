@@ -92,22 +92,9 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         { Servers = each.ToDictionary(s => s.Server!, s => s with { Server = null }, StringComparer.Ordinal) };
     }
 
+    // Unknown servers throw here (ServerResolver), never fall back to another server.
     private ServerConnectionPool Pool(string server) => _pools.GetOrAdd(server, s => new(() =>
-    {
-        // Unknown servers throw here (ServerResolver), never fall back to another server.
-        var options = new RegistryOptions
-        {
-            ConnectionBudget = BudgetFor(s),
-            ConnectionsPerTenant = _options.ConnectionsPerTenant,
-            AdmissionWindowPercent = _options.AdmissionWindowPercent,
-            CloseGrace = _options.CloseGrace,
-            MaxWaitersPerTenant = _options.MaxWaitersPerTenant,
-            AcquireTimeout = _options.AcquireTimeout,
-            IdleTimeout = _options.IdleTimeout,
-            ConnectionIdleLifetimeSeconds = _options.ConnectionIdleLifetimeSeconds,
-        };
-        return new ServerConnectionPool(s, options, _sources, _exits, _clock, _tags, _instruments);
-    })).Value;
+        new ServerConnectionPool(s, _options.WithBudget(BudgetFor(s)), _sources, _exits, _clock, _tags, _instruments))).Value;
 
     private IEnumerable<ServerConnectionPool> Live() => _pools.Values.Where(l => l.IsValueCreated).Select(l => l.Value);
 
