@@ -8,7 +8,8 @@ namespace TenantAspire.AppHost;
 public sealed record Infrastructure(
     IResourceBuilder<IResourceWithConnectionString> Postgres,
     IResourceBuilder<IResourceWithConnectionString> Catalog,
-    IResourceBuilder<IResourceWithConnectionString> Redis)
+    IResourceBuilder<IResourceWithConnectionString> Redis,
+    IResourceBuilder<IResourceWithConnectionString> Blobs)
 {
 
     public static Infrastructure Add(IDistributedApplicationBuilder builder, InfrastructureMode mode, LocalDataRoot dataRoot) => mode switch
@@ -36,7 +37,9 @@ public sealed record Infrastructure(
         }).ToList();
         var catalog = servers[0].AddDatabase(ResourceNames.Catalog); // the first server holds the catalog (ServerTopology)
         var redis = builder.AddRedis(ResourceNames.Redis).WithDataVolume("tenantaspire-redis-data");
-        return new(servers[0], catalog, redis);
+        var blobKey = builder.AddParameter(BlobStorage.KeyParameter, new GenerateParameterDefault { MinLength = 44, Special = false }, secret: true);
+        var blobs = builder.AddAzuriteContainer(ResourceNames.Blobs, blobKey);
+        return new(servers[0], catalog, redis, blobs);
     }
 
     private static Infrastructure AddLocalProcesses(IDistributedApplicationBuilder builder, LocalDataRoot dataRoot)
@@ -53,7 +56,11 @@ public sealed record Infrastructure(
         }).ToList();
         var catalog = servers[0].AddDatabase(ResourceNames.Catalog); // the first server holds the catalog (ServerTopology)
         var redis = builder.AddLocalRedis(ResourceNames.Redis, dataRoot);
-        return new(servers[0], catalog, redis);
+        var azuriteBin = builder.Configuration["LocalInfrastructure:AzuriteBin"]
+                         ?? Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", LocalPrerequisites.DefaultAzuriteBin));
+        LocalPrerequisites.EnsureAzurite(azuriteBin);
+        var blobs = builder.AddLocalAzurite(ResourceNames.Blobs, dataRoot, azuriteBin);
+        return new(servers[0], catalog, redis, blobs);
     }
 
 }

@@ -9,6 +9,9 @@ public static class ResourceNames
     public const string PremiumPostgres = "postgres-premium";
     public const string Catalog = "catalog";
     public const string Redis = "redis";
+
+    /// <summary>The backup store (Azure Blob API; Azurite here).</summary>
+    public const string Blobs = "blobs";
     public const string Worker = "provisioning-worker";
     public const string Api = "tenant-api";
 }

@@ -4,7 +4,7 @@ namespace TenantAspire.AppHost;
 
 /// <summary>
 /// What a tenant-api process is connected to: the catalog as the API's least-privilege login (never the superuser), Redis, the
-/// key ring's encryption certificate, the development signing key in run mode, and the worker it waits for (its bootstrap creates
+/// backup store, the key ring's encryption certificate, the development signing key in run mode, and the worker it waits for (its bootstrap creates
 /// that login). One place, used by the AppHost for <c>tenant-api</c> and by the tests and benchmarks for extra API replicas, so a
 /// replica can never be wired differently (for instance as the superuser) by accident.
 /// </summary>
@@ -19,10 +19,12 @@ public static class TenantApiWiring
         var postgres = new EndpointReference(Find<IResourceWithEndpoints>(ServerTopology.Servers[0].Name), "tcp");
         var catalog = Use<IResourceWithConnectionString>(ResourceNames.Catalog);
         var redis = Use<IResourceWithConnectionString>(ResourceNames.Redis);
+        var blobs = Use<IResourceWithConnectionString>(ResourceNames.Blobs); // the API reads the store: export downloads, a restore's checksum
         api.WithEnvironment("ConnectionStrings__catalog",
                 CatalogRoles.ApiConnectionString(postgres, ResourceNames.Catalog, Find<ParameterResource>(CatalogRoles.ApiPasswordParameter)))
             .WaitFor(catalog)
             .WithReference(redis).WaitFor(redis)
+            .WithReference(blobs).WaitFor(blobs)
             .WithEnvironment("DataProtection__KeyEncryptionCertificate", Use<ParameterResource>(KeyEncryptionCertificate.ParameterName))
             .WaitFor(Use<ProjectResource>(ResourceNames.Worker))
             .WithAnnotation(new TenantApiAnnotation())

@@ -6,3 +6,4 @@ global using TenantAspire.ProvisioningWorker.Servers;
 global using TenantAspire.ProvisioningWorker.Rollouts;
 global using TenantAspire.ProvisioningWorker.Moves;
 global using TenantAspire.Tenancy.Servers;
+global using TenantAspire.ProvisioningWorker.Backups;

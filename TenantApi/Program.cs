@@ -15,6 +15,8 @@ app.MapFleetApi();
 app.MapRolloutsApi();
 app.MapMovesApi();
 app.MapServersApi();
+app.MapBackupsApi();
+app.MapExportsApi();
 app.MapUsersApi();
 app.MapProjectsApi();
 app.MapTasksApi();

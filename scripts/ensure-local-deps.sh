@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
-# Makes sure local infrastructure mode can run: PostgreSQL 15 server binaries and redis-server.
+# Makes sure local infrastructure mode can run: PostgreSQL 15 server binaries, redis-server and Azurite (the backup store).
 # Installs what is missing with apt when it can (root, apt-get present); otherwise stops with one line saying what to install.
+# Azurite comes from npm into .tools/azurite (git-ignored): 3.35.0 is the newest release that runs on Node.js 20.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+AZURITE_VERSION=3.35.0
+if [[ ! -x .tools/azurite/node_modules/.bin/azurite-blob ]] || [[ "$(cat .tools/azurite/version 2>/dev/null)" != "$AZURITE_VERSION" ]]; then
+  command -v npm >/dev/null || { echo "npm not found: install Node.js 20 (apt-get install -y nodejs npm)" >&2; exit 1; }
+  echo "installing azurite@$AZURITE_VERSION into .tools/azurite (npm)..."
+  mkdir -p .tools/azurite
+  npm install --prefix .tools/azurite --no-audit --no-fund --loglevel=error "azurite@$AZURITE_VERSION" >/dev/null
+  echo "$AZURITE_VERSION" > .tools/azurite/version
+fi
 
 missing=()
 [[ -x "$PG_BIN/postgres" && -x "$PG_BIN/initdb" ]] || missing+=(postgresql-15)

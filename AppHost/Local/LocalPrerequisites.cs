@@ -5,6 +5,19 @@ public static class LocalPrerequisites
 {
     public const string DefaultPostgresBin = "/usr/lib/postgresql/15/bin";
 
+    /// <summary>Where scripts/ensure-local-deps.sh installs Azurite, relative to the repository root.</summary>
+    public const string DefaultAzuriteBin = ".tools/azurite/node_modules/.bin/azurite-blob";
+
+    public static void EnsureAzurite(string azuriteBin)
+    {
+        if (!File.Exists(azuriteBin))
+        {
+            throw new LocalPrerequisiteMissingException(
+                $"Azurite not found at {azuriteBin}: run scripts/ensure-local-deps.sh (npm install azurite@3.35.0 into .tools/azurite) " +
+                "or set LocalInfrastructure:AzuriteBin.");
+        }
+    }
+
     public static void EnsurePresent(string postgresBin)
     {
         if (!File.Exists(Path.Combine(postgresBin, "postgres")) || !File.Exists(Path.Combine(postgresBin, "initdb")))

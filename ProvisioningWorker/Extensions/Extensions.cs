@@ -84,6 +84,7 @@ internal static class Extensions
         builder.Services.AddScoped<MoveTenantHandler>();
         builder.Services.AddScoped<MoveLeftovers>();
         builder.Services.AddHostedService<DrainRunner>();
+        builder.AddBackups();
         builder.Services.AddSingleton<SchemaVersionCollector>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SchemaVersionCollector>());
         builder.Services.AddSingleton<DatabaseSizeCollector>();

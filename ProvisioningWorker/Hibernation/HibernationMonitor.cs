@@ -32,25 +32,8 @@ public sealed class HibernationMonitor(
             return;
         }
         await migrations.WaitAsync(stoppingToken);
-        using var timer = new PeriodicTimer(options.Value.CheckInterval, clock);
-        var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
-        var asked = requests.NextAsync(stoppingToken).AsTask();
-        while (true)
+        await requests.RunPeriodicallyAsync(options.Value.CheckInterval, clock, async requestedBy =>
         {
-            string? requestedBy = null;
-            if (await Task.WhenAny(tick, asked) == asked)
-            {
-                requestedBy = await asked;
-                asked = requests.NextAsync(stoppingToken).AsTask();
-            }
-            else if (!await tick)
-            {
-                return;
-            }
-            else
-            {
-                tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
-            }
             try
             {
                 await ScanAsync(clock.GetUtcNow(), stoppingToken, requestedBy);
@@ -59,7 +42,7 @@ public sealed class HibernationMonitor(
             {
                 logger.LogWarning(e, "Hibernation scan failed; retrying at the next interval");
             }
-        }
+        }, stoppingToken);
     }
 
     /// <summary>
@@ -74,26 +57,9 @@ public sealed class HibernationMonitor(
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
             // A session advisory lock on the catalog (held by this one connection until unlocked): one scanning worker at a time.
-            await db.Database.OpenConnectionAsync(ct);
-            try
-            {
-                if (!await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({ScanLock}) AS \"Value\"").SingleAsync(ct))
-                {
-                    return []; // another worker is scanning
-                }
-                try
-                {
-                    return await ScanLockedAsync(db, now, requestedBy, ct);
-                }
-                finally
-                {
-                    await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({ScanLock})", CancellationToken.None);
-                }
-            }
-            finally
-            {
-                await db.Database.CloseConnectionAsync();
-            }
+            IReadOnlyList<string> queued = [];
+            await AdvisoryLocks.TryHoldAsync(db, ScanLock, async () => queued = await ScanLockedAsync(db, now, requestedBy, ct), ct);
+            return queued;
         }
         finally
         {
@@ -103,9 +69,10 @@ public sealed class HibernationMonitor(
 
     private async Task<IReadOnlyList<string>> ScanLockedAsync(CatalogDbContext db, DateTimeOffset now, string? requestedBy, CancellationToken ct)
     {
-        // A tenant being moved is not closed under its copy (that would end the replication's sessions).
+        // A tenant being moved is not closed under its copy (that would end the replication's sessions), nor one being restored.
         var active = await db.Tenants.AsNoTracking().Where(t => t.Status == TenantStatus.Active
-                && !db.Moves.Any(m => m.TenantId == t.Id && TenantMove.OpenPhases.Contains(m.Phase)))
+                && !db.Moves.Any(m => m.TenantId == t.Id && TenantMove.OpenPhases.Contains(m.Phase))
+                && !db.Restores.Any(r => r.TenantId == t.Id && TenantRestore.OpenPhases.Contains(r.Phase)))
             .Select(t => new { t.Id, t.Slug, t.Server, t.DatabaseName }).ToListAsync(ct);
         var idle = new List<string>();
         foreach (var server in active.GroupBy(t => t.Server))

@@ -13,12 +13,19 @@ public static class Failures
     public static bool IsPermanent(Exception e) => e switch
     {
         InjectedFaultException injected => injected.Permanent,
+        Backups.BackupUnusableException => true, // a corrupt or missing backup stays so
         PostgresException pg when RaceErrors.IsDuplicate(pg) => false,
+        DbUpdateException { InnerException: PostgresException inner } => IsPermanent(inner),
         PostgresException pg => pg.SqlState.StartsWith("42", StringComparison.Ordinal)
                                 || pg.SqlState.StartsWith("22", StringComparison.Ordinal),
         _ => false,
     };
 
     // Messages only: a PostgresException's message never carries the statement text (and so never a password).
-    public static string Describe(Exception e) => e is PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}" : e.Message;
+    public static string Describe(Exception e) => e switch
+    {
+        PostgresException pg => $"{pg.SqlState}: {pg.MessageText}",
+        DbUpdateException { InnerException: { } inner } and not DbUpdateConcurrencyException => Describe(inner), // EF's own message says nothing
+        _ => e.Message,
+    };
 }

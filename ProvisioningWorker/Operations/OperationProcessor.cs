@@ -172,6 +172,11 @@ public sealed class OperationProcessor(
         OperationKind.Upgrade => services.GetRequiredService<UpgradeTenantHandler>().RunAsync(operation, ct),
         OperationKind.Move => services.GetRequiredService<MoveTenantHandler>().RunAsync(operation, ct),
         OperationKind.DropMoveSource => services.GetRequiredService<MoveTenantHandler>().DropSourceAsync(operation, ct),
+        OperationKind.Backup => services.GetRequiredService<BackupHandler>().RunAsync(operation, ct),
+        OperationKind.Restore => services.GetRequiredService<RestoreHandler>().RunAsync(operation, ct),
+        OperationKind.UndoRestore => services.GetRequiredService<RestoreHandler>().UndoAsync(operation, ct),
+        OperationKind.DropRestorePrevious => services.GetRequiredService<RestoreHandler>().DropPreviousAsync(operation, ct),
+        OperationKind.Export => services.GetRequiredService<ExportHandler>().RunAsync(operation, ct),
         _ => throw new InvalidOperationException($"unknown operation kind {operation.Kind}"),
     };
 
@@ -181,6 +186,9 @@ public sealed class OperationProcessor(
             OperationKind.Provision => services.GetRequiredService<ProvisionTenantHandler>().CleanUpAsync(operation, reason, ct),
             OperationKind.Delete => services.GetRequiredService<DeleteTenantHandler>().MarkFailedAsync(operation, reason, ct),
             OperationKind.Move => services.GetRequiredService<MoveTenantHandler>().GiveUpAsync(operation, reason, ct),
+            OperationKind.Restore => services.GetRequiredService<RestoreHandler>().GiveUpAsync(operation, reason, ct),
+            OperationKind.UndoRestore => services.GetRequiredService<RestoreHandler>().GiveUpUndoAsync(operation, reason, ct),
+            OperationKind.Export => services.GetRequiredService<ExportHandler>().GiveUpAsync(operation, reason, ct),
             // A failed hibernate leaves the tenant as it was; a failed wake leaves it hibernated, and its next request asks again.
             _ => Task.CompletedTask,
         };

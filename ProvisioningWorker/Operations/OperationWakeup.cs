@@ -9,7 +9,7 @@ namespace TenantAspire.ProvisioningWorker.Operations;
 /// an idle rollout runner looks at a rollout the moment it is started or resumed.
 /// </summary>
 public sealed class OperationWakeup(
-    IConfiguration configuration, HibernationScanRequests scans, RolloutSignal rollouts, ILogger<OperationWakeup> logger)
+    IConfiguration configuration, HibernationScanRequests scans, BackupPassRequests backupPasses, RolloutSignal rollouts, ILogger<OperationWakeup> logger)
     : BackgroundService
 {
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
@@ -40,6 +40,10 @@ public sealed class OperationWakeup(
                     if (e.Payload.StartsWith(OperationSignal.HibernationScanPrefix, StringComparison.Ordinal))
                     {
                         scans.Request(e.Payload[OperationSignal.HibernationScanPrefix.Length..]);
+                    }
+                    else if (e.Payload.StartsWith(OperationSignal.BackupPassPrefix, StringComparison.Ordinal))
+                    {
+                        backupPasses.Request(e.Payload[OperationSignal.BackupPassPrefix.Length..]);
                     }
                     else if (e.Payload == OperationSignal.RolloutPayload)
                     {

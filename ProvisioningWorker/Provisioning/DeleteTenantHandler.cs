@@ -4,12 +4,13 @@ using TenantAspire.Tenancy.Routing;
 namespace TenantAspire.ProvisioningWorker.Provisioning;
 
 /// <summary>
-/// Erases a tenant: database, role (and any copy a move left on another server), cached routes and catalog row. The audit trail
-/// stays; the slug becomes free.
+/// Erases a tenant: database, role (and any copy a move or a restore left), cached routes and catalog row. The audit trail
+/// stays; the slug becomes free; its backups are purged after Backups:DeletedTenantGrace.
 /// </summary>
 public sealed class DeleteTenantHandler(
     CatalogDbContext db,
-    OperationLease lease, ServerAdmin admin, MoveLeftovers moves, FaultInjector faults, TenantRouteCache routes, TimeProvider clock)
+    OperationLease lease, ServerAdmin admin, MoveLeftovers moves, RestoreLeftovers restores, FaultInjector faults, TenantRouteCache routes,
+    TimeProvider clock)
 {
     public async Task RunAsync(TenantOperation operation, CancellationToken ct)
     {
@@ -23,6 +24,7 @@ public sealed class DeleteTenantHandler(
             await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.DropDatabase, ct);
             await lease.EnsureHeldAsync(ct);
             await moves.RemoveAsync(tenant, ct); // copies on other servers a move left, and its replication
+            await restores.RemoveAsync(tenant, ct); // a restore's databases; its backups are kept for the grace, then purged
             await admin.DropDatabaseAsync(tenant.Server, tenant.DatabaseName, ct);
         }
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.DropRole, tenant.Slug))

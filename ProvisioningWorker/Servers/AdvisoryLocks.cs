@@ -29,4 +29,36 @@ public static class AdvisoryLocks
 
     /// <summary>Drain planning: one worker at a time picks the next tenants to move off draining servers (catalog).</summary>
     public const long Drain = 727279;
+
+    /// <summary>The backup scheduler's pass (and its drills and clean-up): one worker at a time.</summary>
+    public const long BackupPass = 727280;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> under a session advisory lock on the catalog if no other worker holds it (false: it does, and
+    /// nothing ran). The context's connection stays open for the lock's life.
+    /// </summary>
+    public static async Task<bool> TryHoldAsync(TenantAspire.Tenancy.Catalog.CatalogDbContext db, long lockId, Func<Task> work, CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            if (!await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({lockId}) AS \"Value\"").SingleAsync(ct))
+            {
+                return false;
+            }
+            try
+            {
+                await work();
+                return true;
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({lockId})", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
 }

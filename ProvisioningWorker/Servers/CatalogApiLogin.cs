@@ -8,7 +8,7 @@ namespace TenantAspire.ProvisioningWorker.Servers;
 /// The API's own catalog login (<see cref="CatalogLogins.Api"/>), created and granted at every start (after the catalog
 /// migrations, so tables a new migration added are covered): it reads tenants, operations, audit events and the Data Protection
 /// key ring; it inserts and updates tenants and rollouts, inserts operations and audit events, updates rollouts' tenants;
-/// reads servers and sets their state; reads and inserts moves. No DELETE, no DDL, no key writes, no other
+/// reads servers and sets their state; reads and inserts moves; reads backups, asks for restores, undos and exports. No DELETE, no DDL, no key writes, no other
 /// database. So an attacker who gets into the API process cannot drop the catalog, rewrite the key ring or read other servers.
 /// </summary>
 public sealed class CatalogApiLogin(ServerAdmin admin, ServerConnections connections)
@@ -25,6 +25,11 @@ public sealed class CatalogApiLogin(ServerAdmin admin, ServerConnections connect
         // Placement reads servers; a drain sets a server's state; tier changes and drains ask for moves.
         ("servers", "SELECT, UPDATE (state, updated_at)"),
         ("tenant_moves", "SELECT, INSERT"),
+        // Admins list backups and passes, ask for restores (and undo one: its phase), and ask for exports.
+        ("tenant_backups", "SELECT"),
+        ("backup_passes", "SELECT"),
+        ("tenant_restores", "SELECT, INSERT, UPDATE (phase, updated_at)"),
+        ("tenant_exports", "SELECT, INSERT"),
     ];
 
     public async Task EnsureAsync(string server, string catalogDatabase, string password, CancellationToken ct)

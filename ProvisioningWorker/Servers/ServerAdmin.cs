@@ -83,6 +83,20 @@ public sealed class ServerAdmin(ServerConnections connections)
     }
 
     /// <summary>
+    /// An empty database (from template0: no template objects, a restore brings its own) owned by <paramref name="ownerRole"/>, which
+    /// alone may connect. Used for restores and drills; a leftover of the same name is the caller's to drop first.
+    /// </summary>
+    public async Task CreateEmptyDatabaseAsync(string server, string database, string ownerRole, string? tablespace, CancellationToken ct)
+    {
+        await using var connection = await connections.OpenProvisionerAsync(server, ct);
+        var db = SqlIdentifier.Quote(database);
+        var owner = SqlIdentifier.Quote(ownerRole);
+        await ExecuteAsync(connection, $"CREATE DATABASE {db} OWNER {owner} TEMPLATE template0{TenantTablespaces.Clause(tablespace)}", ct);
+        await ExecuteAsync(connection, $"REVOKE ALL ON DATABASE {db} FROM PUBLIC", ct);
+        await ExecuteAsync(connection, $"GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {owner}", ct);
+    }
+
+    /// <summary>
     /// Takes a spare database cloned ahead of time (<see cref="SpareDatabasePool"/>): a rename is milliseconds where a clone is a few
     /// hundred here. Ownership and grants are set by <see cref="SecureDatabaseAsync"/>, so a crash right after the rename is harmless.
     /// </summary>
@@ -171,8 +185,11 @@ public sealed class ServerAdmin(ServerConnections connections)
     {
         await using var connection = await connections.OpenProvisionerAsync(server, ct);
         await ExecuteAsync(connection, $"ALTER DATABASE {SqlIdentifier.Quote(database)} ALLOW_CONNECTIONS false", ct);
+        // The worker's own admin sessions there (a backup's pg_dump, a move's copy) are not the tenant's and end by themselves;
+        // the provisioner may not end a superuser's session anyway.
         await using var terminate = new NpgsqlCommand(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", connection);
+            "SELECT count(pg_terminate_backend(a.pid)) FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid "
+            + "WHERE a.datname = $1 AND a.pid <> pg_backend_pid() AND NOT r.rolsuper", connection);
         terminate.Parameters.Add(new NpgsqlParameter { Value = database });
         await terminate.ExecuteScalarAsync(ct);
     }

@@ -13,6 +13,10 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
     public DbSet<RolloutTenant> RolloutTenants => Set<RolloutTenant>();
     public DbSet<DatabaseServer> Servers => Set<DatabaseServer>();
     public DbSet<TenantMove> Moves => Set<TenantMove>();
+    public DbSet<TenantBackup> Backups => Set<TenantBackup>();
+    public DbSet<TenantRestore> Restores => Set<TenantRestore>();
+    public DbSet<TenantExport> Exports => Set<TenantExport>();
+    public DbSet<BackupPass> BackupPasses => Set<BackupPass>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -41,7 +45,7 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
         {
             o.ToTable("tenant_operations");
             o.HasKey(x => x.Id);
-            o.Property(x => x.Kind).HasConversion<string>().HasMaxLength(16);
+            o.Property(x => x.Kind).HasConversion<string>().HasMaxLength(32);
             o.Property(x => x.State).HasConversion<string>().HasMaxLength(16);
             o.Property(x => x.LastError).HasMaxLength(2000);
             o.Property(x => x.LeasedBy).HasMaxLength(200);
@@ -118,6 +122,68 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             m.HasIndex(x => x.TenantId);
             m.HasIndex(x => new { x.FromServer, x.Phase });
             // At most one open move per tenant: a partial unique index, written in the migration by hand (as for rollouts).
+        });
+
+        modelBuilder.Entity<TenantBackup>(b =>
+        {
+            b.ToTable("tenant_backups");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.TenantSlug).HasMaxLength(63);
+            b.Property(x => x.Tier).HasConversion<string>().HasMaxLength(16);
+            b.Property(x => x.Server).HasMaxLength(63);
+            b.Property(x => x.DatabaseName).HasMaxLength(63);
+            b.Property(x => x.BlobName).HasMaxLength(200);
+            b.Property(x => x.Sha256).HasMaxLength(64);
+            b.Property(x => x.SchemaVersion).HasMaxLength(150);
+            // JSON text in a jsonb column (Npgsql serializes dictionaries to jsonb only with dynamic JSON switched on, globally).
+            b.Property(x => x.RowCounts).HasColumnType("jsonb").HasConversion(
+                v => System.Text.Json.JsonSerializer.Serialize(v, (System.Text.Json.JsonSerializerOptions?)null),
+                v => System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, long>>(v, (System.Text.Json.JsonSerializerOptions?)null) ?? new(),
+                new Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<Dictionary<string, long>>(
+                    (a, c) => a!.Count == c!.Count && !a.Except(c).Any(), v => v.Count, v => new Dictionary<string, long>(v)));
+            b.Property(x => x.Trigger).HasMaxLength(16);
+            b.Property(x => x.DrillOutcome).HasConversion<string>().HasMaxLength(16);
+            b.Property(x => x.DrillError).HasMaxLength(2000);
+            b.HasIndex(x => new { x.TenantId, x.CreatedAt });
+        });
+
+        modelBuilder.Entity<TenantRestore>(r =>
+        {
+            r.ToTable("tenant_restores");
+            r.HasKey(x => x.Id);
+            r.Property(x => x.TenantSlug).HasMaxLength(63);
+            r.Property(x => x.SourceSlug).HasMaxLength(63);
+            r.Property(x => x.Server).HasMaxLength(63);
+            r.Property(x => x.Mode).HasConversion<string>().HasMaxLength(16);
+            r.Property(x => x.Phase).HasConversion<string>().HasMaxLength(16);
+            r.Property(x => x.NewDatabase).HasMaxLength(63);
+            r.Property(x => x.PreviousDatabase).HasMaxLength(63);
+            r.Property(x => x.RequestedBy).HasMaxLength(200);
+            r.Property(x => x.Error).HasMaxLength(2000);
+            r.HasIndex(x => x.TenantId);
+            // At most one open restore per tenant: a partial unique index, written in the migration by hand (as for moves).
+        });
+
+        modelBuilder.Entity<TenantExport>(e =>
+        {
+            e.ToTable("tenant_exports");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.TenantSlug).HasMaxLength(63);
+            e.Property(x => x.State).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.BlobName).HasMaxLength(200);
+            e.Property(x => x.Sha256).HasMaxLength(64);
+            e.Property(x => x.RequestedBy).HasMaxLength(200);
+            e.Property(x => x.Error).HasMaxLength(2000);
+            e.HasIndex(x => new { x.TenantId, x.State });
+        });
+
+        modelBuilder.Entity<BackupPass>(p =>
+        {
+            p.ToTable("backup_passes");
+            p.HasKey(x => x.Id);
+            p.Property(x => x.Trigger).HasMaxLength(200);
+            p.Property(x => x.Error).HasMaxLength(2000);
+            p.HasIndex(x => x.StartedAt);
         });
 
         modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");

@@ -54,6 +54,13 @@ public static class OperationSignal
     public static Task RequestHibernationScanAsync(this CatalogDbContext db, string actor, CancellationToken ct) =>
         db.Database.ExecuteSqlAsync($"SELECT pg_notify({Channel}, {HibernationScanPrefix + actor})", ct);
 
+    /// <summary>Payload prefix of a request to run a backup pass now (the rest is who asked).</summary>
+    public const string BackupPassPrefix = "backup-pass:";
+
+    /// <summary>Asks the workers for a backup pass now (a NOTIFY, like <see cref="RequestHibernationScanAsync"/>).</summary>
+    public static Task RequestBackupPassAsync(this CatalogDbContext db, string actor, CancellationToken ct) =>
+        db.Database.ExecuteSqlAsync($"SELECT pg_notify({Channel}, {BackupPassPrefix + actor})", ct);
+
     /// <summary>Payload that tells the workers a rollout was started, resumed or changed (an idle runner looks at once).</summary>
     public const string RolloutPayload = "rollout";
 

@@ -1,6 +1,6 @@
 namespace TenantAspire.Tenancy.Catalog;
 
-/// <summary>Moving: a move's cut-over is under way; requests are held (for at most Moves:MaxPause) rather than failed.</summary>
+/// <summary>Moving: a move's cut-over or a restore's swap is under way; requests are held (for a few seconds at most) rather than failed.</summary>
 public enum TenantStatus { Provisioning, Active, Suspended, Hibernated, Deleting, Failed, Moving }
 
 public enum TenantTier { Standard, Premium }

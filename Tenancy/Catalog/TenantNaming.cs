@@ -23,5 +23,13 @@ public static class TenantNaming
 
     public static string DatabaseName(Guid tenantId) => "tdb_" + tenantId.ToString("N");
 
+    /// <summary>The database a restore fills from a backup, which becomes the tenant's database at the swap.</summary>
+    public static string RestoredDatabaseName(Guid restoreId) => "tdb_r" + restoreId.ToString("N");
+
+    /// <summary>A drill's scratch database (dropped at the drill's end, or by the next drill after a crash).</summary>
+    public const string DrillPrefix = "tdb_drill_";
+
+    public static string DrillDatabaseName(Guid backupId) => DrillPrefix + backupId.ToString("N");
+
     public static string RoleName(Guid tenantId) => "trole_" + tenantId.ToString("N");
 }

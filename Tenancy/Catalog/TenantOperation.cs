@@ -12,6 +12,21 @@ public enum OperationKind
 
     /// <summary>After a move's grace: drop the closed source database (queued to run then).</summary>
     DropMoveSource,
+
+    /// <summary>Back the tenant up now (asked by an admin), whether or not it changed since its last backup.</summary>
+    Backup,
+
+    /// <summary>Carry out the tenant's open <see cref="TenantRestore"/> (restore into a new database, verify, swap).</summary>
+    Restore,
+
+    /// <summary>Swap a restored tenant back to the database it had before (within the undo window).</summary>
+    UndoRestore,
+
+    /// <summary>After a restore's undo window: drop the database it replaced (queued to run then).</summary>
+    DropRestorePrevious,
+
+    /// <summary>Make the tenant's pending exports (pg_dump into the store).</summary>
+    Export,
 }
 
 public enum OperationState { Pending, Running, Succeeded, Failed }

@@ -22,7 +22,8 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
     public static readonly ActivitySource Source = new(MeterName);
 
     private readonly ConcurrentDictionary<string, Lazy<ServerConnectionPool>> _pools = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<Guid, string> _serverOf = new(); // where each tenant's connections were last opened
+    // Where each tenant's connections were last opened: server and database (a restore swaps in a database of another name).
+    private readonly ConcurrentDictionary<Guid, (string Server, string Database)> _placeOf = new();
     private readonly RegistryOptions _options;
     private readonly ServerResolver _servers;
     private readonly TenantDataSources _sources;
@@ -54,22 +55,29 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
 
     /// <summary>
     /// An open connection to the tenant's database, on its server; dispose it to give it back. A tenant seen on another server
-    /// before (it moved) has its data source there closed, so the old server's budget slots are not held until the idle sweep.
+    /// before (it moved) has its data source there closed, so the old server's budget slots are not held until the idle sweep; a
+    /// tenant seen on another database of the same server (a restore swapped it) has its data source replaced before this open.
     /// </summary>
-    public Task<TenantConnectionLease> OpenAsync(TenantRoute tenant, CancellationToken ct)
+    public async Task<TenantConnectionLease> OpenAsync(TenantRoute tenant, CancellationToken ct)
     {
         var pool = Pool(tenant.Server);
-        if (_serverOf.TryGetValue(tenant.Id, out var before) && before != tenant.Server && _pools.TryGetValue(before, out var old)
-            && old.IsValueCreated)
+        if (_placeOf.TryGetValue(tenant.Id, out var before) && before != (tenant.Server, tenant.DatabaseName))
         {
-            // Off the request path: closing the old data source and its grace are the old server's business.
-            using (ExecutionContext.SuppressFlow())
+            if (before.Server == tenant.Server)
             {
-                _ = Task.Run(() => old.Value.EvictAsync(tenant.Id), CancellationToken.None);
+                await pool.EvictAsync(tenant.Id); // its pooled connections point at the replaced database (closed by the swap)
+            }
+            else if (_pools.TryGetValue(before.Server, out var old) && old.IsValueCreated)
+            {
+                // Off the request path: closing the old data source and its grace are the old server's business.
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _ = Task.Run(() => old.Value.EvictAsync(tenant.Id), CancellationToken.None);
+                }
             }
         }
-        _serverOf[tenant.Id] = tenant.Server;
-        return pool.OpenAsync(tenant, ct);
+        _placeOf[tenant.Id] = (tenant.Server, tenant.DatabaseName);
+        return await pool.OpenAsync(tenant, ct);
     }
 
     /// <summary>Closes the tenant's data source on every server (it moved, hibernated or was suspended).</summary>

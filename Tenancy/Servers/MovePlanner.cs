@@ -32,6 +32,10 @@ public static class MovePlanner
         {
             return (null, new($"Tenant '{tenant.Slug}' is already moving."));
         }
+        if (await db.Restores.AnyAsync(r => r.TenantId == tenant.Id && TenantRestore.OpenPhases.Contains(r.Phase), ct))
+        {
+            return (null, new($"Tenant '{tenant.Slug}' is being restored; move it once the restore is done."));
+        }
         // A switched move's closed source is kept for the grace: the tenant cannot go back there until it is dropped.
         var keptSources = await db.Moves.Where(m => m.TenantId == tenant.Id && m.Phase == MovePhase.Switched)
             .Select(m => m.FromServer).ToListAsync(ct);

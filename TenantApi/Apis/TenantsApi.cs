@@ -35,8 +35,6 @@ public static class TenantsApi
             .WithSummary("Put the tenant in (or take it out of) the canary ring of schema rollouts."), conflicts: true);
         OneTenant(api.MapDelete("{slug}", DeleteAsync).WithName("DeleteTenant").WithSummary("Erase database, role and routes; audit stays."),
             conflicts: true);
-        OneTenant(api.MapGet("{slug}/export", ExportAsync).WithName("ExportTenant").WithSummary("pg_dump (custom format) of the tenant database.")
-            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream"), conflicts: true);
         return app;
     }
 
@@ -204,23 +202,6 @@ public static class TenantsApi
             await s.Registry.EvictAsync(tenant.Id); // this replica's pool; others drop theirs when idle
         }
         return TypedResults.Accepted($"/api/tenants/{slug}", TenantDto.From(tenant));
-    }
-
-    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> ExportAsync(
-        string slug, [AsParameters] AdminContext context, [FromServices] TenantExporter exporter, CancellationToken ct)
-    {
-        if (await FindAsync(context.Db, slug, ct) is not { } tenant)
-        {
-            return UnknownTenant(slug);
-        }
-        if (tenant.Status is not (TenantStatus.Active or TenantStatus.Suspended) || tenant.ProtectedPassword is null)
-        {
-            return Conflict($"Tenant '{slug}' is {tenant.Status.ToString().ToLowerInvariant()}; only active or suspended tenants can be exported.");
-        }
-        var dump = await exporter.DumpAsync(tenant, ct);
-        context.Db.AuditEvents.Add(Audit.Event(tenant, "exported", context.Actor(), context.Clock.GetUtcNow()));
-        await context.Db.SaveChangesAsync(ct);
-        return TypedResults.File(dump, "application/octet-stream", $"{slug}-{DateTime.UtcNow:yyyyMMddHHmmss}.dump");
     }
 
     private static async Task<Results<Ok<TenantDto>, ProblemHttpResult>> TransitionAsync(

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using TenantAspire.Tenancy;
+using TenantAspire.Tenancy.Backups;
 using TenantAspire.Tenancy.Connections;
 using TenantAspire.Tenancy.Credentials;
 using TenantAspire.Tenancy.Routing;
@@ -30,7 +31,7 @@ internal static class Extensions
 
         builder.AddTenantOpenApi();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<TenantExporter>();
+        builder.AddBackupStore(); // reads only: export downloads and a restore's checksum check (pg_dump runs in the worker)
         builder.Services.AddSingleton<TenantWaker>();
         builder.Services.AddOptions<TenantRateLimitOptions>().Bind(builder.Configuration.GetSection(TenantRateLimitOptions.Section))
             .Validate(o => o.Tiers.Values.All(t => t.PermitsPerSecond > 0 && t.Burst > 0), "RateLimits:Tiers:*: PermitsPerSecond and Burst must be positive.")

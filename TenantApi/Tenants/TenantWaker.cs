@@ -40,7 +40,7 @@ public sealed class TenantWaker(
     private sealed record Hold(OperationKind? Kind, TimeSpan For, string? Schema, Func<Tenant, bool> IsDone, Func<Tenant, bool> IsWaiting);
 
     /// <summary>
-    /// For a request that found its tenant in a move's cut-over: nothing to ask for (the worker is at it), only to wait until the
+    /// For a request that found its tenant in a move's cut-over or a restore's swap: nothing to ask for (the worker is at it), only to wait until the
     /// catalog says active again, on the target (switched) or the source (aborted). Null after <see cref="MoveHoldFor"/>.
     /// </summary>
     public async Task<TenantRoute?> MoveAndWaitAsync(TenantRoute tenant, CancellationToken ct)
@@ -48,9 +48,9 @@ public sealed class TenantWaker(
         var route = await HoldAsync(tenant, new(null, MoveHoldFor, null,
             IsDone: t => t.Status == TenantStatus.Active,
             IsWaiting: t => t.Status == TenantStatus.Moving), ct);
-        if (route is not null && route.Server != tenant.Server)
+        if (route is not null && (route.Server != tenant.Server || route.DatabaseName != tenant.DatabaseName))
         {
-            await registry.EvictAsync(tenant.Id); // its connections to the source were ended by the cut-over
+            await registry.EvictAsync(tenant.Id); // its connections to the source (or the replaced database) were ended
         }
         return route;
     }

@@ -17,7 +17,7 @@ public class AspireAppFixture : IAsyncLifetime
     public const int RegistryBudget = 5;
     public const int StandardRatePerSecond = 100;
     public static readonly TimeSpan WorkerLease = TimeSpan.FromSeconds(3);
-    public static readonly string[] AllResources = ["postgres", "postgres-premium", "catalog", "redis", "provisioning-worker", "tenant-api", SecondApi];
+    public static readonly string[] AllResources = ["postgres", "postgres-premium", "catalog", "redis", "blobs", "provisioning-worker", "tenant-api", SecondApi];
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
 
     private readonly string _dataRoot;
@@ -55,7 +55,10 @@ public class AspireAppFixture : IAsyncLifetime
             .WithReplicas(2)
             .WithEnvironment("Provisioning__FaultInjection", "true")
             // Short leases, so a test can stall a step past one and show that renewal keeps the other worker out.
-            .WithEnvironment("Provisioning__Lease", WorkerLease.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
+            .WithEnvironment("Provisioning__Lease", WorkerLease.ToString("c", System.Globalization.CultureInfo.InvariantCulture))
+            // No scheduled backups or drills behind other tests' backs (the backups stack turns them on; admins' backups work anyway).
+            .WithEnvironment("Backups__Scheduled", "false")
+            .WithEnvironment("Backups__DrillInterval", "00:00:00");
         // The API's connection registry at the test size: 5 live data sources, one connection each.
         var api = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "tenant-api");
         builder.CreateResourceBuilder(api)

@@ -1,0 +1,155 @@
+using Microsoft.Extensions.Options;
+using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Telemetry;
+
+namespace TenantAspire.ProvisioningWorker.Backups;
+
+/// <summary>
+/// The fleet's backups: every <see cref="BackupOptions.ScanInterval"/> (or when an admin asks), one worker at a time (advisory
+/// lock) looks at every active tenant, decides with <see cref="BackupPolicy"/> (due for its tier, and changed since its newest
+/// backup by <see cref="WriteSignal"/>), and dumps the ones that need it, <see cref="BackupOptions.Concurrency"/> at once. A
+/// tenant that fails is reported (metric, log, the pass's row) and retried at the next pass. Then the store's clean-up and, every
+/// <see cref="BackupOptions.DrillInterval"/>, the restore drills. Hibernated tenants are skipped: their database is closed and
+/// cannot change, so their newest backup still holds all of it.
+/// </summary>
+public sealed class BackupScheduler(
+    IServiceScopeFactory scopes, CatalogMigrationState migrations, BackupPassRequests requests, IOptions<BackupOptions> options,
+    TimeProvider clock, ILogger<BackupScheduler> logger) : BackgroundService
+{
+    public const string ScheduleTrigger = "schedule";
+    private DateTimeOffset _lastDrill = DateTimeOffset.MinValue;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await migrations.WaitAsync(stoppingToken);
+        await requests.RunPeriodicallyAsync(options.Value.ScanInterval, clock, async requestedBy =>
+        {
+            if (requestedBy is null && !options.Value.Scheduled)
+            {
+                return;
+            }
+            try
+            {
+                await PassAsync(requestedBy ?? ScheduleTrigger, stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogError(e, "Backup pass failed; retrying at the next interval");
+            }
+        }, stoppingToken);
+    }
+
+    private async Task PassAsync(string trigger, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+        await AdvisoryLocks.TryHoldAsync(db, AdvisoryLocks.BackupPass, async () =>
+        {
+            await BackUpAsync(trigger, ct);
+            await scope.ServiceProvider.GetRequiredService<BackupHousekeeping>().RunAsync(ct);
+            var o = options.Value;
+            if (o.DrillInterval > TimeSpan.Zero && clock.GetUtcNow() - _lastDrill >= o.DrillInterval)
+            {
+                _lastDrill = clock.GetUtcNow();
+                await scope.ServiceProvider.GetRequiredService<DrillRunner>().RunAsync(o.DrillsPerPass, ct);
+            }
+        }, ct);
+    }
+
+    private async Task BackUpAsync(string trigger, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+        var counters = scope.ServiceProvider.GetRequiredService<WriteCounters>();
+        var now = clock.GetUtcNow();
+        var pass = new BackupPass { Id = Guid.CreateVersion7(), Trigger = trigger, StartedAt = now };
+        db.BackupPasses.Add(pass);
+        await db.SaveChangesAsync(ct);
+
+        var tenants = await db.Tenants.AsNoTracking().Where(t => t.Status == TenantStatus.Active).ToListAsync(ct);
+        var newest = (await db.Backups.FromSql($"SELECT DISTINCT ON (tenant_id) * FROM tenant_backups ORDER BY tenant_id, created_at DESC")
+                .AsNoTracking().ToListAsync(ct))
+            .ToDictionary(b => b.TenantId, b => new LastBackup(b.CreatedAt, b.Server, b.DatabaseName, b.SchemaVersion, b.WriteCounter, b.StatsReset));
+        var signals = new Dictionary<string, Dictionary<string, WriteSignal>>(StringComparer.Ordinal);
+        foreach (var server in tenants.Select(t => t.Server).Distinct())
+        {
+            try
+            {
+                signals[server] = await counters.ReadAsync(server, ct);
+            }
+            catch (Npgsql.NpgsqlException e)
+            {
+                logger.LogWarning(e, "Write counters of server {Server} unreadable; its tenants count as changed", server);
+            }
+        }
+
+        var due = new List<Tenant>();
+        var exposure = new Dictionary<TenantTier, TimeSpan>();
+        void Widen(TenantTier tier, TimeSpan exposed) => exposure[tier] = exposed > exposure.GetValueOrDefault(tier) ? exposed : exposure.GetValueOrDefault(tier);
+        foreach (var tenant in tenants)
+        {
+            var last = newest.GetValueOrDefault(tenant.Id);
+            var signal = signals.GetValueOrDefault(tenant.Server)?.GetValueOrDefault(tenant.DatabaseName);
+            var decision = BackupPolicy.Decide(options.Value.For(tenant.Tier), last, tenant.Server, tenant.DatabaseName, tenant.SchemaVersion, signal, now);
+            switch (decision)
+            {
+                case BackupDecision.NotDue:
+                    pass.NotDue++;
+                    break;
+                case BackupDecision.Unchanged:
+                    if (last is not null && now - last.At >= options.Value.For(tenant.Tier).Interval)
+                    {
+                        pass.Unchanged++; // due, and skipped because nothing changed
+                        BackupTelemetry.Skipped.Add(1, new KeyValuePair<string, object?>("tier", tenant.Tier.ToString()));
+                    }
+                    else
+                    {
+                        pass.NotDue++;
+                    }
+                    break;
+                default:
+                    due.Add(tenant);
+                    continue; // exposure: zero once backed up, counted below if it fails
+            }
+            Widen(tenant.Tier, BackupPolicy.ExposedFor(decision, last, tenant.CreatedAt, now));
+        }
+        pass.Considered = tenants.Count;
+
+        long bytes = 0;
+        var failed = new System.Collections.Concurrent.ConcurrentBag<Tenant>();
+        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Value.Concurrency), CancellationToken = ct },
+            async (tenant, token) =>
+            {
+                TenantTelemetry.Enter(tenant.Slug);
+                using var logScope = logger.BeginScope(new Dictionary<string, object?> { [TenantTelemetry.TenantIdKey] = tenant.Slug });
+                try
+                {
+                    await using var tenantScope = scopes.CreateAsyncScope();
+                    var backup = await tenantScope.ServiceProvider.GetRequiredService<BackupRunner>()
+                        .RunAsync(BackupTarget.From(tenant), ScheduleTrigger, token);
+                    Interlocked.Add(ref bytes, backup.Bytes);
+                }
+                catch (Exception e) when (!token.IsCancellationRequested)
+                {
+                    failed.Add(tenant);
+                    logger.LogWarning("Backup of {Tenant} failed: {Reason}; the next pass retries it", tenant.Slug, Failures.Describe(e.GetBaseException()));
+                }
+            });
+        foreach (var tenant in failed)
+        {
+            Widen(tenant.Tier, BackupPolicy.ExposedFor(BackupDecision.Changed, newest.GetValueOrDefault(tenant.Id), tenant.CreatedAt, clock.GetUtcNow()));
+        }
+        foreach (var tier in Enum.GetValues<TenantTier>())
+        {
+            BackupTelemetry.SetExposure(tier, exposure.GetValueOrDefault(tier));
+        }
+        pass.BackedUp = due.Count - failed.Count;
+        pass.Failed = failed.Count;
+        pass.Bytes = bytes;
+        pass.FinishedAt = clock.GetUtcNow();
+        pass.Error = failed.IsEmpty ? null : $"{failed.Count} tenant(s) failed, e.g. '{failed.First().Slug}'; retried at the next pass";
+        await db.SaveChangesAsync(CancellationToken.None);
+        logger.LogInformation("Backup pass ({Trigger}): {BackedUp} backed up, {Unchanged} unchanged, {NotDue} not due, {Failed} failed, {Bytes} bytes in {Elapsed:0} ms",
+            trigger, pass.BackedUp, pass.Unchanged, pass.NotDue, pass.Failed, bytes, (pass.FinishedAt - pass.StartedAt).Value.TotalMilliseconds);
+    }
+}

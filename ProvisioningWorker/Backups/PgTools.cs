@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using TenantAspire.Tenancy.Backups;
+
+namespace TenantAspire.ProvisioningWorker.Backups;
+
+/// <summary>
+/// pg_dump and pg_restore, the one place the worker runs them (the API never does). They connect with the server's admin login
+/// and act as the tenant's role (<c>--role</c>: SET ROLE after connecting), so a dump reads, and a restore creates, only what that
+/// role may; the password reaches the child through its environment, never argv (visible to every local user). Streams only:
+/// no temporary file, whatever the database's size.
+/// </summary>
+public sealed class PgTools(ServerResolver servers, IOptions<BackupOptions> options)
+{
+    /// <summary>Dumps (custom format) in the exported <paramref name="snapshot"/>, hashing what it writes to <paramref name="output"/>.</summary>
+    public async Task<(string Sha256, long Bytes)> DumpAsync(string server, string database, string role, string snapshot, Stream output,
+        CancellationToken ct)
+    {
+        using var process = Start("pg_dump", server, database, role, redirectInput: false,
+            "--format=custom", "--no-owner", "--no-privileges", $"--snapshot={snapshot}");
+        var errors = process.StandardError.ReadToEndAsync(ct);
+        var written = await HashingCopy.CopyAsync(process.StandardOutput.BaseStream, output, ct);
+        await process.WaitForExitAsync(ct);
+        if (process.ExitCode != 0)
+        {
+            throw new PgToolException("pg_dump", process.ExitCode, await errors);
+        }
+        return written;
+    }
+
+    /// <summary>
+    /// Restores a custom-format dump read from <paramref name="input"/> into an empty database, in one transaction (a failed restore
+    /// leaves the database empty), hashing what it reads.
+    /// </summary>
+    public async Task<(string Sha256, long Bytes)> RestoreAsync(string server, string database, string role, Stream input, CancellationToken ct)
+    {
+        using var process = Start("pg_restore", server, database, role, redirectInput: true,
+            "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction");
+        var errors = process.StandardError.ReadToEndAsync(ct);
+        (string, long) read;
+        try
+        {
+            await using (var stdin = process.StandardInput.BaseStream)
+            {
+                read = await HashingCopy.CopyAsync(input, stdin, ct);
+            }
+        }
+        catch (IOException)
+        {
+            // pg_restore stopped reading (it failed): its exit code and message say why.
+            await process.WaitForExitAsync(ct);
+            throw new PgToolException("pg_restore", process.ExitCode, await errors);
+        }
+        await process.WaitForExitAsync(ct);
+        if (process.ExitCode != 0)
+        {
+            throw new PgToolException("pg_restore", process.ExitCode, await errors);
+        }
+        return read;
+    }
+
+    private Process Start(string tool, string server, string database, string role, bool redirectInput, params string[] toolArgs)
+    {
+        var endpoint = servers.Endpoint(server);
+        var start = new ProcessStartInfo(Path.Combine(options.Value.PgBin, tool))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = redirectInput,
+        };
+        foreach (var arg in toolArgs)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        foreach (var arg in new[] { "--host", endpoint.Host!, "--port", endpoint.Port.ToString(CultureInfo.InvariantCulture),
+                     "--username", endpoint.Username!, "--role", role, "--dbname", database })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment["PGPASSWORD"] = endpoint.Password;
+        start.Environment["PGAPPNAME"] = tool;
+        // Keep the statements of this session (never secrets here, but tenant data can appear in errors) out of the server log.
+        start.Environment["PGOPTIONS"] = "-c log_min_error_statement=panic";
+        return Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start");
+    }
+}
+
+/// <summary>pg_dump or pg_restore failed; the message carries its own (stderr, trimmed).</summary>
+public sealed class PgToolException(string tool, int exitCode, string stderr)
+    : Exception($"{tool} exited with {exitCode}: {Trim(stderr)}")
+{
+    /// <summary>It could not reach the server (worth a retry), rather than failing on the data.</summary>
+    public bool Unreachable { get; } = stderr.Contains("connection to server", StringComparison.Ordinal);
+
+    private static string Trim(string stderr)
+    {
+        var text = stderr.Trim();
+        return text.Length > 1000 ? text[..1000] : text;
+    }
+}

@@ -1,0 +1,23 @@
+using TenantAspire.Tenancy.Catalog;
+
+namespace TenantAspire.ProvisioningWorker.Backups;
+
+/// <summary>
+/// A deleted tenant's restore databases (one being filled, one kept for an undo) are dropped with it; its backups stay for
+/// <see cref="BackupOptions.DeletedTenantGrace"/>, marked so the clean-up purges them then.
+/// </summary>
+public sealed class RestoreLeftovers(CatalogDbContext db, ServerAdmin admin, TimeProvider clock)
+{
+    public async Task RemoveAsync(Tenant tenant, CancellationToken ct)
+    {
+        var restores = await db.Restores.AsNoTracking().Where(r => r.TenantId == tenant.Id).ToListAsync(ct);
+        foreach (var (server, database) in restores.SelectMany(r => new[] { (r.Server, r.NewDatabase), (r.Server, r.PreviousDatabase) })
+                     .Where(d => d.Item2 is not null && d.Item2 != tenant.DatabaseName).Distinct())
+        {
+            await admin.DropDatabaseAsync(server, database!, ct);
+        }
+        var now = clock.GetUtcNow();
+        await db.Backups.Where(b => b.TenantId == tenant.Id && b.TenantDeletedAt == null)
+            .ExecuteUpdateAsync(b => b.SetProperty(x => x.TenantDeletedAt, now), ct);
+    }
+}

@@ -1,0 +1,98 @@
+using Microsoft.EntityFrameworkCore;
+using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Servers;
+using TenantAspire.Tenancy.Telemetry;
+
+namespace TenantAspire.Tenancy.Backups;
+
+/// <summary>Why a restore could not be asked for; the API maps it to 409 (or 503 when no server can take a sibling).</summary>
+public sealed record RestoreRefusal(string Reason, bool NoServer = false);
+
+/// <summary>
+/// Asks for a restore of <paramref name="backup"/>: in place (into the backup's own tenant) or as a new sibling tenant named
+/// <c>asSlug</c> (provisioned as usual, then filled from the backup). Writes the <see cref="TenantRestore"/> and queues its operation in
+/// the caller's unit of work. The one owner of "start a restore".
+/// </summary>
+public static class RestorePlanner
+{
+    public static async Task<(TenantRestore? Restore, Tenant? Sibling, RestoreRefusal? Refusal)> PlanAsync(CatalogDbContext db, Tenant tenant,
+        TenantBackup backup, string? asSlug, string actor, OperationTrace trace, DateTimeOffset now, CancellationToken ct)
+    {
+        var target = tenant;
+        Tenant? sibling = null;
+        if (asSlug is null)
+        {
+            if (tenant.Status != TenantStatus.Active)
+            {
+                return (null, null, new($"Tenant '{tenant.Slug}' is {tenant.Status.ToString().ToLowerInvariant()}; only an active tenant is restored in place."));
+            }
+            if (await db.Restores.AnyAsync(r => r.TenantId == tenant.Id && TenantRestore.OpenPhases.Contains(r.Phase), ct))
+            {
+                return (null, null, new($"Tenant '{tenant.Slug}' is already being restored."));
+            }
+            if (await db.Moves.AnyAsync(m => m.TenantId == tenant.Id && TenantMove.OpenPhases.Contains(m.Phase), ct))
+            {
+                return (null, null, new($"Tenant '{tenant.Slug}' is moving; restore it once the move is done."));
+            }
+        }
+        else
+        {
+            if (await db.Tenants.AnyAsync(t => t.Slug == asSlug, ct))
+            {
+                return (null, null, new($"A tenant with slug '{asSlug}' already exists."));
+            }
+            if (ServerPlacement.Choose(tenant.Tier, await ServerLoads.ReadAsync(db, ct)) is not { } server)
+            {
+                return (null, null, new($"No open server takes {tenant.Tier.ToString().ToLowerInvariant()} tenants now.", NoServer: true));
+            }
+            // Provisioned like any new tenant (role, database, grants), then the restore replaces its empty database.
+            var name = $"{tenant.Name} (restored {backup.CreatedAt:yyyy-MM-dd HH:mm}Z)";
+            sibling = TenantFactory.Request(db, asSlug, name.Length > 200 ? name[..200] : name, tenant.Tier, server, actor, trace, now);
+            target = sibling;
+        }
+        var id = Guid.CreateVersion7();
+        var restore = new TenantRestore
+        {
+            Id = id,
+            TenantId = target.Id,
+            TenantSlug = target.Slug,
+            BackupId = backup.Id,
+            SourceSlug = backup.TenantSlug,
+            Mode = sibling is null ? RestoreMode.InPlace : RestoreMode.Sibling,
+            Server = target.Server,
+            Phase = RestorePhase.Pending,
+            NewDatabase = TenantNaming.RestoredDatabaseName(id),
+            RequestedBy = actor,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Restores.Add(restore);
+        db.Enqueue(target.Id, OperationKind.Restore, trace, now);
+        db.AuditEvents.Add(Audit.Event(tenant, "restore-requested", actor, now,
+            $"backup {backup.Id} taken {backup.CreatedAt:O}" + (sibling is null ? " (in place)" : $" as sibling '{asSlug}'")));
+        return (restore, sibling, null);
+    }
+
+    /// <summary>Asks to swap the tenant's newest restore back, while its undo window is open.</summary>
+    public static async Task<(TenantRestore? Restore, RestoreRefusal? Refusal)> PlanUndoAsync(CatalogDbContext db, Tenant tenant, string actor,
+        OperationTrace trace, DateTimeOffset now, CancellationToken ct)
+    {
+        var restore = await db.Restores.Where(r => r.TenantId == tenant.Id && r.Mode == RestoreMode.InPlace)
+            .OrderByDescending(r => r.CreatedAt).FirstOrDefaultAsync(ct);
+        if (restore is null || restore.Phase != RestorePhase.Swapped || restore.UndoUntil is not { } until || until <= now)
+        {
+            return (null, new(restore?.Phase == RestorePhase.Undoing
+                ? $"The restore of tenant '{tenant.Slug}' is already being undone."
+                : $"Tenant '{tenant.Slug}' has no restore within its undo window."));
+        }
+        if (tenant.Status != TenantStatus.Active)
+        {
+            return (null, new($"Tenant '{tenant.Slug}' is {tenant.Status.ToString().ToLowerInvariant()}; only an active tenant's restore is undone."));
+        }
+        restore.Phase = RestorePhase.Undoing;
+        restore.UpdatedAt = now;
+        db.Enqueue(tenant.Id, OperationKind.UndoRestore, trace, now);
+        db.AuditEvents.Add(Audit.Event(tenant, "restore-undo-requested", actor, now, $"restore {restore.Id}"));
+        return (restore, null);
+    }
+}

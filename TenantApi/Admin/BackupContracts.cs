@@ -1,0 +1,45 @@
+using TenantAspire.Tenancy.Catalog;
+
+namespace TenantAspire.TenantApi.Admin;
+
+/// <summary>The newest drill of a backup: restored into a scratch database and compared with what the backup recorded.</summary>
+public sealed record DrillDto(DateTimeOffset At, DrillOutcome Outcome, string? Error);
+
+/// <summary>A tenant backup in the store: checksum, rows per table and schema version as recorded at the dump.</summary>
+public sealed record BackupDto(
+    Guid Id, string Tenant, TenantTier Tier, DateTimeOffset CreatedAt, long Bytes, string Sha256, string? SchemaVersion,
+    IReadOnlyDictionary<string, long> RowCounts, int DurationMs, string Trigger, DrillDto? Drill)
+{
+    public static BackupDto From(TenantBackup b) => new(b.Id, b.TenantSlug, b.Tier, b.CreatedAt, b.Bytes, b.Sha256, b.SchemaVersion,
+        b.RowCounts, b.DurationMs, b.Trigger, b is { DrilledAt: { } at, DrillOutcome: { } outcome } ? new DrillDto(at, outcome, b.DrillError) : null);
+}
+
+/// <summary>A restore: <c>asSlug</c> restores into a new sibling tenant of that slug instead of in place.</summary>
+public sealed record RestoreRequest(Guid? BackupId, string? AsSlug);
+
+public sealed record RestoreDto(
+    Guid Id, string Tenant, Guid BackupId, string SourceTenant, RestoreMode Mode, RestorePhase Phase, long RowsVerified, int? PauseMs,
+    DateTimeOffset? UndoUntil, string RequestedBy, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? SwappedAt, DateTimeOffset? CompletedAt)
+{
+    public static RestoreDto From(TenantRestore r) => new(r.Id, r.TenantSlug, r.BackupId, r.SourceSlug, r.Mode, r.Phase, r.RowsVerified,
+        r.PauseMs, r.UndoUntil, r.RequestedBy, r.Error, r.CreatedAt, r.SwappedAt, r.CompletedAt);
+}
+
+/// <summary>One backup pass of the worker over the fleet.</summary>
+public sealed record BackupPassDto(
+    Guid Id, string Trigger, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt, int Considered, int BackedUp, int Unchanged, int NotDue,
+    int Failed, long Bytes, string? Error)
+{
+    public static BackupPassDto From(BackupPass p) => new(p.Id, p.Trigger, p.StartedAt, p.FinishedAt, p.Considered, p.BackedUp, p.Unchanged,
+        p.NotDue, p.Failed, p.Bytes, p.Error);
+}
+
+/// <summary>An export: when <c>state</c> is succeeded, <c>download</c> streams it (until <c>expiresAt</c>).</summary>
+public sealed record ExportDto(
+    Guid Id, string Tenant, ExportState State, long? Bytes, string? Sha256, string? Download, string? Error, DateTimeOffset CreatedAt,
+    DateTimeOffset? CompletedAt, DateTimeOffset? ExpiresAt)
+{
+    public static ExportDto From(TenantExport e) => new(e.Id, e.TenantSlug, e.State, e.Bytes, e.Sha256,
+        e.State == ExportState.Succeeded ? $"/api/tenants/{e.TenantSlug}/exports/{e.Id}/download" : null, e.Error, e.CreatedAt,
+        e.CompletedAt, e.ExpiresAt);
+}

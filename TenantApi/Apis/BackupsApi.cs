@@ -1,0 +1,202 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using TenantAspire.Tenancy.Backups;
+using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Telemetry;
+using TenantAspire.TenantApi.Admin;
+using TenantAspire.TenantApi.Tenants;
+using static TenantAspire.TenantApi.Problems.Problems;
+
+namespace TenantAspire.TenantApi.Apis;
+
+/// <summary>A tenant's backups and restores, and the fleet's backup passes (platform-admin). The worker does the work.</summary>
+public static class BackupsApi
+{
+    public static IEndpointRouteBuilder MapBackupsApi(this IEndpointRouteBuilder app)
+    {
+        var tenant = app.MapAdminGroup("api/tenants/{slug}", "Backups").AddEndpointFilter<AdminTenantTelemetryFilter>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        tenant.MapGet("backups", ListAsync).WithName("ListTenantBackups")
+            .WithSummary("The tenant's backups, newest first, each with its newest restore drill.");
+        tenant.MapPost("backups", BackUpAsync).WithName("BackUpTenant")
+            .WithSummary("Back the tenant up now (background), whether or not it changed since its newest backup.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        tenant.MapPost("restore", RestoreAsync).WithName("RestoreTenant")
+            .WithSummary("Restore a backup: in place (requests held briefly at the swap; undo possible) or as a new sibling tenant (asSlug).")
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        tenant.MapPost("restore/undo", UndoAsync).WithName("UndoTenantRestore")
+            .WithSummary("Put back the database the tenant's newest restore replaced (within the undo window).")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        tenant.MapGet("restores", ListRestoresAsync).WithName("ListTenantRestores").WithSummary("The tenant's restores, newest first.");
+        tenant.MapGet("restores/{id:guid}", GetRestoreAsync).WithName("GetTenantRestore").WithSummary("One restore of the tenant.");
+
+        var fleet = app.MapAdminGroup("api/backups", "Backups");
+        fleet.MapPost("passes", RequestPassAsync).WithName("RequestBackupPass")
+            .WithSummary("Ask the worker for a backup pass over the fleet now (changed-only, as scheduled).");
+        fleet.MapGet("passes", ListPassesAsync).WithName("ListBackupPasses").WithSummary("The worker's backup passes, newest first.");
+        return app;
+    }
+
+    public static async Task<Results<Ok<PagedList<BackupDto>>, ProblemHttpResult>> ListAsync(
+        string slug, [AsParameters] AdminContext context, int? page, int? pageSize, CancellationToken ct)
+    {
+        if (Paging.Validate(page, pageSize) is { } pagingError)
+        {
+            return BadRequest(pagingError);
+        }
+        if (await TenantsApi.FindAsync(context.Db, slug, ct) is not { } tenant)
+        {
+            return TenantsApi.UnknownTenant(slug);
+        }
+        var query = context.Db.Backups.AsNoTracking().Where(b => b.TenantId == tenant.Id).OrderByDescending(b => b.CreatedAt);
+        return TypedResults.Ok(await Paging.PageAsync(query, page, pageSize, BackupDto.From, ct));
+    }
+
+    public static async Task<Results<Accepted<TenantDto>, ProblemHttpResult>> BackUpAsync(
+        string slug, [AsParameters] AdminContext context, CancellationToken ct)
+    {
+        if (await TenantsApi.FindAsync(context.Db, slug, ct) is not { } tenant)
+        {
+            return TenantsApi.UnknownTenant(slug);
+        }
+        if (tenant.Status is not (TenantStatus.Active or TenantStatus.Suspended))
+        {
+            return Conflict($"Tenant '{slug}' is {tenant.Status.ToString().ToLowerInvariant()}; only active or suspended tenants are backed up.");
+        }
+        await context.Db.EnqueueOnceAsync(tenant.Id, OperationKind.Backup, OperationTrace.Capture(), context.Clock.GetUtcNow(), ct);
+        return TypedResults.Accepted($"/api/tenants/{slug}/backups", TenantDto.From(tenant));
+    }
+
+    /// <summary>
+    /// The backup's checksum is verified here, before anything is queued (a corrupt backup is a 422 and changes nothing); the worker
+    /// verifies it again as it restores, with the row counts and the schema version.
+    /// </summary>
+    public static async Task<Results<Accepted<RestoreDto>, ProblemHttpResult>> RestoreAsync(
+        string slug, RestoreRequest request, [AsParameters] AdminContext context, [FromServices] BackupStore store, CancellationToken ct)
+    {
+        if (request.BackupId is not { } backupId)
+        {
+            return BadRequest("backupId is required.");
+        }
+        if (request.AsSlug is not null && TenantSlug.Validate(request.AsSlug) is { } slugError)
+        {
+            return BadRequest("asSlug: " + slugError);
+        }
+        if (await TenantsApi.FindAsync(context.Db, slug, ct) is not { } tenant)
+        {
+            return TenantsApi.UnknownTenant(slug);
+        }
+        if (await context.Db.Backups.AsNoTracking().SingleOrDefaultAsync(b => b.Id == backupId && b.TenantId == tenant.Id, ct) is not { } backup)
+        {
+            return NotFound($"Tenant '{slug}' has no backup {backupId}.");
+        }
+        try
+        {
+            var (sha, bytes) = await store.HashAsync(BackupStore.BackupsContainer, backup.BlobName, ct);
+            if (sha != backup.Sha256 || bytes != backup.Bytes)
+            {
+                return Unprocessable($"Backup {backupId} is corrupt: the store holds {bytes} bytes with SHA-256 {sha}, " +
+                                     $"{backup.Bytes} bytes with {backup.Sha256} were recorded. Nothing was changed; restore another backup.");
+            }
+        }
+        catch (BackupBlobMissingException)
+        {
+            return Unprocessable($"Backup {backupId} is missing from the store. Nothing was changed; restore another backup.");
+        }
+        if (request.AsSlug is not null)
+        {
+            TenantTelemetry.Enter(request.AsSlug);
+        }
+        var now = context.Clock.GetUtcNow();
+        var (restore, sibling, refusal) = await RestorePlanner.PlanAsync(context.Db, tenant, backup, request.AsSlug, context.Actor(),
+            OperationTrace.Capture(), now, ct);
+        if (refusal is not null)
+        {
+            return refusal.NoServer ? Unavailable(refusal.Reason, TimeSpan.FromSeconds(30), context.Http) : Conflict(refusal.Reason);
+        }
+        try
+        {
+            await context.Db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        {
+            return Conflict(sibling is null ? $"Tenant '{slug}' started a restore meanwhile; retry." : $"A tenant with slug '{request.AsSlug}' already exists.");
+        }
+        await context.Db.NotifyWorkersAsync(ct);
+        if (sibling is not null)
+        {
+            await context.Routes.InvalidateAsync(sibling.Slug, ct); // a cached "unknown" must not outlive the creation
+        }
+        return TypedResults.Accepted($"/api/tenants/{restore!.TenantSlug}/restores/{restore.Id}", RestoreDto.From(restore));
+    }
+
+    public static async Task<Results<Accepted<RestoreDto>, ProblemHttpResult>> UndoAsync(
+        string slug, [AsParameters] AdminContext context, CancellationToken ct)
+    {
+        if (await TenantsApi.FindAsync(context.Db, slug, ct) is not { } tenant)
+        {
+            return TenantsApi.UnknownTenant(slug);
+        }
+        var (restore, refusal) = await RestorePlanner.PlanUndoAsync(context.Db, tenant, context.Actor(), OperationTrace.Capture(),
+            context.Clock.GetUtcNow(), ct);
+        if (refusal is not null)
+        {
+            return Conflict(refusal.Reason);
+        }
+        try
+        {
+            await context.Db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException e) when (e is DbUpdateConcurrencyException
+                                          || e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        {
+            return Conflict($"Tenant '{slug}' changed meanwhile; retry.");
+        }
+        await context.Db.NotifyWorkersAsync(ct);
+        return TypedResults.Accepted($"/api/tenants/{slug}/restores/{restore!.Id}", RestoreDto.From(restore));
+    }
+
+    public static async Task<Results<Ok<PagedList<RestoreDto>>, ProblemHttpResult>> ListRestoresAsync(
+        string slug, [AsParameters] AdminContext context, int? page, int? pageSize, CancellationToken ct)
+    {
+        if (Paging.Validate(page, pageSize) is { } pagingError)
+        {
+            return BadRequest(pagingError);
+        }
+        if (await TenantsApi.FindAsync(context.Db, slug, ct) is not { } tenant)
+        {
+            return TenantsApi.UnknownTenant(slug);
+        }
+        var query = context.Db.Restores.AsNoTracking().Where(r => r.TenantId == tenant.Id).OrderByDescending(r => r.CreatedAt);
+        return TypedResults.Ok(await Paging.PageAsync(query, page, pageSize, RestoreDto.From, ct));
+    }
+
+    public static async Task<Results<Ok<RestoreDto>, ProblemHttpResult>> GetRestoreAsync(
+        string slug, Guid id, [AsParameters] AdminContext context, CancellationToken ct)
+    {
+        if (await TenantsApi.FindAsync(context.Db, slug, ct) is not { } tenant)
+        {
+            return TenantsApi.UnknownTenant(slug);
+        }
+        return await context.Db.Restores.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id && r.TenantId == tenant.Id, ct) is { } restore
+            ? TypedResults.Ok(RestoreDto.From(restore))
+            : NotFound($"Tenant '{slug}' has no restore {id}.");
+    }
+
+    public static async Task<Accepted> RequestPassAsync([AsParameters] AdminContext context, CancellationToken ct)
+    {
+        await context.Db.RequestBackupPassAsync(context.Actor(), ct);
+        return TypedResults.Accepted("/api/backups/passes");
+    }
+
+    public static async Task<Results<Ok<PagedList<BackupPassDto>>, ProblemHttpResult>> ListPassesAsync(
+        [AsParameters] AdminContext context, int? page, int? pageSize, CancellationToken ct)
+    {
+        if (Paging.Validate(page, pageSize) is { } pagingError)
+        {
+            return BadRequest(pagingError);
+        }
+        var query = context.Db.BackupPasses.AsNoTracking().OrderByDescending(p => p.StartedAt);
+        return TypedResults.Ok(await Paging.PageAsync(query, page, pageSize, BackupPassDto.From, ct));
+    }
+}

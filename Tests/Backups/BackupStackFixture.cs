@@ -1,0 +1,34 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using TenantAspire.Tests.Infrastructure;
+
+namespace TenantAspire.Tests.Backups;
+
+/// <summary>
+/// Scheduled backups every second for standard tenants (interval zero: every changed tenant is due at each pass), three kept per
+/// tenant, drills every two seconds, a deleted tenant's backups purged after five seconds, a thirty-second undo window.
+/// </summary>
+public sealed class BackupStackFixture : AspireAppFixture
+{
+    public const int Keep = 3;
+    public static readonly TimeSpan UndoWindow = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DeletedTenantGrace = TimeSpan.FromSeconds(5);
+
+    protected override void Configure(IDistributedApplicationTestingBuilder builder) =>
+        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "provisioning-worker"))
+            .WithEnvironment("Backups__Scheduled", "true")
+            .WithEnvironment("Backups__ScanInterval", "00:00:01")
+            .WithEnvironment("Backups__Tiers__Standard__Interval", "00:00:00")
+            .WithEnvironment("Backups__Tiers__Standard__Keep", Keep.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("Backups__DrillInterval", "00:00:02")
+            .WithEnvironment("Backups__DrillsPerPass", "5")
+            .WithEnvironment("Backups__DeletedTenantGrace", DeletedTenantGrace.ToString("c", System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("Backups__UndoWindow", UndoWindow.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
+}
+
+[CollectionDefinition(Name)]
+public sealed class BackupStackCollection : ICollectionFixture<BackupStackFixture>
+{
+    public const string Name = "backup-stack";
+}
