@@ -23,7 +23,8 @@ public static class LocalAzuriteExtensions
         BlobStorage.AddHealthCheck(builder, $"{name}_check", resource);
         return builder.AddResource(resource)
             .WithArgs(script)
-            .WithEndpoint(name: BlobStorage.EndpointName, scheme: "http", env: "AZURITE_PORT")
+            // Not proxied: with Azurite stopped, a connection is refused at once (a proxy would accept it and leave the SDK hanging).
+            .WithEndpoint(name: BlobStorage.EndpointName, scheme: "http", env: "AZURITE_PORT", isProxied: false)
             .WithEnvironment("AZURITE_BIN", azuriteBin)
             .WithEnvironment("AZURITE_DIR", dataRoot.Combine(name))
             .WithEnvironment("AZURITE_ACCOUNTS", BlobStorage.Accounts(key.Resource))

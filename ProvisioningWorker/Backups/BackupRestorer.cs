@@ -26,7 +26,15 @@ public sealed class BackupRestorer(ServerAdmin admin, ServerConnections connecti
         catch (Exception e) when (e is BackupUnusableException or PgToolException { Unreachable: false })
         {
             await admin.DropDatabaseAsync(server, database, CancellationToken.None);
-            throw e is PgToolException ? new BackupUnusableException($"backup {backup.Id} did not restore: {e.Message}") : e;
+            if (e is PgToolException)
+            {
+                // pg_restore stops at the first damaged byte, before the stream's hash is complete: hash the whole blob to say why.
+                var (sha, bytes) = await store.HashAsync(BackupStore.BackupsContainer, backup.BlobName, ct);
+                throw sha != backup.Sha256 || bytes != backup.Bytes
+                    ? Corrupt(backup, sha, bytes)
+                    : new BackupUnusableException($"backup {backup.Id} did not restore: {e.Message}");
+            }
+            throw;
         }
     }
 
@@ -46,8 +54,7 @@ public sealed class BackupRestorer(ServerAdmin admin, ServerConnections connecti
             var (sha, bytes) = await tools.RestoreAsync(server, database, role, content, ct);
             if (!string.Equals(sha, backup.Sha256, StringComparison.Ordinal) || bytes != backup.Bytes)
             {
-                throw new BackupUnusableException(
-                    $"backup {backup.Id} is corrupt: its checksum is {sha} ({bytes} bytes), {backup.Sha256} ({backup.Bytes} bytes) was recorded");
+                throw Corrupt(backup, sha, bytes);
             }
         }
         await using var source = connections.AdminIn(server, database);
@@ -64,4 +71,7 @@ public sealed class BackupRestorer(ServerAdmin admin, ServerConnections connecti
         }
         return counts.Values.Sum();
     }
+
+    private static BackupUnusableException Corrupt(TenantBackup backup, string sha, long bytes) => new(
+        $"backup {backup.Id} is corrupt: its checksum is {sha} ({bytes} bytes), {backup.Sha256} ({backup.Bytes} bytes) was recorded");
 }

@@ -22,10 +22,10 @@ public static class BackupRegistration
             var connectionString = builder.Configuration.GetConnectionString(ConnectionName)
                 ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionName} (the backup store) is not configured.");
             var options = new BlobClientOptions();
-            options.Retry.MaxRetries = 3;
+            options.Retry.MaxRetries = 2;
             options.Retry.Mode = RetryMode.Exponential;
             options.Retry.Delay = TimeSpan.FromMilliseconds(200);
-            options.Retry.NetworkTimeout = TimeSpan.FromSeconds(30);
+            options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10); // one 4 MB block per request
             return new BlobServiceClient(connectionString, options);
         });
         builder.Services.AddSingleton<BackupStore>();

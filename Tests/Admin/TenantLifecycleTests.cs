@@ -64,18 +64,38 @@ public sealed class TenantLifecycleTests(AspireAppFixture fixture)
     }
 
     [Fact]
-    public async Task Export_is_a_pg_dump_custom_archive_of_the_tenant_database()
+    public async Task Export_is_made_by_the_worker_and_downloaded_from_the_store()
     {
         var slug = await _kit.CreateActiveAsync("export");
         using var admin = fixture.PlatformAdmin();
 
-        using var response = await admin.GetAsync($"/api/tenants/{slug}/export");
+        using var asked = await admin.PostAsync($"/api/tenants/{slug}/exports", null);
+        Assert.Equal(HttpStatusCode.Accepted, asked.StatusCode);
+        var export = await asked.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(asked.Headers.Location?.ToString(), $"/api/tenants/{slug}/exports/{export.GetProperty("id").GetString()}");
+        using (var early = await admin.GetAsync($"/api/tenants/{slug}/exports/{export.GetProperty("id").GetString()}/download"))
+        {
+            Assert.True(early.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.OK); // not made yet (409), unless the worker was quick
+        }
+        await Eventually.TrueAsync(async () =>
+        {
+            export = await admin.GetFromJsonAsync<JsonElement>(asked.Headers.Location!.ToString());
+            return export.GetProperty("state").GetString() is "succeeded" or "failed";
+        }, TimeSpan.FromSeconds(60), "the export is made");
+        Assert.True(export.GetProperty("state").GetString() == "succeeded", export.ToString());
 
+        using var response = await admin.GetAsync(export.GetProperty("download").GetString());
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/octet-stream", response.Content.Headers.ContentType?.MediaType);
         Assert.StartsWith(slug, response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"'), StringComparison.Ordinal);
         var bytes = await response.Content.ReadAsByteArrayAsync();
         Assert.Equal("PGDMP"u8.ToArray(), bytes[..5]); // pg_dump custom-format magic
+        Assert.Equal(export.GetProperty("sha256").GetString(), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
+        Assert.Equal(export.GetProperty("bytes").GetInt64(), bytes.Length);
+        using var gone = await admin.GetAsync($"/api/tenants/{slug}/export"); // the synchronous export is gone
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        using var unknown = await admin.GetAsync($"/api/tenants/{slug}/exports/{Guid.NewGuid()}");
+        await AssertProblemAsync(unknown, HttpStatusCode.NotFound);
     }
 
     [Fact]

@@ -62,6 +62,17 @@ public sealed class BackupTestKit(AspireAppFixture fixture)
         return await WaitForBackupAsync(slug, b => !before.Contains(b.GetProperty("id").GetString()), what: $"the manual backup of {slug}");
     }
 
+    /// <summary>The backup store as the worker sees it (the AppHost's connection string).</summary>
+    public async Task<Azure.Storage.Blobs.BlobContainerClient> BackupContainerAsync() =>
+        new Azure.Storage.Blobs.BlobServiceClient(await fixture.ConnectionStringAsync("blobs")).GetBlobContainerClient("backups");
+
+    public async Task<List<JsonElement>> PassesAsync()
+    {
+        using var admin = fixture.PlatformAdmin();
+        var page = await admin.GetFromJsonAsync<JsonElement>("/api/backups/passes?pageSize=100");
+        return [.. page.GetProperty("items").EnumerateArray()];
+    }
+
     /// <summary>For a failing test's message: the tenant's operations and the worker's last lines.</summary>
     public async Task<string> WorkerStoryAsync(string slug)
     {

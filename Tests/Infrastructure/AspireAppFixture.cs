@@ -141,7 +141,7 @@ public class AspireAppFixture : IAsyncLifetime
         [.. (await CurrentStatesAsync()).Where(i => i.Resource == resource).Select(i => i.Id)];
 
     /// <summary>Every resource instance and its state now (the notification stream replays the current states first).</summary>
-    private async Task<List<(string Resource, string Id, string? State)>> CurrentStatesAsync()
+    public async Task<List<(string Resource, string Id, string? State)>> CurrentStatesAsync()
     {
         var states = new Dictionary<string, (string Resource, string Id, string? State)>();
         using var replay = new CancellationTokenSource(TimeSpan.FromSeconds(1));
