@@ -37,20 +37,10 @@ public static class BackupsApi
         return app;
     }
 
-    public static async Task<Results<Ok<PagedList<BackupDto>>, ProblemHttpResult>> ListAsync(
-        string slug, [AsParameters] AdminContext context, int? page, int? pageSize, CancellationToken ct)
-    {
-        if (Paging.Validate(page, pageSize) is { } pagingError)
-        {
-            return BadRequest(pagingError);
-        }
-        if (await TenantsApi.FindAsync(context.Db, slug, ct) is not { } tenant)
-        {
-            return TenantsApi.UnknownTenant(slug);
-        }
-        var query = context.Db.Backups.AsNoTracking().Where(b => b.TenantId == tenant.Id).OrderByDescending(b => b.CreatedAt);
-        return TypedResults.Ok(await Paging.PageAsync(query, page, pageSize, BackupDto.From, ct));
-    }
+    public static Task<Results<Ok<PagedList<BackupDto>>, ProblemHttpResult>> ListAsync(
+        string slug, [AsParameters] AdminContext context, int? page, int? pageSize, CancellationToken ct) =>
+        TenantsApi.PageOfTenantAsync(slug, context, page, pageSize,
+            tenant => context.Db.Backups.AsNoTracking().Where(x => x.TenantId == tenant.Id).OrderByDescending(x => x.CreatedAt), BackupDto.From, ct);
 
     public static async Task<Results<Accepted<TenantDto>, ProblemHttpResult>> BackUpAsync(
         string slug, [AsParameters] AdminContext context, CancellationToken ct)
@@ -156,20 +146,10 @@ public static class BackupsApi
         return TypedResults.Accepted($"/api/tenants/{slug}/restores/{restore!.Id}", RestoreDto.From(restore));
     }
 
-    public static async Task<Results<Ok<PagedList<RestoreDto>>, ProblemHttpResult>> ListRestoresAsync(
-        string slug, [AsParameters] AdminContext context, int? page, int? pageSize, CancellationToken ct)
-    {
-        if (Paging.Validate(page, pageSize) is { } pagingError)
-        {
-            return BadRequest(pagingError);
-        }
-        if (await TenantsApi.FindAsync(context.Db, slug, ct) is not { } tenant)
-        {
-            return TenantsApi.UnknownTenant(slug);
-        }
-        var query = context.Db.Restores.AsNoTracking().Where(r => r.TenantId == tenant.Id).OrderByDescending(r => r.CreatedAt);
-        return TypedResults.Ok(await Paging.PageAsync(query, page, pageSize, RestoreDto.From, ct));
-    }
+    public static Task<Results<Ok<PagedList<RestoreDto>>, ProblemHttpResult>> ListRestoresAsync(
+        string slug, [AsParameters] AdminContext context, int? page, int? pageSize, CancellationToken ct) =>
+        TenantsApi.PageOfTenantAsync(slug, context, page, pageSize,
+            tenant => context.Db.Restores.AsNoTracking().Where(x => x.TenantId == tenant.Id).OrderByDescending(x => x.CreatedAt), RestoreDto.From, ct);
 
     public static async Task<Results<Ok<RestoreDto>, ProblemHttpResult>> GetRestoreAsync(
         string slug, Guid id, [AsParameters] AdminContext context, CancellationToken ct)

@@ -59,20 +59,10 @@ public static class ExportsApi
         return TypedResults.Accepted($"/api/tenants/{slug}/exports/{export.Id}", ExportDto.From(export));
     }
 
-    public static async Task<Results<Ok<PagedList<ExportDto>>, ProblemHttpResult>> ListAsync(
-        string slug, [AsParameters] AdminContext context, int? page, int? pageSize, CancellationToken ct)
-    {
-        if (Paging.Validate(page, pageSize) is { } pagingError)
-        {
-            return BadRequest(pagingError);
-        }
-        if (await TenantsApi.FindAsync(context.Db, slug, ct) is not { } tenant)
-        {
-            return TenantsApi.UnknownTenant(slug);
-        }
-        var query = context.Db.Exports.AsNoTracking().Where(e => e.TenantId == tenant.Id).OrderByDescending(e => e.CreatedAt);
-        return TypedResults.Ok(await Paging.PageAsync(query, page, pageSize, ExportDto.From, ct));
-    }
+    public static Task<Results<Ok<PagedList<ExportDto>>, ProblemHttpResult>> ListAsync(
+        string slug, [AsParameters] AdminContext context, int? page, int? pageSize, CancellationToken ct) =>
+        TenantsApi.PageOfTenantAsync(slug, context, page, pageSize,
+            tenant => context.Db.Exports.AsNoTracking().Where(x => x.TenantId == tenant.Id).OrderByDescending(x => x.CreatedAt), ExportDto.From, ct);
 
     public static async Task<Results<Ok<ExportDto>, ProblemHttpResult>> GetAsync(
         string slug, Guid id, [AsParameters] AdminContext context, CancellationToken ct) =>

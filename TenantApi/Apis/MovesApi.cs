@@ -62,20 +62,10 @@ public static class MovesApi
         return TypedResults.Accepted($"/api/tenants/{slug}/moves/{move.Id}", MoveDto.From(move));
     }
 
-    public static async Task<Results<Ok<PagedList<MoveDto>>, ProblemHttpResult>> ListAsync(
-        string slug, [AsParameters] AdminContext context, int? page, int? pageSize, CancellationToken ct)
-    {
-        if (Paging.Validate(page, pageSize) is { } pagingError)
-        {
-            return BadRequest(pagingError);
-        }
-        if (await TenantsApi.FindAsync(context.Db, slug, ct) is not { } tenant)
-        {
-            return TenantsApi.UnknownTenant(slug);
-        }
-        var query = context.Db.Moves.AsNoTracking().Where(m => m.TenantId == tenant.Id).OrderByDescending(m => m.CreatedAt);
-        return TypedResults.Ok(await Paging.PageAsync(query, page, pageSize, MoveDto.From, ct));
-    }
+    public static Task<Results<Ok<PagedList<MoveDto>>, ProblemHttpResult>> ListAsync(
+        string slug, [AsParameters] AdminContext context, int? page, int? pageSize, CancellationToken ct) =>
+        TenantsApi.PageOfTenantAsync(slug, context, page, pageSize,
+            tenant => context.Db.Moves.AsNoTracking().Where(x => x.TenantId == tenant.Id).OrderByDescending(x => x.CreatedAt), MoveDto.From, ct);
 
     public static async Task<Results<Ok<MoveDto>, ProblemHttpResult>> GetAsync(
         string slug, Guid id, [AsParameters] AdminContext context, CancellationToken ct)

@@ -243,6 +243,22 @@ public static class TenantsApi
     internal static async Task<Tenant?> FindAsync(CatalogDbContext db, string slug, CancellationToken ct) =>
         TenantSlug.IsValid(slug) ? await db.Tenants.SingleOrDefaultAsync(t => t.Slug == slug, ct) : null;
 
+    /// <summary>One page of a list that belongs to a tenant (its moves, backups, restores, exports): 404 for an unknown tenant.</summary>
+    internal static async Task<Results<Ok<PagedList<TDto>>, ProblemHttpResult>> PageOfTenantAsync<T, TDto>(
+        string slug, AdminContext context, int? page, int? pageSize, Func<Tenant, IOrderedQueryable<T>> query, Func<T, TDto> map,
+        CancellationToken ct)
+    {
+        if (Paging.Validate(page, pageSize) is { } pagingError)
+        {
+            return BadRequest(pagingError);
+        }
+        if (await FindAsync(context.Db, slug, ct) is not { } tenant)
+        {
+            return UnknownTenant(slug);
+        }
+        return TypedResults.Ok(await Paging.PageAsync(query(tenant), page, pageSize, map, ct));
+    }
+
     internal static ProblemHttpResult UnknownTenant(string slug) =>
         TenantSlug.IsValid(slug) ? NotFound($"No tenant '{slug}'.") : BadRequest(TenantSlug.Validate(slug)!);
 }

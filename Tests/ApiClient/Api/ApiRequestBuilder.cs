@@ -6,6 +6,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading.Tasks;
 using System;
+using TenantAspire.Tests.ApiClient.Api.Backups;
 using TenantAspire.Tests.ApiClient.Api.Diagnostics;
 using TenantAspire.Tests.ApiClient.Api.Fleet;
 using TenantAspire.Tests.ApiClient.Api.Projects;
@@ -21,6 +22,11 @@ namespace TenantAspire.Tests.ApiClient.Api
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class ApiRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The backups property</summary>
+        public global::TenantAspire.Tests.ApiClient.Api.Backups.BackupsRequestBuilder Backups
+        {
+            get => new global::TenantAspire.Tests.ApiClient.Api.Backups.BackupsRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The diagnostics property</summary>
         public global::TenantAspire.Tests.ApiClient.Api.Diagnostics.DiagnosticsRequestBuilder Diagnostics
         {

@@ -8,11 +8,14 @@ using System.IO;
 using System.Threading.Tasks;
 using System.Threading;
 using System;
+using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Backups;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Canary;
-using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Export;
+using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Exports;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Hibernate;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Moves;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects;
+using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Restore;
+using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Restores;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Resume;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Suspend;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Tier;
@@ -27,15 +30,20 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class WithSlugItemRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The backups property</summary>
+        public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Backups.BackupsRequestBuilder Backups
+        {
+            get => new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Backups.BackupsRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The canary property</summary>
         public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Canary.CanaryRequestBuilder Canary
         {
             get => new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Canary.CanaryRequestBuilder(PathParameters, RequestAdapter);
         }
-        /// <summary>The export property</summary>
-        public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Export.ExportRequestBuilder Export
+        /// <summary>The exports property</summary>
+        public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Exports.ExportsRequestBuilder Exports
         {
-            get => new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Export.ExportRequestBuilder(PathParameters, RequestAdapter);
+            get => new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Exports.ExportsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The hibernate property</summary>
         public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Hibernate.HibernateRequestBuilder Hibernate
@@ -51,6 +59,16 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item
         public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.ProjectsRequestBuilder Projects
         {
             get => new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.ProjectsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The restore property</summary>
+        public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Restore.RestoreRequestBuilder Restore
+        {
+            get => new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Restore.RestoreRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The restores property</summary>
+        public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Restores.RestoresRequestBuilder Restores
+        {
+            get => new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Restores.RestoresRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The resume property</summary>
         public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Resume.ResumeRequestBuilder Resume

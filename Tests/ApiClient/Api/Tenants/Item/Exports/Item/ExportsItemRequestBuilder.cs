@@ -8,50 +8,55 @@ using System.IO;
 using System.Threading.Tasks;
 using System.Threading;
 using System;
+using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Exports.Item.Download;
 using TenantAspire.Tests.ApiClient.Models;
-namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item.Export
+namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item.Exports.Item
 {
     /// <summary>
-    /// Builds and executes requests for operations under \api\tenants\{slug}\export
+    /// Builds and executes requests for operations under \api\tenants\{slug}\exports\{id}
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    public partial class ExportRequestBuilder : BaseRequestBuilder
+    public partial class ExportsItemRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The download property</summary>
+        public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Exports.Item.Download.DownloadRequestBuilder Download
+        {
+            get => new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Exports.Item.Download.DownloadRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>
-        /// Instantiates a new <see cref="global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Export.ExportRequestBuilder"/> and sets the default values.
+        /// Instantiates a new <see cref="global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Exports.Item.ExportsItemRequestBuilder"/> and sets the default values.
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public ExportRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/tenants/{slug}/export", pathParameters)
+        public ExportsItemRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/tenants/{slug}/exports/{id}", pathParameters)
         {
         }
         /// <summary>
-        /// Instantiates a new <see cref="global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Export.ExportRequestBuilder"/> and sets the default values.
+        /// Instantiates a new <see cref="global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Exports.Item.ExportsItemRequestBuilder"/> and sets the default values.
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public ExportRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/tenants/{slug}/export", rawUrl)
+        public ExportsItemRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/tenants/{slug}/exports/{id}", rawUrl)
         {
         }
         /// <summary>
-        /// pg_dump (custom format) of the tenant database.
+        /// One export: its state, and its download once made.
         /// </summary>
-        /// <returns>A <see cref="Stream"/></returns>
+        /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Models.ExportDto"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::TenantAspire.Tests.ApiClient.Models.ProblemDetails">When receiving a 400 status code</exception>
         /// <exception cref="global::TenantAspire.Tests.ApiClient.Models.ProblemDetails">When receiving a 401 status code</exception>
         /// <exception cref="global::TenantAspire.Tests.ApiClient.Models.ProblemDetails">When receiving a 403 status code</exception>
         /// <exception cref="global::TenantAspire.Tests.ApiClient.Models.ProblemDetails">When receiving a 404 status code</exception>
-        /// <exception cref="global::TenantAspire.Tests.ApiClient.Models.ProblemDetails">When receiving a 409 status code</exception>
         /// <exception cref="global::TenantAspire.Tests.ApiClient.Models.ProblemDetails">When receiving a 503 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public async Task<Stream?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::TenantAspire.Tests.ApiClient.Models.ExportDto?> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #nullable restore
 #else
-        public async Task<Stream> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        public async Task<global::TenantAspire.Tests.ApiClient.Models.ExportDto> GetAsync(Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
         {
 #endif
             var requestInfo = ToGetRequestInformation(requestConfiguration);
@@ -61,13 +66,12 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item.Export
                 { "401", global::TenantAspire.Tests.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "403", global::TenantAspire.Tests.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "404", global::TenantAspire.Tests.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
-                { "409", global::TenantAspire.Tests.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
                 { "503", global::TenantAspire.Tests.ApiClient.Models.ProblemDetails.CreateFromDiscriminatorValue },
             };
-            return await RequestAdapter.SendPrimitiveAsync<Stream>(requestInfo, errorMapping, cancellationToken).ConfigureAwait(false);
+            return await RequestAdapter.SendAsync<global::TenantAspire.Tests.ApiClient.Models.ExportDto>(requestInfo, global::TenantAspire.Tests.ApiClient.Models.ExportDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// pg_dump (custom format) of the tenant database.
+        /// One export: its state, and its download once made.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -82,17 +86,17 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item.Export
 #endif
             var requestInfo = new RequestInformation(Method.GET, UrlTemplate, PathParameters);
             requestInfo.Configure(requestConfiguration);
-            requestInfo.Headers.TryAdd("Accept", "application/problem+json");
+            requestInfo.Headers.TryAdd("Accept", "application/json");
             return requestInfo;
         }
         /// <summary>
         /// Returns a request builder with the provided arbitrary URL. Using this method means any other path or query parameters are ignored.
         /// </summary>
-        /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Export.ExportRequestBuilder"/></returns>
+        /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Exports.Item.ExportsItemRequestBuilder"/></returns>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
-        public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Export.ExportRequestBuilder WithUrl(string rawUrl)
+        public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Exports.Item.ExportsItemRequestBuilder WithUrl(string rawUrl)
         {
-            return new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Export.ExportRequestBuilder(rawUrl, RequestAdapter);
+            return new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Exports.Item.ExportsItemRequestBuilder(rawUrl, RequestAdapter);
         }
     }
 }
