@@ -71,7 +71,7 @@ public static class AzuriteExtensions
         BlobStorage.AddHealthCheck(builder, $"{name}_check", resource);
         return builder.AddResource(resource)
             .WithImage(Image, ImageTag)
-            .WithArgs("azurite-blob", "--blobHost", "0.0.0.0", "--blobPort", "10000", "--location", "/data", "--skipApiVersionCheck", "--loose")
+            .WithArgs("azurite-blob", "--blobHost", "0.0.0.0", "--blobPort", "10000", "--location", "/data", "--skipApiVersionCheck", "--loose", "--disableTelemetry")
             .WithEndpoint(targetPort: 10000, name: BlobStorage.EndpointName, scheme: "http")
             .WithEnvironment("AZURITE_ACCOUNTS", BlobStorage.Accounts(key.Resource))
             .WithVolume($"tenantaspire-{name}-data", "/data")

@@ -9,4 +9,4 @@ if [[ ! -x "$AZURITE_BIN" ]]; then
   exit 127
 fi
 mkdir -p "$AZURITE_DIR"
-exec "$AZURITE_BIN" --blobHost 127.0.0.1 --blobPort "$AZURITE_PORT" --location "$AZURITE_DIR" --skipApiVersionCheck --loose
+exec "$AZURITE_BIN" --blobHost 127.0.0.1 --blobPort "$AZURITE_PORT" --location "$AZURITE_DIR" --skipApiVersionCheck --loose --disableTelemetry

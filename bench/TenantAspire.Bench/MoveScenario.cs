@@ -27,7 +27,7 @@ internal static class MoveScenario
         await stack.CreateTenantsAsync([online, offline]);
         foreach (var slug in new[] { online, offline })
         {
-            await SeedAsync(stack, slug, rows);
+            await TenantData.SeedAsync(stack, slug, rows);
         }
         Console.WriteLine($"seeded {rows} users and {rows} projects in each of {online} and {offline}");
 
@@ -92,12 +92,12 @@ internal static class MoveScenario
         await stop.CancelAsync();
         await writer;
 
-        var database = await ScalarAsync<string>(stack.Catalog, "SELECT database_name FROM tenants WHERE slug = $1", online);
+        var database = await TenantData.ScalarAsync<string>(stack.Catalog, "SELECT database_name FROM tenants WHERE slug = $1", online);
         var target = await stack.ServerAsync("postgres-premium");
         var onTarget = await EmailsAsync(target, database!, "live%");
         var lost = acknowledged.Count(e => !onTarget.Contains(e));
-        var doubled = await ScalarAsync<long>(Db(target, database!), "SELECT count(*) - count(DISTINCT email) FROM users");
-        var total = await ScalarAsync<long>(Db(target, database!), "SELECT count(*) FROM users");
+        var doubled = await TenantData.ScalarAsync<long>(TenantData.Db(target, database!), "SELECT count(*) - count(DISTINCT email) FROM users");
+        var total = await TenantData.ScalarAsync<long>(TenantData.Db(target, database!), "SELECT count(*) FROM users");
         var sorted = latencies.Order().ToList();
 
         // Offline: suspended, dumped, restored into the other server.
@@ -105,12 +105,12 @@ internal static class MoveScenario
         {
             suspend.EnsureSuccessStatusCode();
         }
-        var offlineDatabase = await ScalarAsync<string>(stack.Catalog, "SELECT database_name FROM tenants WHERE slug = $1", offline);
+        var offlineDatabase = await TenantData.ScalarAsync<string>(stack.Catalog, "SELECT database_name FROM tenants WHERE slug = $1", offline);
         var offlineClock = Stopwatch.StartNew();
-        var offlineServer = await ScalarAsync<string>(stack.Catalog, "SELECT server FROM tenants WHERE slug = $1", offline);
+        var offlineServer = await TenantData.ScalarAsync<string>(stack.Catalog, "SELECT server FROM tenants WHERE slug = $1", offline);
         await DumpRestoreAsync(await stack.ServerAsync(offlineServer!), target, offlineDatabase!);
         var offlineSeconds = offlineClock.Elapsed.TotalSeconds;
-        var restored = await ScalarAsync<long>(Db(target, "offline_" + offlineDatabase), "SELECT count(*) FROM users");
+        var restored = await TenantData.ScalarAsync<long>(TenantData.Db(target, "offline_" + offlineDatabase), "SELECT count(*) FROM users");
 
         Console.WriteLine();
         Console.WriteLine("| move | rows | total s | pause (worker) ms | longest write ms | write p50 / p99 ms | writes acknowledged | lost | doubled | client errors | outcome |");
@@ -125,34 +125,11 @@ internal static class MoveScenario
         }
     }
 
-    private static string Db(string server, string database) =>
-        new NpgsqlConnectionStringBuilder(server) { Database = database, Pooling = false }.ConnectionString;
 
-    /// <summary>ROWS users and a project each, written in the tenant's database in one statement per table (as the superuser).</summary>
-    private static async Task SeedAsync(Stack stack, string slug, int rows)
-    {
-        var database = await ScalarAsync<string>(stack.Catalog, "SELECT database_name FROM tenants WHERE slug = $1", slug);
-        var server = await ScalarAsync<string>(stack.Catalog, "SELECT server FROM tenants WHERE slug = $1", slug);
-        await using var connection = new NpgsqlConnection(Db(await stack.ServerAsync(server!), database!));
-        await connection.OpenAsync();
-        await using var users = new NpgsqlCommand("""
-            INSERT INTO users (id, email, name, created_at, updated_at)
-            SELECT gen_random_uuid(), 'seed' || g || '@example.com', 'Seed ' || g, now(), now() FROM generate_series(1, $1) g
-            """, connection);
-        users.Parameters.Add(new NpgsqlParameter { Value = rows });
-        users.CommandTimeout = 600;
-        await users.ExecuteNonQueryAsync();
-        await using var projects = new NpgsqlCommand("""
-            INSERT INTO projects (id, name, owner_id, created_at, updated_at)
-            SELECT gen_random_uuid(), 'Project of ' || email, id, now(), now() FROM users
-            """, connection);
-        projects.CommandTimeout = 600;
-        await projects.ExecuteNonQueryAsync();
-    }
 
     private static async Task<HashSet<string>> EmailsAsync(string server, string database, string like)
     {
-        await using var connection = new NpgsqlConnection(Db(server, database));
+        await using var connection = new NpgsqlConnection(TenantData.Db(server, database));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("SELECT email FROM users WHERE email LIKE $1", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = like });
@@ -165,24 +142,13 @@ internal static class MoveScenario
         return emails;
     }
 
-    private static async Task<T?> ScalarAsync<T>(string connectionString, string sql, params object[] parameters)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var p in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = p });
-        }
-        return (T?)await command.ExecuteScalarAsync();
-    }
 
     /// <summary>The offline way: an empty database on the target, then pg_dump (custom format) piped into pg_restore.</summary>
     private static async Task DumpRestoreAsync(string source, string target, string database)
     {
         var from = new NpgsqlConnectionStringBuilder(source);
         var to = new NpgsqlConnectionStringBuilder(target);
-        await using (var create = new NpgsqlConnection(Db(target, "postgres")))
+        await using (var create = new NpgsqlConnection(TenantData.Db(target, "postgres")))
         {
             await create.OpenAsync();
             await using var command = new NpgsqlCommand($"CREATE DATABASE offline_{database}", create); // the bench's own name

@@ -28,10 +28,13 @@ switch (args.FirstOrDefault())
     case "move":
         await MoveScenario.RunAsync(Arg(args, 1, 100_000), Arg(args, 2, 50));
         return 0;
+    case "backup":
+        await BackupScenario.RunAsync(Arg(args, 1, 1000));
+        return 0;
     case "backend-exit":
         await BackendExitScenario.RunAsync(Arg(args, 1, 500));
         return 0;
     default:
-        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [rps] | move [rows] [writesPerSecond]");
+        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [rps] | move [rows] [writesPerSecond] | backup [tenants]");
         return 2;
 }
