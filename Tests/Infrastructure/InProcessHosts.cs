@@ -63,11 +63,14 @@ public sealed class InProcessHosts : IAsyncDisposable
         }
         var catalog = new NpgsqlConnectionStringBuilder(await fixture.ConnectionStringAsync("catalog")) { Database = catalogName }.ConnectionString;
         var redis = await fixture.ConnectionStringAsync("redis");
+        var blobs = await fixture.ConnectionStringAsync("blobs");
         var servers = TestServers.Topology(await fixture.ConnectionStringAsync("postgres"));
         var worker = new HostFactory<DatabaseSizeCollector>(new(servers)
         {
             ["ConnectionStrings:catalog"] = catalog,
             ["ConnectionStrings:redis"] = redis,
+            ["ConnectionStrings:blobs"] = blobs,
+            ["Backups:Scheduled"] = "false", // the stack's own tenants are not this catalog's
             ["OTEL_SERVICE_NAME"] = "provisioning-worker-inproc",
             ["Provisioning:SpareDatabases"] = "0", // spares are server-wide; the stack's workers keep theirs
             ["Demo:Seed"] = "false",
@@ -81,6 +84,7 @@ public sealed class InProcessHosts : IAsyncDisposable
         {
             ["ConnectionStrings:catalog"] = catalog,
             ["ConnectionStrings:redis"] = redis,
+            ["ConnectionStrings:blobs"] = blobs,
             ["Auth:DevSigningKey"] = fixture.SigningKey,
             // Not "tenant-api": the stack's tests count that application's backends in pg_stat_activity.
             ["OTEL_SERVICE_NAME"] = "tenant-api-inproc",

@@ -37,6 +37,8 @@ public sealed class WorkerKillTests(AspireAppFixture fixture, ITestOutputHelper 
             ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
             ["ConnectionStrings__catalog"] = catalog,
             ["ConnectionStrings__redis"] = await fixture.ConnectionStringAsync("redis"),
+            ["ConnectionStrings__blobs"] = await fixture.ConnectionStringAsync("blobs"),
+            ["Backups__Scheduled"] = "false",
             ["Provisioning__Lease"] = "00:00:02", // a killed holder's operations come back quickly
         };
 
