@@ -105,4 +105,27 @@ public sealed class BackupTestKit(AspireAppFixture fixture)
         }
         return restore;
     }
+
+    /// <summary>Waits until the tenant's backup count stays put for three seconds of passes; returns it.</summary>
+    public async Task<int> SettledCountAsync(string slug)
+    {
+        var count = -1;
+        var stableSince = DateTime.UtcNow;
+        var deadline = DateTime.UtcNow.AddSeconds(40);
+        while (DateTime.UtcNow < deadline)
+        {
+            var now = (await BackupsAsync(slug)).Count;
+            if (now != count)
+            {
+                count = now;
+                stableSince = DateTime.UtcNow;
+            }
+            else if (DateTime.UtcNow - stableSince > TimeSpan.FromSeconds(12))
+            {
+                return count;
+            }
+            await Task.Delay(500);
+        }
+        throw new TimeoutException($"the backups of {slug} kept coming ({count}) without a write");
+    }
 }

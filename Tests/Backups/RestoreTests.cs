@@ -69,9 +69,10 @@ public sealed class RestoreTests(BackupStackFixture fixture)
     {
         var slug = await _kit.Tenants.CreateActiveAsync("rs-bad");
         await _kit.AddUserAsync(slug, $"one@{slug}.example");
-        var backup = await _kit.BackUpNowAsync(slug);
         await _kit.AddUserAsync(slug, $"two@{slug}.example");
-        var backupId = backup.GetProperty("id").GetString()!;
+        await _kit.BackUpNowAsync(slug);
+        await _kit.SettledCountAsync(slug); // no further backup: the one corrupted below stays the tenant's newest, which drills take
+        var backupId = (await _kit.BackupsAsync(slug))[0].GetProperty("id").GetString()!;
         var blobName = await _kit.Tenants.CatalogScalarAsync<string>("SELECT blob_name FROM tenant_backups WHERE id = $1", Guid.Parse(backupId));
         var container = await _kit.BackupContainerAsync();
         var blob = container.GetBlobClient(blobName);
@@ -79,6 +80,7 @@ public sealed class RestoreTests(BackupStackFixture fixture)
         var corrupt = original.ToArray();
         corrupt[corrupt.Length / 2] ^= 0xFF; // one flipped byte, same length
         await blob.UploadAsync(new BinaryData(corrupt), overwrite: true);
+        var corruptedAt = DateTimeOffset.UtcNow;
 
         using var refused = await _kit.RestoreAsync(slug, backupId);
         var detail = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
@@ -91,7 +93,7 @@ public sealed class RestoreTests(BackupStackFixture fixture)
 
         // The drills find it too: the backup's drill fails, and says why.
         var drilled = await _kit.WaitForBackupAsync(slug, b => b.GetProperty("id").GetString() == backupId
-            && b.TryGetProperty("drill", out var d) && d.ValueKind == JsonValueKind.Object && d.GetProperty("at").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-1)
+            && b.TryGetProperty("drill", out var d) && d.ValueKind == JsonValueKind.Object && d.GetProperty("at").GetDateTimeOffset() > corruptedAt
             && d.GetProperty("outcome").GetString() == "failed", TimeSpan.FromSeconds(90), "a failed drill of the corrupted backup");
         Assert.Contains("corrupt", drilled.GetProperty("drill").GetProperty("error").GetString(), StringComparison.Ordinal);
         await blob.UploadAsync(new BinaryData(original), overwrite: true);
