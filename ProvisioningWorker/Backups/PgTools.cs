@@ -20,7 +20,16 @@ public sealed class PgTools(ServerResolver servers, IOptions<BackupOptions> opti
         using var process = Start("pg_dump", server, database, role, redirectInput: false,
             "--format=custom", "--no-owner", "--no-privileges", $"--snapshot={snapshot}");
         var errors = process.StandardError.ReadToEndAsync(ct);
-        var written = await HashingCopy.CopyAsync(process.StandardOutput.BaseStream, output, ct);
+        (string, long) written;
+        try
+        {
+            written = await HashingCopy.CopyAsync(process.StandardOutput.BaseStream, output, ct);
+        }
+        catch
+        {
+            Stop(process); // the store failed or we were cancelled: pg_dump must not linger on a pipe nobody reads
+            throw;
+        }
         await process.WaitForExitAsync(ct);
         if (process.ExitCode != 0)
         {
@@ -52,12 +61,29 @@ public sealed class PgTools(ServerResolver servers, IOptions<BackupOptions> opti
             await process.WaitForExitAsync(ct);
             throw new PgToolException("pg_restore", process.ExitCode, await errors);
         }
+        catch
+        {
+            Stop(process); // the store failed or we were cancelled mid-stream
+            throw;
+        }
         await process.WaitForExitAsync(ct);
         if (process.ExitCode != 0)
         {
             throw new PgToolException("pg_restore", process.ExitCode, await errors);
         }
         return read;
+    }
+
+    private static void Stop(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // already exited
+        }
     }
 
     private Process Start(string tool, string server, string database, string role, bool redirectInput, params string[] toolArgs)

@@ -18,38 +18,68 @@ public static class RestorePlanner
     public static async Task<(TenantRestore? Restore, Tenant? Sibling, RestoreRefusal? Refusal)> PlanAsync(CatalogDbContext db, Tenant tenant,
         TenantBackup backup, string? asSlug, string actor, OperationTrace trace, DateTimeOffset now, CancellationToken ct)
     {
-        var target = tenant;
-        Tenant? sibling = null;
-        if (asSlug is null)
+        if (asSlug is not null)
         {
-            if (tenant.Status != TenantStatus.Active)
+            var planned = await PlanSiblingAsync(db, backup, asSlug, actor, trace, now, ct);
+            if (planned.Restore is not null)
             {
-                return (null, null, new($"Tenant '{tenant.Slug}' is {tenant.Status.ToString().ToLowerInvariant()}; only an active tenant is restored in place."));
+                db.AuditEvents.Add(Audit.Event(tenant, "restore-requested", actor, now, $"backup {backup.Id} taken {backup.CreatedAt:O} as sibling '{asSlug}'"));
             }
-            if (await db.Restores.AnyAsync(r => r.TenantId == tenant.Id && TenantRestore.OpenPhases.Contains(r.Phase), ct))
-            {
-                return (null, null, new($"Tenant '{tenant.Slug}' is already being restored."));
-            }
-            if (await db.Moves.AnyAsync(m => m.TenantId == tenant.Id && TenantMove.OpenPhases.Contains(m.Phase), ct))
-            {
-                return (null, null, new($"Tenant '{tenant.Slug}' is moving; restore it once the move is done."));
-            }
+            return planned;
         }
-        else
+        if (tenant.Status != TenantStatus.Active)
         {
-            if (await db.Tenants.AnyAsync(t => t.Slug == asSlug, ct))
-            {
-                return (null, null, new($"A tenant with slug '{asSlug}' already exists."));
-            }
-            if (ServerPlacement.Choose(tenant.Tier, await ServerLoads.ReadAsync(db, ct)) is not { } server)
-            {
-                return (null, null, new($"No open server takes {tenant.Tier.ToString().ToLowerInvariant()} tenants now.", NoServer: true));
-            }
-            // Provisioned like any new tenant (role, database, grants), then the restore replaces its empty database.
-            var name = $"{tenant.Name} (restored {backup.CreatedAt:yyyy-MM-dd HH:mm}Z)";
-            sibling = TenantFactory.Request(db, asSlug, name.Length > 200 ? name[..200] : name, tenant.Tier, server, actor, trace, now);
-            target = sibling;
+            return (null, null, new($"Tenant '{tenant.Slug}' is {tenant.Status.ToString().ToLowerInvariant()}; only an active tenant is restored in place."));
         }
+        if (await db.Restores.AnyAsync(r => r.TenantId == tenant.Id && TenantRestore.OpenPhases.Contains(r.Phase), ct))
+        {
+            return (null, null, new($"Tenant '{tenant.Slug}' is already being restored."));
+        }
+        if (await db.Moves.AnyAsync(m => m.TenantId == tenant.Id && TenantMove.OpenPhases.Contains(m.Phase), ct))
+        {
+            return (null, null, new($"Tenant '{tenant.Slug}' is moving; restore it once the move is done."));
+        }
+        var restore = Restore(db, tenant, backup, RestoreMode.InPlace, actor, trace, now);
+        db.AuditEvents.Add(Audit.Event(tenant, "restore-requested", actor, now, $"backup {backup.Id} taken {backup.CreatedAt:O} (in place)"));
+        return (restore, null, null);
+    }
+
+    /// <summary>
+    /// A backup restored into a new tenant <paramref name="asSlug"/>, whether or not its own tenant still exists (a deleted
+    /// tenant's backups are kept for the grace precisely so that a mistaken delete can be undone this way).
+    /// </summary>
+    public static async Task<(TenantRestore? Restore, Tenant? Sibling, RestoreRefusal? Refusal)> PlanSiblingAsync(CatalogDbContext db,
+        TenantBackup backup, string asSlug, string actor, OperationTrace trace, DateTimeOffset now, CancellationToken ct)
+    {
+        var (sibling, refusal) = await SiblingAsync(db, backup, asSlug, actor, trace, now, ct);
+        if (refusal is not null)
+        {
+            return (null, null, refusal);
+        }
+        var restore = Restore(db, sibling!, backup, RestoreMode.Sibling, actor, trace, now);
+        db.AuditEvents.Add(Audit.Event(sibling!, "restore-requested", actor, now, $"backup {backup.Id} of '{backup.TenantSlug}' taken {backup.CreatedAt:O}"));
+        return (restore, sibling, null);
+    }
+
+    /// <summary>A new tenant, provisioned like any other (role, database, grants); the restore then replaces its empty database.</summary>
+    private static async Task<(Tenant? Sibling, RestoreRefusal? Refusal)> SiblingAsync(CatalogDbContext db, TenantBackup backup, string asSlug,
+        string actor, OperationTrace trace, DateTimeOffset now, CancellationToken ct)
+    {
+        if (await db.Tenants.AnyAsync(t => t.Slug == asSlug, ct))
+        {
+            return (null, new($"A tenant with slug '{asSlug}' already exists."));
+        }
+        if (ServerPlacement.Choose(backup.Tier, await ServerLoads.ReadAsync(db, ct)) is not { } server)
+        {
+            return (null, new($"No open server takes {backup.Tier.ToString().ToLowerInvariant()} tenants now.", NoServer: true));
+        }
+        var name = $"{backup.TenantSlug} (restored from {backup.CreatedAt:yyyy-MM-dd HH:mm}Z)";
+        return (TenantFactory.Request(db, asSlug, name.Length > 200 ? name[..200] : name, backup.Tier, server, actor, trace, now), null);
+    }
+
+    private static TenantRestore Restore(CatalogDbContext db, Tenant target, TenantBackup backup, RestoreMode mode, string actor,
+        OperationTrace trace, DateTimeOffset now)
+    {
         var id = Guid.CreateVersion7();
         var restore = new TenantRestore
         {
@@ -58,7 +88,7 @@ public static class RestorePlanner
             TenantSlug = target.Slug,
             BackupId = backup.Id,
             SourceSlug = backup.TenantSlug,
-            Mode = sibling is null ? RestoreMode.InPlace : RestoreMode.Sibling,
+            Mode = mode,
             Server = target.Server,
             Phase = RestorePhase.Pending,
             NewDatabase = TenantNaming.RestoredDatabaseName(id),
@@ -68,9 +98,7 @@ public static class RestorePlanner
         };
         db.Restores.Add(restore);
         db.Enqueue(target.Id, OperationKind.Restore, trace, now);
-        db.AuditEvents.Add(Audit.Event(tenant, "restore-requested", actor, now,
-            $"backup {backup.Id} taken {backup.CreatedAt:O}" + (sibling is null ? " (in place)" : $" as sibling '{asSlug}'")));
-        return (restore, sibling, null);
+        return restore;
     }
 
     /// <summary>Asks to swap the tenant's newest restore back, while its undo window is open.</summary>

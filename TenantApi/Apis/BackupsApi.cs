@@ -34,6 +34,12 @@ public static class BackupsApi
         fleet.MapPost("passes", RequestPassAsync).WithName("RequestBackupPass")
             .WithSummary("Ask the worker for a backup pass over the fleet now (changed-only, as scheduled).");
         fleet.MapGet("passes", ListPassesAsync).WithName("ListBackupPasses").WithSummary("The worker's backup passes, newest first.");
+        fleet.MapGet("", ListAllAsync).WithName("ListBackups")
+            .WithSummary("Backups, newest first, optionally of one tenant slug: a deleted tenant's too, until its grace ends.");
+        fleet.MapPost("{id:guid}/restore", RestoreAsSiblingAsync).WithName("RestoreBackupAsTenant")
+            .WithSummary("Restore any backup (a deleted tenant's too) into a new tenant asSlug.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         return app;
     }
 
@@ -80,26 +86,85 @@ public static class BackupsApi
         {
             return NotFound($"Tenant '{slug}' has no backup {backupId}.");
         }
-        try
+        if (await CorruptionAsync(store, backup, ct) is { } corrupt)
         {
-            var (sha, bytes) = await store.HashAsync(BackupStore.BackupsContainer, backup.BlobName, ct);
-            if (sha != backup.Sha256 || bytes != backup.Bytes)
-            {
-                return Unprocessable($"Backup {backupId} is corrupt: the store holds {bytes} bytes with SHA-256 {sha}, " +
-                                     $"{backup.Bytes} bytes with {backup.Sha256} were recorded. Nothing was changed; restore another backup.");
-            }
-        }
-        catch (BackupBlobMissingException)
-        {
-            return Unprocessable($"Backup {backupId} is missing from the store. Nothing was changed; restore another backup.");
+            return corrupt;
         }
         if (request.AsSlug is not null)
         {
             TenantTelemetry.Enter(request.AsSlug);
         }
-        var now = context.Clock.GetUtcNow();
         var (restore, sibling, refusal) = await RestorePlanner.PlanAsync(context.Db, tenant, backup, request.AsSlug, context.Actor(),
-            OperationTrace.Capture(), now, ct);
+            OperationTrace.Capture(), context.Clock.GetUtcNow(), ct);
+        return await QueueAsync(context, restore, sibling, refusal,
+            sibling is null ? $"Tenant '{slug}' started a restore meanwhile; retry." : $"A tenant with slug '{request.AsSlug}' already exists.", ct);
+    }
+
+    public static async Task<Results<Ok<PagedList<BackupDto>>, ProblemHttpResult>> ListAllAsync(
+        [AsParameters] AdminContext context, string? tenant, int? page, int? pageSize, CancellationToken ct)
+    {
+        if (Paging.Validate(page, pageSize) is { } pagingError)
+        {
+            return BadRequest(pagingError);
+        }
+        if (tenant is not null && TenantSlug.Validate(tenant) is { } slugError)
+        {
+            return BadRequest("tenant: " + slugError);
+        }
+        var query = context.Db.Backups.AsNoTracking();
+        if (tenant is not null)
+        {
+            query = query.Where(b => b.TenantSlug == tenant);
+        }
+        return TypedResults.Ok(await Paging.PageAsync(query.OrderByDescending(b => b.CreatedAt), page, pageSize, BackupDto.From, ct));
+    }
+
+    /// <summary>A deleted tenant's backup (kept for the grace) restored into a new tenant: how a mistaken delete is undone.</summary>
+    public static async Task<Results<Accepted<RestoreDto>, ProblemHttpResult>> RestoreAsSiblingAsync(
+        Guid id, RestoreRequest request, [AsParameters] AdminContext context, [FromServices] BackupStore store, CancellationToken ct)
+    {
+        if (request.AsSlug is null)
+        {
+            return BadRequest("asSlug (the new tenant's slug) is required.");
+        }
+        if (TenantSlug.Validate(request.AsSlug) is { } slugError)
+        {
+            return BadRequest("asSlug: " + slugError);
+        }
+        if (await context.Db.Backups.AsNoTracking().SingleOrDefaultAsync(b => b.Id == id, ct) is not { } backup)
+        {
+            return NotFound($"No backup {id}.");
+        }
+        if (await CorruptionAsync(store, backup, ct) is { } corrupt)
+        {
+            return corrupt;
+        }
+        TenantTelemetry.Enter(request.AsSlug);
+        var (restore, sibling, refusal) = await RestorePlanner.PlanSiblingAsync(context.Db, backup, request.AsSlug, context.Actor(),
+            OperationTrace.Capture(), context.Clock.GetUtcNow(), ct);
+        return await QueueAsync(context, restore, sibling, refusal, $"A tenant with slug '{request.AsSlug}' already exists.", ct);
+    }
+
+    /// <summary>422 when the store's copy of the backup is not what was recorded (or is gone): nothing is queued then.</summary>
+    private static async Task<ProblemHttpResult?> CorruptionAsync(BackupStore store, TenantBackup backup, CancellationToken ct)
+    {
+        try
+        {
+            var (sha, bytes) = await store.HashAsync(BackupStore.BackupsContainer, backup.BlobName, ct);
+            return sha == backup.Sha256 && bytes == backup.Bytes ? null
+                : Unprocessable($"Backup {backup.Id} is corrupt: the store holds {bytes} bytes with SHA-256 {sha}, " +
+                                $"{backup.Bytes} bytes with {backup.Sha256} were recorded. Nothing was changed; restore another backup.");
+        }
+        catch (BackupBlobMissingException)
+        {
+            return Unprocessable($"Backup {backup.Id} is missing from the store. Nothing was changed; restore another backup.");
+        }
+    }
+
+    /// <summary>Saves what the planner wrote and wakes the workers; the planner's refusal, or a race on the slug or the restore, is a problem.</summary>
+    private static async Task<Results<Accepted<RestoreDto>, ProblemHttpResult>> QueueAsync(AdminContext context, TenantRestore? restore,
+        Tenant? sibling, RestoreRefusal? refusal, string raced, CancellationToken ct)
+    {
         if (refusal is not null)
         {
             return refusal.NoServer ? Unavailable(refusal.Reason, TimeSpan.FromSeconds(30), context.Http) : Conflict(refusal.Reason);
@@ -110,7 +175,7 @@ public static class BackupsApi
         }
         catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
         {
-            return Conflict(sibling is null ? $"Tenant '{slug}' started a restore meanwhile; retry." : $"A tenant with slug '{request.AsSlug}' already exists.");
+            return Conflict(raced);
         }
         await context.Db.NotifyWorkersAsync(ct);
         if (sibling is not null)

@@ -7,13 +7,13 @@ namespace TenantAspire.Tests.Backups;
 
 /// <summary>
 /// Scheduled backups every second for standard tenants (interval zero: every changed tenant is due at each pass), three kept per
-/// tenant, drills every two seconds, a deleted tenant's backups purged after five seconds, a fifteen-second undo window.
+/// tenant, drills every two seconds, a deleted tenant's backups purged after ten seconds, a fifteen-second undo window.
 /// </summary>
 public sealed class BackupStackFixture : AspireAppFixture
 {
     public const int Keep = 3;
     public static readonly TimeSpan UndoWindow = TimeSpan.FromSeconds(15);
-    public static readonly TimeSpan DeletedTenantGrace = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DeletedTenantGrace = TimeSpan.FromSeconds(10);
 
     protected override void Configure(IDistributedApplicationTestingBuilder builder) =>
         builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "provisioning-worker"))

@@ -160,4 +160,33 @@ public sealed class RestoreTests(BackupStackFixture fixture)
         using var late = await admin.PostAsync($"/api/tenants/{slug}/restore/undo", null);
         Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
     }
+
+    [Fact]
+    public async Task A_deleted_tenants_backup_brings_it_back_as_a_new_tenant_within_the_grace()
+    {
+        var slug = await _kit.Tenants.CreateActiveAsync("rs-deleted");
+        await _kit.AddUserAsync(slug, $"kept@{slug}.example");
+        var backupId = (await _kit.BackUpNowAsync(slug)).GetProperty("id").GetString()!;
+        using var admin = fixture.PlatformAdmin();
+        (await admin.DeleteAsync($"/api/tenants/{slug}")).Dispose();
+        await _kit.Tenants.WaitUntilGoneAsync(slug);
+
+        var listed = await admin.GetFromJsonAsync<JsonElement>($"/api/backups?tenant={slug}");
+        Assert.Contains(listed.GetProperty("items").EnumerateArray(), b => b.GetProperty("id").GetString() == backupId);
+        using (var noSlug = await admin.PostAsJsonAsync($"/api/backups/{backupId}/restore", new { }))
+        {
+            await Admin.TenantLifecycleTests.AssertProblemAsync(noSlug, HttpStatusCode.BadRequest);
+        }
+        using (var unknown = await admin.PostAsJsonAsync($"/api/backups/{Guid.NewGuid()}/restore", new { asSlug = TenantTestKit.NewSlug("rs-none") }))
+        {
+            await Admin.TenantLifecycleTests.AssertProblemAsync(unknown, HttpStatusCode.NotFound);
+        }
+        var revived = TenantTestKit.NewSlug("rs-revived");
+        using var asked = await admin.PostAsJsonAsync($"/api/backups/{backupId}/restore", new { asSlug = revived });
+        Assert.Equal(HttpStatusCode.Accepted, asked.StatusCode);
+        var id = (await asked.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var restore = await _kit.WaitForRestoreAsync(revived, id, "Completed", "Failed");
+        Assert.True(restore.GetProperty("phase").GetString() == "completed", restore.ToString());
+        Assert.Equal([$"kept@{slug}.example"], await _kit.EmailsAsync(revived));
+    }
 }
