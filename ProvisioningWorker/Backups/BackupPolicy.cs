@@ -1,15 +1,18 @@
 namespace TenantAspire.ProvisioningWorker.Backups;
 
 /// <summary>What the scheduler knows of a tenant's newest backup.</summary>
-public sealed record LastBackup(DateTimeOffset At, string Server, string Database, string? SchemaVersion, long WriteCounter, DateTimeOffset? StatsReset);
+public sealed record LastBackup(
+    DateTimeOffset At, string Server, string Database, string? SchemaVersion, long WriteCounter, DateTimeOffset? StatsReset, long UserWrites = 0);
 
 /// <summary>
 /// The changed-only signal: Postgres' own per-database counters (<c>pg_stat_database</c>: tuples inserted + updated + deleted,
 /// and when they were last reset), read for a whole server in one query. A write always moves them; reading them costs nothing
 /// inside tenant databases. Statistics reach the view up to some seconds late, which is safe because the signal is read before
-/// the dump: a write it missed is either in the dump already or moves the counter for the next pass.
+/// the dump: a write it missed is either in the dump already or moves the counter for the next pass. The database counter also
+/// moves with catalog churn (an ANALYZE rewrites pg_statistic rows); when only it moved, <see cref="UserWrites"/> (the tenant's
+/// own tables, read inside its database: one connection) confirms whether the tenant wrote.
 /// </summary>
-public sealed record WriteSignal(long Counter, DateTimeOffset? StatsReset);
+public sealed record WriteSignal(long Counter, DateTimeOffset? StatsReset, long? UserWrites = null);
 
 public enum BackupDecision { NotDue, Unchanged, First, Changed }
 
@@ -24,15 +27,26 @@ public static class BackupPolicy
             return BackupDecision.First;
         }
         // No signal (statistics unreadable) counts as changed: a needless dump is cheaper than a missed one.
-        var same = signal is not null
-                   && last.Server == server && last.Database == database && last.SchemaVersion == schemaVersion
-                   && last.StatsReset == signal.StatsReset && last.WriteCounter == signal.Counter;
+        var same = SamePlace(last, server, database, schemaVersion, signal)
+                   && (last.WriteCounter == signal!.Counter || signal.UserWrites is { } user && user == last.UserWrites);
         if (same)
         {
             return BackupDecision.Unchanged;
         }
         return now - last.At < tier.Interval ? BackupDecision.NotDue : BackupDecision.Changed;
     }
+
+    /// <summary>
+    /// True when only the database's write counter moved since the newest backup (same database, schema and statistics epoch):
+    /// worth reading the tenant's own table counters before dumping it again.
+    /// </summary>
+    public static bool NeedsUserWrites(LastBackup? last, string server, string database, string? schemaVersion, WriteSignal? signal) =>
+        last is not null && SamePlace(last, server, database, schemaVersion, signal) && last.WriteCounter != signal!.Counter
+        && signal.UserWrites is null;
+
+    private static bool SamePlace(LastBackup last, string server, string database, string? schemaVersion, WriteSignal? signal) =>
+        signal is not null && last.Server == server && last.Database == database && last.SchemaVersion == schemaVersion
+        && last.StatsReset == signal.StatsReset;
 
     /// <summary>
     /// Backups to delete, from a tenant's backups newest first: those beyond <see cref="BackupTierPolicy.Keep"/>, and those older

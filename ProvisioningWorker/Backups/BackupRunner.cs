@@ -50,6 +50,7 @@ public sealed class BackupRunner(
                 RowCounts = dump.RowCounts,
                 WriteCounter = signal?.Counter ?? -1,
                 StatsReset = signal?.StatsReset,
+                UserWrites = dump.UserWrites,
                 DurationMs = (int)elapsed.TotalMilliseconds,
                 Trigger = trigger,
                 CreatedAt = clock.GetUtcNow(),

@@ -17,7 +17,10 @@ public sealed class BackupScheduler(
     TimeProvider clock, ILogger<BackupScheduler> logger) : BackgroundService
 {
     public const string ScheduleTrigger = "schedule";
-    private DateTimeOffset _lastDrill = DateTimeOffset.MinValue;
+
+    // Tenants whose database counter moved without a write of theirs (confirmed by their own tables), with the counter then:
+    // the next passes need not connect again until it moves once more.
+    private readonly Dictionary<Guid, long> _confirmedUnchanged = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -47,13 +50,46 @@ public sealed class BackupScheduler(
         {
             await BackUpAsync(trigger, ct);
             await scope.ServiceProvider.GetRequiredService<BackupHousekeeping>().RunAsync(ct);
+            // Drills are due fleet-wide (the newest drill in the catalog), not per worker replica.
             var o = options.Value;
-            if (o.DrillInterval > TimeSpan.Zero && clock.GetUtcNow() - _lastDrill >= o.DrillInterval)
+            var lastDrill = await db.Backups.MaxAsync(b => b.DrilledAt, ct) ?? DateTimeOffset.MinValue;
+            if (o.DrillInterval > TimeSpan.Zero && clock.GetUtcNow() - lastDrill >= o.DrillInterval)
             {
-                _lastDrill = clock.GetUtcNow();
                 await scope.ServiceProvider.GetRequiredService<DrillRunner>().RunAsync(o.DrillsPerPass, ct);
             }
         }, ct);
+    }
+
+    /// <summary>
+    /// Only the database counter moved and the tenant is due: its own tables say whether it wrote (one connection, once per
+    /// counter value). Unreadable → left as is, which counts as changed.
+    /// </summary>
+    private async Task<WriteSignal?> ConfirmAsync(WriteCounters counters, Tenant tenant, LastBackup? last, WriteSignal? signal, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        if (!BackupPolicy.NeedsUserWrites(last, tenant.Server, tenant.DatabaseName, tenant.SchemaVersion, signal)
+            || now - last!.At < options.Value.For(tenant.Tier).Interval)
+        {
+            return signal;
+        }
+        if (_confirmedUnchanged.TryGetValue(tenant.Id, out var counter) && counter == signal!.Counter)
+        {
+            return signal with { UserWrites = last.UserWrites };
+        }
+        try
+        {
+            var user = await counters.UserWritesAsync(tenant.Server, tenant.DatabaseName, ct);
+            if (user == last.UserWrites)
+            {
+                _confirmedUnchanged[tenant.Id] = signal!.Counter;
+            }
+            return signal! with { UserWrites = user };
+        }
+        catch (Npgsql.NpgsqlException e)
+        {
+            logger.LogDebug(e, "User-table counters of {Tenant} unreadable; counted as changed", tenant.Slug);
+            return signal;
+        }
     }
 
     private async Task BackUpAsync(string trigger, CancellationToken ct)
@@ -69,7 +105,7 @@ public sealed class BackupScheduler(
         var tenants = await db.Tenants.AsNoTracking().Where(t => t.Status == TenantStatus.Active).ToListAsync(ct);
         var newest = (await db.Backups.FromSql($"SELECT DISTINCT ON (tenant_id) * FROM tenant_backups ORDER BY tenant_id, created_at DESC")
                 .AsNoTracking().ToListAsync(ct))
-            .ToDictionary(b => b.TenantId, b => new LastBackup(b.CreatedAt, b.Server, b.DatabaseName, b.SchemaVersion, b.WriteCounter, b.StatsReset));
+            .ToDictionary(b => b.TenantId, b => new LastBackup(b.CreatedAt, b.Server, b.DatabaseName, b.SchemaVersion, b.WriteCounter, b.StatsReset, b.UserWrites));
         var signals = new Dictionary<string, Dictionary<string, WriteSignal>>(StringComparer.Ordinal);
         foreach (var server in tenants.Select(t => t.Server).Distinct())
         {
@@ -90,6 +126,7 @@ public sealed class BackupScheduler(
         {
             var last = newest.GetValueOrDefault(tenant.Id);
             var signal = signals.GetValueOrDefault(tenant.Server)?.GetValueOrDefault(tenant.DatabaseName);
+            signal = await ConfirmAsync(counters, tenant, last, signal, now, ct);
             var decision = BackupPolicy.Decide(options.Value.For(tenant.Tier), last, tenant.Server, tenant.DatabaseName, tenant.SchemaVersion, signal, now);
             switch (decision)
             {

@@ -85,7 +85,10 @@ public sealed class RestoreHandler(
         if (tenant is not null)
         {
             await swap.ReleaseAsync(tenant, ct);
-            await admin.DropDatabaseAsync(restore.Server, restore.NewDatabase, ct);
+            if (tenant.DatabaseName != restore.NewDatabase) // never the database the tenant is served from
+            {
+                await admin.DropDatabaseAsync(restore.Server, restore.NewDatabase, ct);
+            }
             db.AuditEvents.Add(Audit.Event(tenant, "restore-failed", Audit.WorkerActor, clock.GetUtcNow(), reason));
         }
         restore.Phase = RestorePhase.Failed;

@@ -4,7 +4,7 @@ using Npgsql;
 namespace TenantAspire.ProvisioningWorker.Backups;
 
 /// <summary>What a dump recorded: its checksum and size, and the rows and schema version it holds.</summary>
-public sealed record DumpResult(string Sha256, long Bytes, Dictionary<string, long> RowCounts, string? SchemaVersion);
+public sealed record DumpResult(string Sha256, long Bytes, Dictionary<string, long> RowCounts, string? SchemaVersion, long UserWrites);
 
 /// <summary>
 /// One consistent dump of a tenant database: a repeatable-read transaction exports its snapshot, counts the rows and reads the
@@ -17,6 +17,7 @@ public sealed class TenantDumper(ServerConnections connections, PgTools tools)
     {
         await using var source = connections.AdminIn(server, database);
         await using var connection = await source.OpenConnectionAsync(ct);
+        var userWrites = await WriteCounters.UserWritesAsync(connection, null, ct); // before the snapshot, like the database counter
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         string snapshot;
         await using (var export = new NpgsqlCommand("SELECT pg_export_snapshot()", connection, tx))
@@ -27,6 +28,6 @@ public sealed class TenantDumper(ServerConnections connections, PgTools tools)
         var schema = await TenantHistory.AppliedAsync(connection, tx, ct);
         var (sha, bytes) = await tools.DumpAsync(server, database, role, snapshot, output, ct);
         await tx.CommitAsync(ct);
-        return new(sha, bytes, counts, schema);
+        return new(sha, bytes, counts, schema, userWrites);
     }
 }

@@ -14,6 +14,21 @@ public sealed class WriteCounters(ServerConnections connections)
     public async Task<WriteSignal?> ReadAsync(string server, string database, CancellationToken ct) =>
         (await ReadLikeAsync(server, database.Replace("_", "\\_", StringComparison.Ordinal), ct)).GetValueOrDefault(database);
 
+    /// <summary>The tenant's own writes: its user tables' counters, read inside its database (one admin connection).</summary>
+    public async Task<long> UserWritesAsync(string server, string database, CancellationToken ct)
+    {
+        await using var source = connections.AdminIn(server, database);
+        await using var connection = await source.OpenConnectionAsync(ct);
+        return await UserWritesAsync(connection, null, ct);
+    }
+
+    public static async Task<long> UserWritesAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::bigint FROM pg_stat_user_tables", connection, tx);
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
     private async Task<Dictionary<string, WriteSignal>> ReadLikeAsync(string server, string pattern, CancellationToken ct)
     {
         await using var connection = await connections.OpenProvisionerAsync(server, ct);

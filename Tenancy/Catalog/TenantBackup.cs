@@ -36,6 +36,12 @@ public sealed class TenantBackup
     /// </summary>
     public long WriteCounter { get; set; }
     public DateTimeOffset? StatsReset { get; set; }
+
+    /// <summary>
+    /// The tenant's own writes (<c>n_tup_ins + n_tup_upd + n_tup_del</c> over <c>pg_stat_user_tables</c>), read in the dump's
+    /// session: the confirmation when the database counter moved only from catalog churn (ANALYZE, autovacuum's statistics).
+    /// </summary>
+    public long UserWrites { get; set; }
     public int DurationMs { get; set; }
 
     /// <summary><c>schedule</c>, <c>manual</c> or <c>pre-restore</c>.</summary>

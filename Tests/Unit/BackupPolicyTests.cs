@@ -71,4 +71,19 @@ public sealed class BackupPolicyTests
         Assert.Equal(TimeSpan.FromHours(5), BackupPolicy.ExposedFor(BackupDecision.NotDue, last, created, now));
         Assert.Equal(TimeSpan.FromDays(3), BackupPolicy.ExposedFor(BackupDecision.First, null, created, now));
     }
+
+    [Fact]
+    public void Catalog_churn_alone_is_confirmed_with_the_tenants_own_tables_and_is_no_change()
+    {
+        var last = Last(TimeSpan.FromDays(2)) with { UserWrites = 7 };
+        var churned = new WriteSignal(130, Reset); // an ANALYZE rewrote pg_statistic rows: the database counter moved
+        Assert.True(BackupPolicy.NeedsUserWrites(last, "postgres", "tdb_a", "v2", churned));
+        Assert.Equal(BackupDecision.Unchanged, BackupPolicy.Decide(Daily, last, "postgres", "tdb_a", "v2", churned with { UserWrites = 7 }, _clock.GetUtcNow()));
+        Assert.Equal(BackupDecision.Changed, BackupPolicy.Decide(Daily, last, "postgres", "tdb_a", "v2", churned with { UserWrites = 8 }, _clock.GetUtcNow()));
+        Assert.Equal(BackupDecision.Changed, BackupPolicy.Decide(Daily, last, "postgres", "tdb_a", "v2", churned, _clock.GetUtcNow())); // unconfirmed
+        // Nothing to confirm when the counter did not move, or when something else changed (that is a change by itself).
+        Assert.False(BackupPolicy.NeedsUserWrites(last, "postgres", "tdb_a", "v2", new WriteSignal(100, Reset)));
+        Assert.False(BackupPolicy.NeedsUserWrites(last, "postgres", "tdb_r1", "v2", churned));
+        Assert.False(BackupPolicy.NeedsUserWrites(null, "postgres", "tdb_a", "v2", churned));
+    }
 }

@@ -563,6 +563,10 @@ namespace TenantAspire.Tenancy.Catalog.Migrations
                         .HasColumnType("character varying(16)")
                         .HasColumnName("trigger");
 
+                    b.Property<long>("UserWrites")
+                        .HasColumnType("bigint")
+                        .HasColumnName("user_writes");
+
                     b.Property<long>("WriteCounter")
                         .HasColumnType("bigint")
                         .HasColumnName("write_counter");

@@ -13,7 +13,7 @@ using TenantAspire.Tenancy.Catalog;
 namespace TenantAspire.Tenancy.Catalog.Migrations
 {
     [DbContext(typeof(CatalogDbContext))]
-    [Migration("20261126195248_BackupsRestoresExports")]
+    [Migration("20261126212113_BackupsRestoresExports")]
     partial class BackupsRestoresExports
     {
         /// <inheritdoc />
@@ -565,6 +565,10 @@ namespace TenantAspire.Tenancy.Catalog.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("trigger");
+
+                    b.Property<long>("UserWrites")
+                        .HasColumnType("bigint")
+                        .HasColumnName("user_writes");
 
                     b.Property<long>("WriteCounter")
                         .HasColumnType("bigint")

@@ -59,6 +59,7 @@ namespace TenantAspire.Tenancy.Catalog.Migrations
                     row_counts = table.Column<string>(type: "jsonb", nullable: false),
                     write_counter = table.Column<long>(type: "bigint", nullable: false),
                     stats_reset = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    user_writes = table.Column<long>(type: "bigint", nullable: false),
                     duration_ms = table.Column<int>(type: "integer", nullable: false),
                     trigger = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
