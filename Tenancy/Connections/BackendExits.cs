@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using TenantAspire.Tenancy.Servers;
 
@@ -8,17 +9,16 @@ namespace TenantAspire.Tenancy.Connections;
 /// Waits until a closed connection's server process has left <c>pg_stat_activity</c>: a backend takes 1.6 ms at p50 but up to
 /// 30 ms under load (and once 194 ms) to exit after its client closed (bench backend-exit), and until then it still counts
 /// against the server's connections. The registry hands a one-off connection's budget slot on only after this, so Postgres
-/// never sees more than the budget, without holding every slot for a worst-case grace. One probe connection per server polls all pending backends in one query every 2 ms while any are
-/// pending. Hand-written: neither Npgsql nor Postgres tells a client when the backend it closed is gone.
+/// never sees more than the budget, without holding every slot for a worst-case grace. One probe connection per server polls all pending backends in one query every <see cref="RegistryOptions.BackendExitPollInterval"/>
+/// while any are pending. Hand-written: neither Npgsql nor Postgres tells a client when the backend it closed is gone.
 /// </summary>
-internal sealed class BackendExits(ServerResolver servers, TimeSpan giveUpAfter) : IAsyncDisposable
+public sealed class BackendExits(ServerResolver servers, IOptions<RegistryOptions> options) : IAsyncDisposable
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(2);
     private readonly ConcurrentDictionary<string, ServerProbe> _servers = new(StringComparer.Ordinal);
 
     /// <summary>Completes when backend <paramref name="pid"/> on <paramref name="server"/> is gone (or after the give-up time).</summary>
     public Task WaitAsync(string server, int pid) =>
-        pid == 0 ? Task.CompletedTask : _servers.GetOrAdd(server, s => new ServerProbe(ConnectionString(s), giveUpAfter)).WaitAsync(pid);
+        pid == 0 ? Task.CompletedTask : _servers.GetOrAdd(server, s => new ServerProbe(ConnectionString(s), options.Value)).WaitAsync(pid);
 
     private string ConnectionString(string server)
     {
@@ -36,8 +36,10 @@ internal sealed class BackendExits(ServerResolver servers, TimeSpan giveUpAfter)
         }
     }
 
-    private sealed class ServerProbe(string connectionString, TimeSpan giveUpAfter) : IAsyncDisposable
+    private sealed class ServerProbe(string connectionString, RegistryOptions options) : IAsyncDisposable
     {
+        private readonly TimeSpan _giveUpAfter = options.BackendExitGiveUp;
+        private readonly TimeSpan _pollInterval = options.BackendExitPollInterval;
         private readonly NpgsqlDataSource _source = Untraced(connectionString);
         private readonly Lock _gate = new();
         private readonly Dictionary<int, (TaskCompletionSource Exited, long Since)> _pending = [];
@@ -66,7 +68,7 @@ internal sealed class BackendExits(ServerResolver servers, TimeSpan giveUpAfter)
             }
         }
 
-        // Polled every 2 ms while exits are pending: a span per poll would flood the traces with work that is nobody's request.
+        // Polled every few milliseconds while exits are pending: a span per poll would flood the traces with work that is nobody's request.
         private static NpgsqlDataSource Untraced(string connectionString)
         {
             var builder = new NpgsqlDataSourceBuilder(connectionString);
@@ -122,21 +124,21 @@ internal sealed class BackendExits(ServerResolver servers, TimeSpan giveUpAfter)
                 catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
                 {
                     alive = []; // cannot look: let the give-up time below decide instead of blocking the budget
-                    await Task.Delay(giveUpAfter / 10, _stop.Token);
+                    await Task.Delay(_giveUpAfter / 10, _stop.Token);
                 }
                 lock (_gate)
                 {
                     foreach (var pid in pids)
                     {
                         var (exited, since) = _pending[pid];
-                        if (!alive.Contains(pid) || Environment.TickCount64 - since > giveUpAfter.TotalMilliseconds)
+                        if (!alive.Contains(pid) || Environment.TickCount64 - since > _giveUpAfter.TotalMilliseconds)
                         {
                             _pending.Remove(pid);
                             exited.TrySetResult();
                         }
                     }
                 }
-                await Task.Delay(PollInterval, _stop.Token);
+                await Task.Delay(_pollInterval, _stop.Token);
             }
         }
 

@@ -11,6 +11,8 @@ public static class ConnectionRegistration
     {
         builder.Services.Configure<RegistryOptions>(builder.Configuration.GetSection(RegistryOptions.Section));
         builder.Services.AddSingleton<TenantSchema>();
+        builder.Services.AddSingleton<TenantDataSources>();
+        builder.Services.AddSingleton<BackendExits>();
         builder.Services.AddSingleton<TenantConnectionRegistry>();
         builder.Services.AddScoped<TenantContextHolder>();
         builder.Services.AddScoped<ITenantContext>(sp => sp.GetRequiredService<TenantContextHolder>());

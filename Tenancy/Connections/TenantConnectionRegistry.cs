@@ -32,13 +32,15 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
     private readonly TenantTagLimiter _tags;
     private readonly RegistryInstruments _instruments;
 
-    public TenantConnectionRegistry(IOptions<RegistryOptions> options, ServerResolver servers, TenantCredentialProtector protector,
-        TimeProvider clock, IMeterFactory meters, TenantTagLimiter tags, Microsoft.Extensions.Configuration.IConfiguration configuration)
+    /// <param name="sources">Builds each tenant's data source (its database, its role).</param>
+    /// <param name="exits">Tells when a closed one-off connection's backend has left the server (shared by every server's pool).</param>
+    public TenantConnectionRegistry(IOptions<RegistryOptions> options, ServerResolver servers, TenantDataSources sources,
+        BackendExits exits, TimeProvider clock, IMeterFactory meters, TenantTagLimiter tags)
     {
         _options = options.Value;
         _servers = servers;
-        _sources = new TenantDataSources(_options, protector, servers, configuration, tags);
-        _exits = new BackendExits(servers, giveUpAfter: TimeSpan.FromSeconds(1));
+        _sources = sources;
+        _exits = exits;
         _clock = clock;
         _tags = tags;
         var meter = meters.Create(MeterName);
@@ -101,8 +103,14 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
     }
 
     // Unknown servers throw here (ServerResolver), never fall back to another server.
-    private ServerConnectionPool Pool(string server) => _pools.GetOrAdd(server, s => new(() =>
-        new ServerConnectionPool(s, _options.WithBudget(BudgetFor(s)), _sources, _exits, _clock, _tags, _instruments))).Value;
+    private ServerConnectionPool Pool(string server) => _pools.GetOrAdd(server, s => new(() => NewPool(s))).Value;
+
+    private ServerConnectionPool NewPool(string server)
+    {
+        var options = _options.WithBudget(BudgetFor(server));
+        return new ServerConnectionPool(server, options, AdmissionPolicy.For(options, _clock), _sources, _exits, _clock,
+            new PoolCounters(_instruments, _tags));
+    }
 
     private IEnumerable<ServerConnectionPool> Live() => _pools.Values.Where(l => l.IsValueCreated).Select(l => l.Value);
 
@@ -115,6 +123,6 @@ public sealed class TenantConnectionRegistry : IAsyncDisposable
         {
             await pool.DisposeAsync();
         }
-        await _exits.DisposeAsync();
+        // The exit probes are injected: the container disposes them after this registry (it built them first).
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using TenantAspire.Tenancy.Credentials;
 using TenantAspire.Tenancy.Routing;
@@ -8,9 +9,11 @@ using TenantAspire.Tenancy.Telemetry;
 namespace TenantAspire.Tenancy.Connections;
 
 /// <summary>Builds the tenant's <see cref="NpgsqlDataSource"/>: its own database, its own role, named for metrics.</summary>
-internal sealed class TenantDataSources(RegistryOptions options, TenantCredentialProtector protector, ServerResolver servers,
+public sealed class TenantDataSources(IOptions<RegistryOptions> registryOptions, TenantCredentialProtector protector, ServerResolver servers,
     IConfiguration configuration, TenantTagLimiter tags)
 {
+    private readonly RegistryOptions options = registryOptions.Value;
+
     /// <summary>A pool of up to <see cref="RegistryOptions.ConnectionsPerTenant"/> connections (main region).</summary>
     public NpgsqlDataSource Pooled(TenantRoute tenant)
     {
