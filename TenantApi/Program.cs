@@ -21,5 +21,6 @@ app.MapUsersApi();
 app.MapProjectsApi();
 app.MapTasksApi();
 app.MapDiagnosticsApi();
+app.MapBaselineApi();
 
 app.Run();

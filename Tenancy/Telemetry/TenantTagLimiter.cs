@@ -13,6 +13,9 @@ public sealed class TenantTagLimiter(IOptions<TelemetryOptions> options)
     private readonly ConcurrentDictionary<string, bool> _admitted = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
+    /// <summary>Tenants with a series of their own: at most <see cref="TelemetryOptions.MaxTenantTagValues"/> (plus "other").</summary>
+    public int Count => _admitted.Count;
+
     public string TagFor(string slug)
     {
         if (_admitted.ContainsKey(slug))

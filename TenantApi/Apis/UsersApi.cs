@@ -32,9 +32,12 @@ public static class UsersApi
         {
             return BadRequest(error);
         }
-        var db = await tenantDb.GetAsync(ct);
-        return TypedResults.Ok(await Paging.PageAsync(db.Users.AsNoTracking().OrderBy(u => u.Email), page, pageSize, UserDto.From, ct));
+        return TypedResults.Ok(await PageAsync(await tenantDb.GetAsync(ct), page, pageSize, ct));
     }
+
+    /// <summary>One page of users by email (shared with the no-tenancy baseline, <see cref="BaselineApi"/>).</summary>
+    internal static Task<PagedList<UserDto>> PageAsync(TenantDbContext db, int? page, int? pageSize, CancellationToken ct) =>
+        Paging.PageAsync(db.Users.AsNoTracking().OrderBy(u => u.Email), page, pageSize, UserDto.From, ct);
 
     public static async Task<Results<Created<UserDto>, ProblemHttpResult>> CreateAsync(
         UserRequest request, TenantDb tenantDb, HttpRequest http, TimeProvider clock, CancellationToken ct)

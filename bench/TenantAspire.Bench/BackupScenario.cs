@@ -21,9 +21,7 @@ internal static class BackupScenario
     {
         Console.WriteLine($"# backup benchmark: {tenants} tenants × {RowsPerTenant} users, then a 10 % changed-only pass, then RTO for {BigRows} users + {BigRows} projects; 2 cores shared with the stack");
         await using var stack = await Stack.StartAsync([], b => b.CreateResourceBuilder(Stack.Project(b, "provisioning-worker"))
-            .WithEnvironment("Backups__Scheduled", "false") // passes only when asked, so each is measured alone
-            .WithEnvironment("Backups__Tiers__Standard__Interval", "00:00:00")
-            .WithEnvironment("Backups__DrillInterval", "00:00:00")
+            .WithEnvironment("Backups__Tiers__Standard__Interval", "00:00:00") // passes only when asked (Stack), each measured alone
             .WithEnvironment("Hibernation__IdleAfter", "00:00:00"));
         using var admin = stack.Admin();
 

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using Npgsql;
 
 using TenantAspire.AppHost;
@@ -20,13 +21,34 @@ internal static class LoadScenario
 {
     private const string Wide = "tenant-api";
     private const string Narrow = "tenant-api-2";
-    private const int NarrowBudget = 40;
+    internal const int NarrowBudget = 40;
 
     // These scenarios measure the connection registry; the per-tenant rate limit (200/s for a standard tenant by default) would
     // cap (b) before the registry does.
     internal static IResourceBuilder<ProjectResource> WithoutRateLimit(IResourceBuilder<ProjectResource> api) => api
         .WithEnvironment("RateLimits__Tiers__Standard__PermitsPerSecond", "1000000")
         .WithEnvironment("RateLimits__Tiers__Standard__Burst", "1000000");
+
+    /// <summary>Another replica of the API (its own registry and caches) from this checkout, or from another checkout's build.</summary>
+    internal static IResourceBuilder<ProjectResource> AddApi(IDistributedApplicationTestingBuilder builder, string name, string? projectPath = null) =>
+        WithoutRateLimit(projectPath is null
+                ? builder.AddProject<Projects.TenantApi>(name, launchProfileName: null)
+                : builder.AddProject(name, projectPath, launchProfileName: null))
+            .WithHttpEndpoint(name: "http")
+            .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
+            .WithEnvironment("Logging__LogLevel__Default", "Warning")
+            .WithTenantApiBackends()
+            .WithHttpHealthCheck("/health");
+
+    /// <summary>
+    /// (d)'s registry: B connections for 1000 tenants, one per tenant (a hot tenant's second connection would cost a distinct
+    /// tenant its place; at (d)'s rates one connection keeps up with the hottest tenant), and a 15 % window (6; run 12 in
+    /// docs/benchmarks.md compares the default 10 %).
+    /// </summary>
+    internal static IResourceBuilder<ProjectResource> WithNarrowRegistry(this IResourceBuilder<ProjectResource> api) => api
+        .WithEnvironment("ConnectionRegistry__ConnectionBudget", NarrowBudget.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        .WithEnvironment("ConnectionRegistry__ConnectionsPerTenant", "1")
+        .WithEnvironment("ConnectionRegistry__AdmissionWindowPercent", "15");
 
     public static async Task RunAsync(int tenants, int seconds, int concurrency)
     {
@@ -38,18 +60,7 @@ internal static class LoadScenario
                 .WithEnvironment("ConnectionRegistry__ConnectionBudget", "400")
                 .WithEnvironment("ConnectionRegistry__ConnectionsPerTenant", "4");
             WithoutRateLimit(builder.CreateResourceBuilder(api));
-            WithoutRateLimit(builder.AddProject<Projects.TenantApi>(Narrow, launchProfileName: null))
-                .WithHttpEndpoint(name: "http")
-                .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
-                .WithEnvironment("Logging__LogLevel__Default", "Warning")
-                .WithEnvironment("ConnectionRegistry__ConnectionBudget", NarrowBudget.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                // B connections for 1000 tenants: one per tenant (a hot tenant's second connection would cost a distinct tenant
-                // its place; at (d)'s rates one connection keeps up with the hottest tenant), and a 15 % window (6; run 12 in
-                // docs/benchmarks.md compares the default 10 %).
-                .WithEnvironment("ConnectionRegistry__ConnectionsPerTenant", "1")
-                .WithEnvironment("ConnectionRegistry__AdmissionWindowPercent", "15")
-                .WithTenantApiBackends()
-                .WithHttpHealthCheck("/health");
+            AddApi(builder, Narrow).WithNarrowRegistry();
         });
 
         var slugs = Enumerable.Range(0, tenants).Select(i => $"load-{i:D5}").ToArray();
@@ -135,9 +146,12 @@ internal static class LoadScenario
         }
     }
 
-    internal sealed record Result(string Label, double Rps, double P50, double P99, long Errors, long PeakBackends, string ErrorSample);
+    internal sealed record Result(string Label, double Rps, double P50, double P99, long Errors, long PeakBackends, string ErrorSample)
+    {
+        public long Requests { get; init; }
+    }
 
-    private static void Print(Result r, string notes) =>
+    internal static void Print(Result r, string notes) =>
         Console.WriteLine($"| {r.Label} | {r.Rps:F0} | {r.P50:F2} | {r.P99:F2} | {r.Errors} | {r.PeakBackends} | {notes}{(r.Errors > 0 ? $" first error: {r.ErrorSample}" : "")} |");
 
     internal static async Task<Result> RunAsync(string label, int seconds, int concurrency, string applicationName, string server,
@@ -175,7 +189,8 @@ internal static class LoadScenario
                         errorSample = $"HTTP {status}";
                     }
                 }
-                catch (Exception ex) when (ex is NpgsqlException or HttpRequestException or InvalidOperationException)
+                catch (Exception ex) when (ex is NpgsqlException or HttpRequestException or InvalidOperationException or TimeoutException
+                    or TenantAspire.Tenancy.Connections.ConnectionBudgetExhaustedException)
                 {
                     Interlocked.Increment(ref errors);
                     errorSample = ex.Message.Split('\n')[0];
@@ -188,18 +203,20 @@ internal static class LoadScenario
         await sampler;
         var all = latencies.SelectMany(l => l).ToList();
         all.Sort();
-        return new Result(label, all.Count / elapsed, Stats.Percentile(all, 50), Stats.Percentile(all, 99), errors, peak, errorSample);
+        return new Result(label, all.Count / elapsed, Stats.Percentile(all, 50), Stats.Percentile(all, 99), errors, peak, errorSample) { Requests = all.Count };
     }
 
-    private static HttpClient Client(Stack stack, string resource)
+    internal static HttpClient Client(Stack stack, string resource)
     {
         var http = stack.Admin(resource);
         return http;
     }
 
-    private static async Task<int> Get(HttpClient http, string slug)
+    internal static Task<int> Get(HttpClient http, string slug) => GetPath(http, $"/api/tenants/{slug}/users?pageSize=1");
+
+    internal static async Task<int> GetPath(HttpClient http, string path)
     {
-        using var response = await http.GetAsync($"/api/tenants/{slug}/users?pageSize=1", HttpCompletionOption.ResponseContentRead);
+        using var response = await http.GetAsync(path, HttpCompletionOption.ResponseContentRead);
         return (int)response.StatusCode;
     }
 
@@ -214,6 +231,11 @@ internal static class LoadScenario
     private static async Task QueryAsync(NpgsqlDataSource source)
     {
         await using var connection = await source.OpenConnectionAsync();
+        await QueryAsync(connection);
+    }
+
+    internal static async Task QueryAsync(NpgsqlConnection connection)
+    {
         await using (var count = new NpgsqlCommand("SELECT count(*)::int FROM users", connection))
         {
             await count.ExecuteScalarAsync();
@@ -225,7 +247,7 @@ internal static class LoadScenario
         }
     }
 
-    private static async Task<double> MeasureConnectRateAsync(string server, string database)
+    internal static async Task<double> MeasureConnectRateAsync(string server, string database)
     {
         var cs = new NpgsqlConnectionStringBuilder(server) { Database = database, Pooling = false }.ConnectionString;
         var until = DateTime.UtcNow.AddSeconds(3);
@@ -258,7 +280,7 @@ internal static class LoadScenario
         return names;
     }
 
-    private static async Task<JsonElement> SnapshotAsync(HttpClient http) =>
+    internal static async Task<JsonElement> SnapshotAsync(HttpClient http) =>
         await http.GetFromJsonAsync<JsonElement>("/api/diagnostics/registry");
 
     /// <summary>Zipf(s) over ranks 0..n-1, sampled by inverse CDF.</summary>

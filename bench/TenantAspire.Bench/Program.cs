@@ -2,6 +2,10 @@
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- provisioning [sequential=30] [bulk=200]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- load [tenants=1000] [seconds=15] [concurrency=32]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- backend-exit [samples=500]
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- bouncer [tenants=1000] [seconds=15] [concurrency=32]
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- fleet [tenants=5000] [samples=200]
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- registry-ab <checkout of the other build> [tenants=1000] [seconds=15] [rounds=2] [concurrency=32]
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- tax [seconds=10] [concurrency=32] [rounds=2] [memoryTenants=400]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- autovacuum [tenants=1000] [seconds=15]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- rollout [tenants=1000] [rps=100]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- move [rows=100000] [writesPerSecond=50]
@@ -31,10 +35,22 @@ switch (args.FirstOrDefault())
     case "backup":
         await BackupScenario.RunAsync(Arg(args, 1, 1000));
         return 0;
+    case "bouncer":
+        await BouncerScenario.RunAsync(Arg(args, 1, 1000), Arg(args, 2, 15), Arg(args, 3, 32));
+        return 0;
+    case "fleet":
+        await FleetScenario.RunAsync(Arg(args, 1, 5000), Arg(args, 2, 200));
+        return 0;
+    case "registry-ab" when args.Length > 1:
+        await RegistryAbScenario.RunAsync(args[1], Arg(args, 2, 1000), Arg(args, 3, 15), Arg(args, 4, 2), Arg(args, 5, 32));
+        return 0;
+    case "tax":
+        await TaxScenario.RunAsync(Arg(args, 1, 10), Arg(args, 2, 32), Arg(args, 3, 2), Arg(args, 4, 400));
+        return 0;
     case "backend-exit":
         await BackendExitScenario.RunAsync(Arg(args, 1, 500));
         return 0;
     default:
-        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [rps] | move [rows] [writesPerSecond] | backup [tenants]");
+        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [rps] | move [rows] [writesPerSecond] | backup [tenants] | bouncer [tenants] [seconds] [concurrency] | registry-ab <checkout> [tenants] [seconds] [rounds] [concurrency] | fleet [tenants] [samples] | tax [seconds] [concurrency] [rounds] [memoryTenants]");
         return 2;
 }

@@ -15,6 +15,9 @@ internal sealed class Stack : IAsyncDisposable
     private readonly string _dataRoot = Path.Combine("/var/tmp", "tenantaspire-bench", Guid.NewGuid().ToString("N")[..12]);
     private DistributedApplication _app = null!;
 
+    /// <summary>This run's throw-away data folder (reachable by the postgres user).</summary>
+    public string DataRoot => _dataRoot;
+
     public string Catalog { get; private set; } = null!;
     public string Server { get; private set; } = null!;
     public string SigningKey { get; private set; } = null!;
@@ -31,7 +34,11 @@ internal sealed class Stack : IAsyncDisposable
         {
             builder.CreateResourceBuilder(project)
                 .WithEnvironment("Logging__LogLevel__Default", "Warning")
-                .WithEnvironment("Demo__Seed", "false");
+                .WithEnvironment("Demo__Seed", "false")
+                // No scheduled backups or drills: their pg_dump of every new tenant would run under every other scenario's load
+                // (the backup scenario asks for its passes itself).
+                .WithEnvironment("Backups__Scheduled", "false")
+                .WithEnvironment("Backups__DrillInterval", "00:00:00");
         }
         configure(builder);
         stack._app = await builder.BuildAsync();
@@ -68,6 +75,13 @@ internal sealed class Stack : IAsyncDisposable
             new("Bearer", DevTokenIssuer.Mint(SigningKey, slug, [TenantClaims.TenantAdmin], TimeSpan.FromHours(2)));
         return http;
     }
+
+    public async Task<string> ConnectionStringAsync(string resource) => (await _app.GetConnectionStringAsync(resource))!;
+
+    /// <summary>A parameter's value (generated secrets included), as the AppHost gives it to the services.</summary>
+    public async Task<string> ParameterAsync(string name) =>
+        (await _app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>()
+            .Single(p => p.Name == name).GetValueAsync(CancellationToken.None))!;
 
     /// <summary>The superuser connection string of a server (the AppHost's own).</summary>
     public async Task<string> ServerAsync(string name) => (await _app.GetConnectionStringAsync(name))!;

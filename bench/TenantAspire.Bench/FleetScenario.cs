@@ -1,0 +1,183 @@
+using Aspire.Hosting;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using Npgsql;
+
+namespace TenantAspire.Bench;
+
+/// <summary>
+/// N tenants (5,000) on ONE server, the long tail asleep, in one run: the provisioning rate over the whole run (per tenth, to see
+/// whether it holds), 95 % hibernated by the monitor while 5 % keep being used, then at rest: admin list and lookup latency,
+/// Postgres backends and memory, disk per tenant, the cost of a hibernation-monitor pass and a size-collector pass, and the
+/// first request of a sleeping tenant through its wake.
+/// </summary>
+internal static class FleetScenario
+{
+    private static readonly TimeSpan IdleAfter = TimeSpan.FromSeconds(60);
+
+    public static async Task RunAsync(int tenants, int samples)
+    {
+        Console.WriteLine($"# fleet: {tenants} tenants on one server, 95 % hibernated; {samples} samples per latency; 2 cores");
+        await using var stack = await Stack.StartAsync(["LocalInfrastructure:MaxConnections=500"], b => b
+            .CreateResourceBuilder(Stack.Project(b, "provisioning-worker"))
+            .WithEnvironment("Hibernation__IdleAfter", IdleAfter.ToString("c"))
+            .WithEnvironment("Hibernation__CheckInterval", "00:00:05")
+            .WithEnvironment("Telemetry__DatabaseSizeInterval", "00:00:30"));
+        using var admin = stack.Admin();
+        var slugs = Enumerable.Range(0, tenants).Select(i => $"fleet-{i:D5}").ToArray();
+        var awake = slugs.Where((_, i) => i % 20 == 0).ToArray(); // 5 %, spread over the run
+
+        Console.WriteLine();
+        Console.WriteLine("## Provisioning (16 requests in flight, all standard tier, one server)");
+        Console.WriteLine("| tenants | cumulative s | rate of this tenth, tenants/s |");
+        Console.WriteLine("|---|---|---|");
+        var clock = Stopwatch.StartNew();
+        var tenth = Math.Max(1, tenants / 10);
+        var last = TimeSpan.Zero;
+        for (var start = 0; start < tenants; start += tenth)
+        {
+            await stack.CreateTenantsAsync(slugs[start..Math.Min(tenants, start + tenth)]);
+            var now = clock.Elapsed;
+            Console.WriteLine($"| {Math.Min(tenants, start + tenth)} | {now.TotalSeconds:F0} | {tenth / (now - last).TotalSeconds:F1} |");
+            last = now;
+        }
+        Console.WriteLine($"all {tenants} active in {clock.Elapsed.TotalSeconds:F0} s: {tenants / clock.Elapsed.TotalSeconds:F1} tenants/s sustained");
+
+        // Keep 5 % busy (a request each every 10 s) while the monitor puts the rest to sleep.
+        using var keepAwake = new CancellationTokenSource();
+        var keeper = Task.Run(async () =>
+        {
+            while (!keepAwake.IsCancellationRequested)
+            {
+                await Parallel.ForEachAsync(awake, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (slug, _) => await LoadScenario.Get(admin, slug));
+                await Task.Delay(TimeSpan.FromSeconds(10), keepAwake.Token).ContinueWith(_ => { });
+            }
+        });
+        var hibernateClock = Stopwatch.StartNew();
+        long hibernated;
+        while ((hibernated = await CountAsync(stack, "Hibernated")) < tenants - awake.Length && hibernateClock.Elapsed < TimeSpan.FromMinutes(20))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5));
+        }
+        Console.WriteLine($"{hibernated} hibernated ({100.0 * hibernated / tenants:F1} %) {hibernateClock.Elapsed.TotalSeconds:F0} s after the last was provisioned (idle after {IdleAfter.TotalSeconds:F0} s)");
+        await Task.Delay(TimeSpan.FromSeconds(15)); // let the last hibernations' sessions end
+
+        await AtRestAsync(stack, tenants);
+        await AdminLatencyAsync(admin, slugs, samples);
+        keepAwake.Cancel();
+        await keeper;
+        await WakeAsync(stack, admin, slugs.Except(awake).Take(samples).ToArray());
+    }
+
+    private static async Task AtRestAsync(Stack stack, int tenants)
+    {
+        var server = $"{stack.DataRoot}/postgres -p"; // the standard server's postmaster and its children, not postgres-premium
+        var postgres = ProcessStats.Find(server);
+        var worker = ProcessStats.Find("ProvisioningWorker/bin");
+        var window = TimeSpan.FromSeconds(60);
+        double pgBefore = ProcessStats.CpuSeconds(postgres), workerBefore = ProcessStats.CpuSeconds(worker);
+        await Task.Delay(window);
+        postgres = ProcessStats.Find(server);
+        double pgCpu = ProcessStats.CpuSeconds(postgres) - pgBefore, workerCpu = ProcessStats.CpuSeconds(worker) - workerBefore;
+
+        await using var connection = new NpgsqlConnection(stack.Server);
+        await connection.OpenAsync();
+        var backends = await ScalarAsync<long>(connection, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'");
+        var tenantBackends = await ScalarAsync<long>(connection, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname LIKE 'tdb%'");
+        var bytes = await ScalarAsync<decimal>(connection, "SELECT sum(pg_database_size(datname)) FROM pg_database WHERE datname LIKE 'tdb%'");
+        var databases = await ScalarAsync<long>(connection, "SELECT count(*) FROM pg_database WHERE datname LIKE 'tdb%'");
+        var open = await ScalarAsync<long>(connection, "SELECT count(*) FROM pg_database WHERE datname LIKE 'tdb%' AND datallowconn");
+        var shared = await ScalarAsync<string>(connection, "SHOW shared_buffers");
+        // The queries a monitor pass and a collector pass make, timed alone here (each worker pass adds its catalog reads).
+        var monitorQuery = await TimeQueryAsync(connection, "SELECT datname, xact_commit + xact_rollback FROM pg_stat_database");
+        var collectorQuery = await TimeQueryAsync(connection, "SELECT datname, pg_database_size(datname) FROM pg_database WHERE datallowconn AND datname LIKE 'tdb%'");
+        var du = DirectoryBytes(Path.Combine(stack.DataRoot, "postgres"));
+
+        Console.WriteLine();
+        Console.WriteLine($"## At rest ({tenants} tenants, 5 % kept busy by a request each every 10 s)");
+        Console.WriteLine($"- Postgres backends: {backends} client backends, {tenantBackends} of them in tenant databases");
+        Console.WriteLine($"- Postgres memory: {ProcessStats.PssKb(postgres) / 1024.0:F0} MiB proportional set size over {postgres.Count} processes (shared_buffers {shared})");
+        Console.WriteLine($"- disk: data folder {du / 1024.0 / 1024 / 1024:F1} GiB = {du / 1024.0 / 1024 / tenants:F2} MiB per tenant (catalog, WAL and spares included); " +
+                          $"{databases} tenant databases (spares included), {open} accepting connections: {(double)bytes / 1024 / 1024 / databases:F2} MiB each by pg_database_size");
+        Console.WriteLine($"- CPU over {window.TotalSeconds:F0} s at rest: worker {workerCpu:F2} s ({100 * workerCpu / window.TotalSeconds:F1} % of a core), Postgres {pgCpu:F2} s ({100 * pgCpu / window.TotalSeconds:F1} %); " +
+                          $"in it {window.TotalSeconds / 5:F0} monitor passes and {window.TotalSeconds / 30:F0} collector passes");
+        Console.WriteLine($"- one monitor pass's statistics query: {monitorQuery:F1} ms; one collector pass's size query: {collectorQuery:F1} ms (median of 5)");
+    }
+
+    private static async Task AdminLatencyAsync(HttpClient admin, string[] slugs, int samples)
+    {
+        var list = new List<double>();
+        var lookup = new List<double>();
+        var pages = (slugs.Length + 99) / 100;
+        for (var i = 0; i < samples; i++)
+        {
+            var t = Stopwatch.GetTimestamp();
+            using (var page = await admin.GetAsync($"/api/tenants?page={Random.Shared.Next(1, pages + 1)}&pageSize=100"))
+            {
+                page.EnsureSuccessStatusCode();
+            }
+            list.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            t = Stopwatch.GetTimestamp();
+            using (var one = await admin.GetAsync($"/api/tenants/{slugs[Random.Shared.Next(slugs.Length)]}"))
+            {
+                one.EnsureSuccessStatusCode();
+            }
+            lookup.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+        list.Sort();
+        lookup.Sort();
+        Console.WriteLine();
+        Console.WriteLine($"## Admin API with {slugs.Length} tenants (n={samples} each, sequential)");
+        Console.WriteLine("| request | p50 ms | p99 ms |");
+        Console.WriteLine("|---|---|---|");
+        Console.WriteLine($"| GET /api/tenants?page=random&pageSize=100 | {Stats.Percentile(list, 50):F1} | {Stats.Percentile(list, 99):F1} |");
+        Console.WriteLine($"| GET /api/tenants/{{slug}} | {Stats.Percentile(lookup, 50):F1} | {Stats.Percentile(lookup, 99):F1} |");
+    }
+
+    private static async Task WakeAsync(Stack stack, HttpClient admin, string[] sleeping)
+    {
+        var wakes = new List<double>();
+        var statuses = new Dictionary<int, int>();
+        foreach (var slug in sleeping)
+        {
+            var t = Stopwatch.GetTimestamp();
+            var status = await LoadScenario.Get(admin, slug);
+            wakes.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+            statuses[status] = statuses.GetValueOrDefault(status) + 1;
+        }
+        wakes.Sort();
+        Console.WriteLine();
+        Console.WriteLine($"## First request of a sleeping tenant (n={sleeping.Length}, sequential, through the wake)");
+        Console.WriteLine($"p50 {Stats.Percentile(wakes, 50):F0} ms, p99 {Stats.Percentile(wakes, 99):F0} ms, max {wakes[^1]:F0} ms; answers {string.Join(", ", statuses.Select(s => $"{s.Key}×{s.Value}"))}");
+        Console.WriteLine($"still hibernated after: {await CountAsync(stack, "Hibernated")}");
+    }
+
+    private static Task<long> CountAsync(Stack stack, string status) =>
+        TenantData.ScalarAsync<long>(stack.Catalog, "SELECT count(*) FROM tenants WHERE status = $1", status);
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 300 };
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task<double> TimeQueryAsync(NpgsqlConnection connection, string sql)
+    {
+        var times = new List<double>();
+        for (var i = 0; i < 5; i++)
+        {
+            var t = Stopwatch.GetTimestamp();
+            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 300 };
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+            }
+            times.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+        times.Sort();
+        return times[2];
+    }
+
+    private static long DirectoryBytes(string path) =>
+        new DirectoryInfo(path).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true }).Sum(f => f.Length);
+}

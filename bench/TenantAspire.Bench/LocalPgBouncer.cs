@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+
+namespace TenantAspire.Bench;
+
+/// <summary>
+/// Debian's PgBouncer in front of the stack's Postgres, configured as its documentation advises for many databases: transaction
+/// pooling, a wildcard database entry (a pool per database, created on first use), SCRAM secrets in an auth file (read from
+/// <c>pg_authid</c>), per-database caps. Runs as the <c>postgres</c> user (PgBouncer refuses root), in the benchmark's data folder.
+/// </summary>
+internal sealed class LocalPgBouncer : IAsyncDisposable
+{
+    public const string Binary = "/usr/sbin/pgbouncer";
+    private readonly Process _process;
+    private readonly string _folder;
+
+    private LocalPgBouncer(Process process, string folder, int port)
+    {
+        _process = process;
+        _folder = folder;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    /// <param name="settings">Extra <c>[pgbouncer]</c> settings (pool sizes, caps, timeouts).</param>
+    public static async Task<LocalPgBouncer> StartAsync(string server, string folder, IReadOnlyDictionary<string, string> settings)
+    {
+        if (!File.Exists(Binary))
+        {
+            throw new InvalidOperationException($"{Binary} is missing: apt-get install pgbouncer (Debian's 1.18)");
+        }
+        Directory.CreateDirectory(folder);
+        var target = new NpgsqlConnectionStringBuilder(server);
+        var secret = await TenantData.ScalarAsync<string>(server, "SELECT rolpassword FROM pg_authid WHERE rolname = $1", target.Username!);
+        var port = FreePort();
+        await File.WriteAllTextAsync(Path.Combine(folder, "userlist.txt"), $"\"{target.Username}\" \"{secret}\"\n");
+        var lines = new List<string>
+        {
+            "[databases]",
+            $"* = host={target.Host} port={target.Port}",
+            "[pgbouncer]",
+            "listen_addr = 127.0.0.1",
+            $"listen_port = {port}",
+            "unix_socket_dir =",
+            "auth_type = scram-sha-256",
+            $"auth_file = {Path.Combine(folder, "userlist.txt")}",
+            $"logfile = {Path.Combine(folder, "pgbouncer.log")}",
+            "pool_mode = transaction",
+            "max_client_conn = 2000",
+            "ignore_startup_parameters = extra_float_digits",
+        };
+        lines.AddRange(settings.Select(s => $"{s.Key} = {s.Value}"));
+        var ini = Path.Combine(folder, "pgbouncer.ini");
+        await File.WriteAllLinesAsync(ini, lines);
+        await Process.Start("chown", ["-R", "postgres:postgres", folder])!.WaitForExitAsync();
+        var process = Process.Start(new ProcessStartInfo("setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", Binary, ini])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        })!;
+        var bouncer = new LocalPgBouncer(process, folder, port);
+        for (var i = 0; i < 100; i++)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                return bouncer;
+            }
+            catch (SocketException) when (!process.HasExited)
+            {
+                await Task.Delay(50);
+            }
+        }
+        throw new InvalidOperationException($"pgbouncer did not start: {await process.StandardError.ReadToEndAsync()}");
+    }
+
+    /// <summary>
+    /// A tenant database through PgBouncer, with the Npgsql settings transaction pooling needs: no reset on close (the server
+    /// connection is not the client's), no automatic preparation (a prepared statement is per server connection).
+    /// </summary>
+    public string ConnectionString(string server, string database, string applicationName) =>
+        new NpgsqlConnectionStringBuilder(server)
+        {
+            Host = "127.0.0.1",
+            Port = Port,
+            Database = database,
+            ApplicationName = applicationName,
+            NoResetOnClose = true,
+            MaxAutoPrepare = 0,
+        }.ConnectionString;
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Security.Claims;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using TenantAspire.Tenancy.Auth;
+using TenantAspire.Tenancy.Connections;
+using TenantAspire.Tenancy.Routing;
+using TenantAspire.Tenancy.Sql;
+using TenantAspire.TenantApi.Tenants;
+
+namespace TenantAspire.Bench;
+
+/// <summary>
+/// What tenancy costs per request, in ONE run against one stack:
+/// 1. Over HTTP, in the same API process: the no-tenancy twin (<c>GET /api/baseline/users</c>: same pipeline, JWT, policy, EF Core
+///    query and JSON, one ordinary pool of a tenant's size on one database) against (b) one tenant with the same number of
+///    connections and (c) 100 tenants, interleaved in rounds; plus the API's CPU per request from its own process counters.
+/// 2. Each tenancy step timed alone, in the real API hosted in this process: route lookup, the resolution filter, the registry's
+///    open/close against a plain pool's, and the whole request over in-memory HTTP (no sockets) against the twin's.
+/// 3. Cold requests (an awake tenant this API never served) against warm ones and a bare SCRAM connect, in the same run.
+/// 4. Memory per cached route and per idle data source, from a replica whose idle data sources expire within seconds.
+/// </summary>
+internal static class TaxScenario
+{
+    private const string Api = "tenant-api";
+    private const string MemoryApi = "tenant-api-mem";
+    private const string BaselineDatabase = "bench_baseline";
+    private const int PerTenant = 4;
+
+    public static async Task RunAsync(int seconds, int concurrency, int rounds, int memoryTenants)
+    {
+        Console.WriteLine($"# tenancy tax: {seconds} s per run, {concurrency} clients, {rounds} rounds; memory over {memoryTenants} tenants; 2 cores shared with the stack");
+        // One replica of tenant-api, so every request of a run meets the same process (whose CPU is read); max_connections
+        // 1000: the two APIs' shares ((1000 - 100 reserved) / 2 replicas) hold the budgets below.
+        await using var stack = await Stack.StartAsync(["LocalInfrastructure:MaxConnections=1000", "TenantApi:Replicas=1"], builder =>
+        {
+            var postgres = builder.Resources.OfType<IResourceWithConnectionString>().Single(r => r.Name == "postgres");
+            LoadScenario.WithoutRateLimit(builder.CreateResourceBuilder(Stack.Project(builder, Api)))
+                .WithEnvironment("ConnectionRegistry__ConnectionBudget", "400")
+                .WithEnvironment("ConnectionRegistry__ConnectionsPerTenant", PerTenant.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .WithEnvironment("Baseline__ConnectionString", ReferenceExpression.Create($"{postgres.ConnectionStringExpression};Database={BaselineDatabase}"));
+            LoadScenario.AddApi(builder, MemoryApi)
+                .WithEnvironment("ConnectionRegistry__ConnectionBudget", "450")
+                .WithEnvironment("ConnectionRegistry__ConnectionsPerTenant", "1")
+                .WithEnvironment("ConnectionRegistry__IdleTimeout", "00:00:10")
+                .WithEnvironment("ConnectionRegistry__IdleSweepInterval", "00:00:01");
+        });
+
+        var tenants = Math.Max(500, memoryTenants);
+        var slugs = Enumerable.Range(0, tenants).Select(i => $"tax-{i:D5}").ToArray();
+        var clock = Stopwatch.StartNew();
+        await stack.CreateTenantsAsync(slugs);
+        Console.WriteLine($"provisioned {tenants} tenants in {clock.Elapsed.TotalSeconds:F0} s");
+        var dbNames = await LoadScenario.DatabaseNamesAsync(stack, slugs);
+        await TenantData.SeedAsync(stack, slugs[0], 20);
+        await CloneAsync(stack.Server, dbNames[slugs[0]], BaselineDatabase); // the twin reads the same rows
+
+        using var http = LoadScenario.Client(stack, Api);
+        await HttpTaxAsync(stack, http, slugs, seconds, concurrency, rounds);
+        await StepsAsync(stack, slugs[0], dbNames[slugs[0]]);
+        await ColdAsync(stack, http, slugs, dbNames);
+        using var memory = LoadScenario.Client(stack, MemoryApi);
+        await MemoryAsync(memory, slugs.Take(memoryTenants).ToArray());
+    }
+
+    private static async Task HttpTaxAsync(Stack stack, HttpClient http, string[] slugs, int seconds, int concurrency, int rounds)
+    {
+        var hundred = slugs.Take(100).ToArray();
+        await LoadScenario.GetPath(http, "/api/baseline/users?pageSize=1");
+        foreach (var s in hundred)
+        {
+            await LoadScenario.Get(http, s);
+        }
+        Console.WriteLine();
+        Console.WriteLine($"## 1. Over HTTP: the twin vs tenancy, same API process, {PerTenant} connections each (32 clients)");
+        Console.WriteLine("| run | RPS | p50 ms | p99 ms | errors | API CPU µs/request |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        var runs = new Dictionary<string, List<(LoadScenario.Result Result, double Cpu)>>();
+        (string Label, Func<int, int, Task<int>> Request)[] kinds =
+        [
+            ("baseline (no tenancy)", (_, _) => LoadScenario.GetPath(http, "/api/baseline/users?pageSize=1")),
+            ("(b) 1 tenant", (_, _) => LoadScenario.Get(http, slugs[0])),
+            ("(c) 100 tenants round-robin", (w, i) => LoadScenario.Get(http, hundred[(w * 7919 + i) % hundred.Length])),
+        ];
+        for (var round = 1; round <= rounds; round++)
+        {
+            foreach (var (label, request) in kinds)
+            {
+                var before = await ProcessAsync(http, collect: false);
+                var result = await LoadScenario.RunAsync(label, seconds, concurrency, Api, stack.Server, request);
+                var after = await ProcessAsync(http, collect: false);
+                var cpu = (after.GetProperty("cpuMilliseconds").GetDouble() - before.GetProperty("cpuMilliseconds").GetDouble()) * 1000 / result.Requests;
+                runs.TryAdd(label, []);
+                runs[label].Add((result, cpu));
+                Console.WriteLine($"| {label}, round {round} | {result.Rps:F0} | {result.P50:F2} | {result.P99:F2} | {result.Errors} | {cpu:F0} |");
+            }
+        }
+        var baseline = Mean(runs[kinds[0].Label]);
+        foreach (var (label, _) in kinds.Skip(1))
+        {
+            var m = Mean(runs[label]);
+            Console.WriteLine($"{label}: RPS {m.Rps / baseline.Rps:F2}× baseline (goal ≥ 0.9), p99 {m.P99 / baseline.P99:F2}× (goal ≤ 1.2), " +
+                              $"CPU +{m.Cpu - baseline.Cpu:F0} µs/request ({m.Cpu / baseline.Cpu:F2}×)");
+        }
+    }
+
+    private static (double Rps, double P99, double Cpu) Mean(List<(LoadScenario.Result Result, double Cpu)> runs) =>
+        (runs.Average(r => r.Result.Rps), runs.Average(r => r.Result.P99), runs.Average(r => r.Cpu));
+
+    /// <summary>Each tenancy step alone, in the real API hosted in this process (the same services a request uses).</summary>
+    private static async Task StepsAsync(Stack stack, string slug, string database)
+    {
+        var baselineConnection = new NpgsqlConnectionStringBuilder(stack.Server) { Database = BaselineDatabase, MaxPoolSize = PerTenant }.ConnectionString;
+        await using var api = await InProcessApi.StartAsync(stack, "bench-inproc",
+            ("ConnectionRegistry:ConnectionsPerTenant", PerTenant.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("Baseline:ConnectionString", baselineConnection));
+        var services = api.Services;
+        var routes = services.GetRequiredService<TenantRouteCache>();
+        var registry = services.GetRequiredService<TenantConnectionRegistry>();
+        var route = await routes.GetAsync(slug) ?? throw new InvalidOperationException($"no route for {slug}");
+        await using var plain = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(stack.Server) { Database = database, MaxPoolSize = PerTenant }.ConnectionString);
+        var admin = new ClaimsPrincipal(new ClaimsIdentity([new Claim(TenantClaims.Role, TenantClaims.PlatformAdmin)], "bench", TenantClaims.Role, TenantClaims.Role));
+        var filter = new TenantResolutionFilter();
+        static ValueTask<object?> Next(EndpointFilterInvocationContext _) => ValueTask.FromResult<object?>(null);
+
+        // What the filter gets from a request: its scope, the authenticated user and the route's slug (timed alone and subtracted).
+        (AsyncServiceScope Scope, DefaultEndpointFilterInvocationContext Context) Request()
+        {
+            var scope = services.CreateAsyncScope();
+            var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider, User = admin };
+            context.Request.RouteValues["slug"] = slug;
+            return (scope, new DefaultEndpointFilterInvocationContext(context));
+        }
+
+        var scopeOnly = await TimeAsync(async () => await Request().Scope.DisposeAsync());
+        var filterRun = await TimeAsync(async () =>
+        {
+            var (scope, context) = Request();
+            await filter.InvokeAsync(context, Next);
+            await scope.DisposeAsync();
+        });
+        var routeHit = await TimeAsync(async () => await routes.GetAsync(slug));
+        var registryOpen = await TimeAsync(async () => { await using var lease = await registry.OpenAsync(route, CancellationToken.None); });
+        var plainOpen = await TimeAsync(async () => { await using var connection = await plain.OpenConnectionAsync(); });
+
+        using var client = api.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", DevTokenIssuer.Mint(stack.SigningKey, null, [TenantClaims.PlatformAdmin], TimeSpan.FromHours(1)));
+        var twin = await TimeAsync(async () => await LoadScenario.GetPath(client, "/api/baseline/users?pageSize=1"), calls: 3000);
+        var tenant = await TimeAsync(async () => await LoadScenario.GetPath(client, $"/api/tenants/{slug}/users?pageSize=1"), calls: 3000);
+
+        Console.WriteLine();
+        Console.WriteLine("## 2. Each tenancy step alone (real services, in-process, one caller; median of 5 batches, µs per call)");
+        Console.WriteLine("| step | µs |");
+        Console.WriteLine("|---|---|");
+        Console.WriteLine($"| route lookup (L1 hit) | {routeHit:F2} |");
+        Console.WriteLine($"| resolution filter, whole (slug, guard, lookup, state, rate limiter, context, log scope) | {filterRun - scopeOnly:F2} |");
+        Console.WriteLine($"| registry open + close (pool hit) | {registryOpen:F2} |");
+        Console.WriteLine($"| plain Npgsql pool open + close (the twin's) | {plainOpen:F2} |");
+        Console.WriteLine($"| whole request, in-memory HTTP: twin | {twin:F1} |");
+        Console.WriteLine($"| whole request, in-memory HTTP: tenant | {tenant:F1} |");
+        Console.WriteLine($"tenancy per request: {tenant - twin:F1} µs in all; of it filter {filterRun - scopeOnly:F1}, registry over a plain pool {registryOpen - plainOpen:F1}, " +
+                          $"the rest (second route form, tenant DI scope, metric tags, span baggage) {tenant - twin - (filterRun - scopeOnly) - (registryOpen - plainOpen):F1}");
+    }
+
+    /// <summary>Median over 5 batches of the µs per call (after a warm-up batch): one caller, so it is the step's own cost.</summary>
+    private static async Task<double> TimeAsync(Func<Task> call, int calls = 20_000)
+    {
+        for (var i = 0; i < Math.Min(calls, 1000); i++)
+        {
+            await call();
+        }
+        var batches = new List<double>();
+        for (var b = 0; b < 5; b++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            for (var i = 0; i < calls / 5; i++)
+            {
+                await call();
+            }
+            batches.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds / (calls / 5));
+        }
+        batches.Sort();
+        return batches[2];
+    }
+
+    /// <summary>
+    /// Cold: the first request of tenants this API never served (awake, no data source, no cached route); a bare SCRAM connect to
+    /// OTHER never-touched tenant databases (so neither warms the other's); warm: (c)'s tenants. One at a time, in one run.
+    /// </summary>
+    private static async Task ColdAsync(Stack stack, HttpClient http, string[] slugs, Dictionary<string, string> dbNames)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var cold = new List<double>();
+        var bare = new List<double>();
+        var warm = new List<double>();
+        var coldSlugs = slugs.Skip(100).Take(200).ToArray();
+        var bareSlugs = slugs.Skip(300).Take(200).ToArray();
+        for (var i = 0; i < coldSlugs.Length; i++)
+        {
+            var t = Stopwatch.GetTimestamp();
+            await LoadScenario.Get(http, coldSlugs[i]);
+            cold.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+
+            t = Stopwatch.GetTimestamp();
+            await LoadScenario.Get(http, slugs[i % 100]);
+            warm.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+
+            t = Stopwatch.GetTimestamp();
+            await using (var connection = new NpgsqlConnection(TenantData.Db(stack.Server, dbNames[bareSlugs[i % bareSlugs.Length]])))
+            {
+                await connection.OpenAsync();
+            }
+            bare.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+        cold.Sort();
+        warm.Sort();
+        bare.Sort();
+        double P(List<double> l, int p) => Stats.Percentile(l, p);
+        Console.WriteLine();
+        Console.WriteLine($"## 3. Cold requests (n={cold.Count} each, sequential, interleaved)");
+        Console.WriteLine("| | p50 ms | p99 ms |");
+        Console.WriteLine("|---|---|---|");
+        Console.WriteLine($"| cold tenant, first request | {P(cold, 50):F2} | {P(cold, 99):F2} |");
+        Console.WriteLine($"| warm tenant | {P(warm, 50):F2} | {P(warm, 99):F2} |");
+        Console.WriteLine($"| bare SCRAM connect + close, never-touched database | {P(bare, 50):F2} | {P(bare, 99):F2} |");
+        Console.WriteLine($"goal: cold p99 {P(cold, 99):F2} ≤ warm p99 + connect p99 = {P(warm, 99) + P(bare, 99):F2} → {(P(cold, 99) <= P(warm, 99) + P(bare, 99) ? "met" : "NOT met")}");
+    }
+
+    /// <summary>Managed heap and RSS per cached route and per idle data source, after full collections.</summary>
+    private static async Task MemoryAsync(HttpClient http, string[] slugs)
+    {
+        var empty = await ProcessAsync(http, collect: true);
+        foreach (var slug in slugs)
+        {
+            await LoadScenario.Get(http, slug); // route cached, data source admitted (one connection, then idle)
+        }
+        var full = await ProcessAsync(http, collect: true);
+        var live = full.GetProperty("liveDataSources").GetInt32();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await ProcessAsync(http, collect: false)).GetProperty("liveDataSources").GetInt32() > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500); // IdleTimeout 10 s, swept every second
+        }
+        var routesOnly = await ProcessAsync(http, collect: true);
+        double Kb(JsonElement a, JsonElement b, string p, int n) => (a.GetProperty(p).GetInt64() - b.GetProperty(p).GetInt64()) / 1024.0 / n;
+        Console.WriteLine();
+        Console.WriteLine($"## 4. Memory ({slugs.Length} tenants, one request each; {live} data sources live after, 0 once expired)");
+        Console.WriteLine("| per tenant | managed heap KB | RSS KB |");
+        Console.WriteLine("|---|---|---|");
+        Console.WriteLine($"| cached route (+ its metric tag) | {Kb(routesOnly, empty, "managedHeapBytes", slugs.Length):F1} | {Kb(routesOnly, empty, "workingSetBytes", slugs.Length):F1} |");
+        Console.WriteLine($"| idle data source (its pool, one open connection) | {Kb(full, routesOnly, "managedHeapBytes", live):F1} | {Kb(full, routesOnly, "workingSetBytes", live):F1} |");
+        Console.WriteLine($"| both (goal ≤ 50 KB per idle tenant) | {Kb(full, empty, "managedHeapBytes", slugs.Length):F1} | {Kb(full, empty, "workingSetBytes", slugs.Length):F1} |");
+        Console.WriteLine($"tenant metric values in this replica: {routesOnly.GetProperty("tenantTagValues").GetInt32()} (cap: Telemetry:MaxTenantTagValues; every other tenant is 'other')");
+    }
+
+    internal static async Task<JsonElement> ProcessAsync(HttpClient http, bool collect) =>
+        await http.GetFromJsonAsync<JsonElement>($"/api/diagnostics/process?collect={(collect ? "true" : "false")}");
+
+    /// <summary>A copy of a tenant database (superuser), retried while something still holds the source open.</summary>
+    private static async Task CloneAsync(string server, string source, string target)
+    {
+        await using var connection = new NpgsqlConnection(server);
+        await connection.OpenAsync();
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {SqlIdentifier.Quote(target)} TEMPLATE {SqlIdentifier.Quote(source)}", connection);
+                await create.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse && attempt < 50)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+}
