@@ -33,7 +33,8 @@ public sealed record Infrastructure(
             server.WithEntrypoint("/bin/sh").WithArgs("-c",
                 $"mkdir -p {root}/standard {root}/premium && chown -R postgres:postgres {root} && exec docker-entrypoint.sh postgres "
                 + $"-c max_connections={ServerTopology.MaxConnections} -c wal_level=logical -c max_worker_processes=16 -c max_logical_replication_workers=8");
-            return server.WithAnnotation(new TablespaceRootAnnotation(root));
+            return server.WithAnnotation(new TablespaceRootAnnotation(root))
+                .WithAnnotation(new MaxConnectionsAnnotation(ServerTopology.MaxConnections));
         }).ToList();
         var catalog = servers[0].AddDatabase(ResourceNames.Catalog); // the first server holds the catalog (ServerTopology)
         var redis = builder.AddRedis(ResourceNames.Redis).WithDataVolume("tenantaspire-redis-data");
@@ -52,7 +53,8 @@ public sealed record Infrastructure(
         {
             var root = dataRoot.Combine($"{spec.Name}-tablespaces"); // beside the data folder: a tablespace may not live inside it
             return builder.AddLocalPostgres(spec.Name, dataRoot, postgresBin, maxConnections, root)
-                .WithAnnotation(new TablespaceRootAnnotation(root));
+                .WithAnnotation(new TablespaceRootAnnotation(root))
+                .WithAnnotation(new MaxConnectionsAnnotation(maxConnections));
         }).ToList();
         var catalog = servers[0].AddDatabase(ResourceNames.Catalog); // the first server holds the catalog (ServerTopology)
         var redis = builder.AddLocalRedis(ResourceNames.Redis, dataRoot);

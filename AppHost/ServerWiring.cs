@@ -6,6 +6,12 @@ namespace TenantAspire.AppHost;
 /// <summary>Where a tenant server's tablespace folders are, as that server sees them (set by <see cref="Infrastructure"/>).</summary>
 public sealed record TablespaceRootAnnotation(string Root) : IResourceAnnotation;
 
+/// <summary>
+/// The max_connections a server runs with (set by <see cref="Infrastructure"/>, which starts it): the services' budgets are
+/// computed from it, so raising it for a local run (<c>LocalInfrastructure:MaxConnections</c>) raises them too.
+/// </summary>
+public sealed record MaxConnectionsAnnotation(int MaxConnections) : IResourceAnnotation;
+
 /// <summary>Marks a tenant-api process (with its replicas): together they share each server's connection budget.</summary>
 public sealed record TenantApiAnnotation : IResourceAnnotation;
 
@@ -31,7 +37,7 @@ public static class ServerWiring
                 project.WithEnvironment($"{key}Tiers__{i}", spec.Tiers[i].ToString());
             }
             project.WithEnvironment($"{key}Capacity", spec.Capacity.ToString(CultureInfo.InvariantCulture))
-                .WithEnvironment($"{key}MaxConnections", ServerTopology.MaxConnections.ToString(CultureInfo.InvariantCulture))
+                .WithEnvironment($"{key}MaxConnections", resource.Annotations.OfType<MaxConnectionsAnnotation>().Single().MaxConnections.ToString(CultureInfo.InvariantCulture))
                 .WithEnvironment($"{key}ReservedConnections", spec.ReservedConnections.ToString(CultureInfo.InvariantCulture))
                 .WaitFor(server);
             if (admin)

@@ -132,6 +132,8 @@ internal sealed class ServerConnectionPool : IAsyncDisposable
             var evicted = new List<Entry>();
             Task released;
             FairQueue<TaskCompletionSource>.Ticket? ticket = null;
+            LinkedListNode<TaskCompletionSource>? handOff = null;
+            Entry? own = null;
             lock (_gate)
             {
                 if (frequency == 0)
@@ -161,9 +163,16 @@ internal sealed class ServerConnectionPool : IAsyncDisposable
                     // tenant's burst cannot take every turn.
                     ticket = _windowQueue.Enqueue(tenant.Id, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
                 }
-                // A tenant whose own data source is full waits for one of its own connections (only its releases wake it);
-                // anyone else waits for budget to free up anywhere. So a release wakes the few who can use it, not everyone.
-                released = ticket?.Item.Task ?? full?.Released.Task ?? _released.Task;
+                if (full is not null)
+                {
+                    // Its own data source is full: queue for one of its connections, first come first served. A release hands its
+                    // slot to the oldest waiter directly (no race of every waiter for it: the tenancy-tax benchmark measured that
+                    // race at 9× the p99 of a plain Npgsql pool's own FIFO queue, and at twice its CPU per request).
+                    own = full;
+                    handOff = full.Waiters.AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                }
+                // Anyone else waits for budget to free up anywhere. So a release wakes the few who can use it, not everyone.
+                released = ticket?.Item.Task ?? handOff?.Value.Task ?? _released.Task;
             }
             var remaining = Remaining(deadline);
             bool signalled;
@@ -181,11 +190,19 @@ internal sealed class ServerConnectionPool : IAsyncDisposable
                 {
                     return Transient(tenant); // the releasing request handed its window slot to us
                 }
+                if (own is not null)
+                {
+                    return HandedOver(own); // the releasing request handed its connection slot to us
+                }
                 continue; // something was released: try again
             }
             if (ticket is not null)
             {
                 AbandonTicket(ticket);
+            }
+            if (own is not null && AbandonHandOff(own, handOff!))
+            {
+                await ReleaseAsync(own, backendPid: 0); // handed to us as we gave up: pass it on
             }
             ct.ThrowIfCancellationRequested();
             Reject(tenant);
@@ -265,6 +282,31 @@ internal sealed class ServerConnectionPool : IAsyncDisposable
         }
         _counters.Transient();
         return new Entry(tenant, source) { Transient = true };
+    }
+
+    /// <summary>A slot of the tenant's own data source, handed over by a release (still counted in its in-flight requests).</summary>
+    private Entry HandedOver(Entry entry)
+    {
+        lock (_gate)
+        {
+            _policy.Touch(entry.TenantId);
+        }
+        _counters.Hit();
+        return entry;
+    }
+
+    /// <summary>A request queued on its tenant's data source gave up: true if a slot was handed to it meanwhile (it must pass it on).</summary>
+    private bool AbandonHandOff(Entry entry, LinkedListNode<TaskCompletionSource> node)
+    {
+        lock (_gate)
+        {
+            if (node.List is not null)
+            {
+                entry.Waiters.Remove(node);
+                return false;
+            }
+            return true;
+        }
     }
 
     /// <summary>A queued request gave up: leave the queue, or pass on the slot it was handed meanwhile.</summary>
@@ -379,9 +421,14 @@ internal sealed class ServerConnectionPool : IAsyncDisposable
         }
         lock (_gate)
         {
+            if (entry.Waiters.First is { } next)
+            {
+                entry.Waiters.RemoveFirst();
+                next.Value.TrySetResult(); // the slot stays in flight: it is the oldest waiter's now
+                return ValueTask.CompletedTask;
+            }
             entry.InFlight--;
             _policy.Released(entry.TenantId);
-            entry.SignalReleased();
             if (entry.InFlight == 0)
             {
                 Signal(); // now idle, so evictable: a tenant waiting for budget may take its place
@@ -520,15 +567,7 @@ internal sealed class ServerConnectionPool : IAsyncDisposable
         /// <summary>Physical connections this data source may hold (reserved from the budget); grows with concurrency.</summary>
         public int Slots { get; set; }
 
-        /// <summary>Completed (and replaced) at each release of one of its connections: what its own full-up requests wait on.</summary>
-        public TaskCompletionSource Released { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>Under the registry's lock.</summary>
-        public void SignalReleased()
-        {
-            var released = Released;
-            Released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-            released.TrySetResult();
-        }
+        /// <summary>Requests waiting for one of its connections, oldest first (under the pool's lock); a release hands its slot on.</summary>
+        public LinkedList<TaskCompletionSource> Waiters { get; } = [];
     }
 }

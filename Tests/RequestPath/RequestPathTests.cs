@@ -61,6 +61,39 @@ public sealed class RequestPathTests(AspireAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_burst_on_one_tenant_queues_for_its_own_connection_and_every_request_is_served()
+    {
+        var slug = TenantTestKit.NewSlug("queue");
+        await _kit.CreateActiveSlugAsync(slug);
+        var database = await _kit.CatalogScalarAsync<string>("SELECT database_name FROM tenants WHERE slug = $1", slug);
+        using var admin = fixture.PlatformAdmin();
+
+        // 48 at once on a tenant allowed one connection per replica: each release hands its slot to the oldest waiter, so all
+        // are served in turn (none lost, none left waiting past the acquire timeout), and the tenant never holds more.
+        using var sampling = new CancellationTokenSource();
+        long maxBackends = 0;
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                maxBackends = Math.Max(maxBackends, await _kit.ScalarAsync<long>(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'tenant-api%'", database!));
+                await Task.Delay(3);
+            }
+        });
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 48).Select(async _ =>
+        {
+            using var response = await admin.GetAsync($"/api/tenants/{slug}/users?pageSize=1");
+            return response.StatusCode;
+        }));
+        await sampling.CancelAsync();
+        await sampler;
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.InRange(maxBackends, 1, 2); // one per API replica
+    }
+
+    [Fact]
     public async Task A_burst_of_one_off_tenants_does_not_evict_the_warm_ones()
     {
         var warm = Enumerable.Range(0, 3).Select(i => TenantTestKit.NewSlug($"warm{i}")).ToArray();

@@ -4,8 +4,9 @@
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- backend-exit [samples=500]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- bouncer [tenants=1000] [seconds=15] [concurrency=32]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- fleet [tenants=5000] [samples=200]
-//   dotnet run -c Release --project bench/TenantAspire.Bench -- registry-ab <checkout of the other build> [tenants=1000] [seconds=15] [rounds=2] [concurrency=32]
-//   dotnet run -c Release --project bench/TenantAspire.Bench -- tax [seconds=10] [concurrency=32] [rounds=2] [memoryTenants=400]
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- registry-ab <before checkout> <after checkout, or .> [tenants=1000] [seconds=15] [rounds=2] [concurrency=32]
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- tax [seconds=10] [concurrency=32] [rounds=3] [memoryTenants=400]
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- tax-steps [repeats=3]   (only part 2, e.g. under dotnet-trace)
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- autovacuum [tenants=1000] [seconds=15]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- rollout [tenants=1000] [rps=100]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- move [rows=100000] [writesPerSecond=50]
@@ -41,16 +42,19 @@ switch (args.FirstOrDefault())
     case "fleet":
         await FleetScenario.RunAsync(Arg(args, 1, 5000), Arg(args, 2, 200));
         return 0;
-    case "registry-ab" when args.Length > 1:
-        await RegistryAbScenario.RunAsync(args[1], Arg(args, 2, 1000), Arg(args, 3, 15), Arg(args, 4, 2), Arg(args, 5, 32));
+    case "registry-ab" when args.Length > 2:
+        await RegistryAbScenario.RunAsync(args[1], args[2], Arg(args, 3, 1000), Arg(args, 4, 15), Arg(args, 5, 2), Arg(args, 6, 32));
+        return 0;
+    case "tax-steps":
+        await TaxScenario.RunAsync(0, 0, Arg(args, 1, 3), 0, stepsOnly: true);
         return 0;
     case "tax":
-        await TaxScenario.RunAsync(Arg(args, 1, 10), Arg(args, 2, 32), Arg(args, 3, 2), Arg(args, 4, 400));
+        await TaxScenario.RunAsync(Arg(args, 1, 10), Arg(args, 2, 32), Arg(args, 3, 3), Arg(args, 4, 400));
         return 0;
     case "backend-exit":
         await BackendExitScenario.RunAsync(Arg(args, 1, 500));
         return 0;
     default:
-        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [rps] | move [rows] [writesPerSecond] | backup [tenants] | bouncer [tenants] [seconds] [concurrency] | registry-ab <checkout> [tenants] [seconds] [rounds] [concurrency] | fleet [tenants] [samples] | tax [seconds] [concurrency] [rounds] [memoryTenants]");
+        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [rps] | move [rows] [writesPerSecond] | backup [tenants] | bouncer [tenants] [seconds] [concurrency] | registry-ab <before> <after|.> [tenants] [seconds] [rounds] [concurrency] | fleet [tenants] [samples] | tax [seconds] [concurrency] [rounds] [memoryTenants]");
         return 2;
 }

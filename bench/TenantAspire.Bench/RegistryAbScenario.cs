@@ -5,26 +5,24 @@ namespace TenantAspire.Bench;
 
 /// <summary>
 /// The load benchmark's (d) — Zipf(1) over N tenants through the API, registry budget B = 40, one connection per tenant — on two
-/// builds side by side in ONE stack: this checkout's API and another checkout's (e.g. the commit before a registry change),
-/// alternated run by run so drift on the shared machine hits both alike.
+/// builds side by side in ONE stack: another checkout's API (e.g. the commit before a registry change) and this checkout's (or a
+/// third checkout's), alternated run by run so drift on the shared machine hits both alike. A checkout is a git worktree whose
+/// TenantApi was built with <c>dotnet build -c Release</c>.
 /// </summary>
 internal static class RegistryAbScenario
 {
     private const string Before = "tenant-api-before";
     private const string After = "tenant-api-after";
 
-    public static async Task RunAsync(string beforeCheckout, int tenants, int seconds, int rounds, int concurrency)
+    /// <param name="afterCheckout">"." for this checkout.</param>
+    public static async Task RunAsync(string beforeCheckout, string afterCheckout, int tenants, int seconds, int rounds, int concurrency)
     {
-        var beforeProject = Path.GetFullPath(Path.Combine(beforeCheckout, "TenantApi", "TenantApi.csproj"));
-        if (!File.Exists(beforeProject))
-        {
-            throw new FileNotFoundException($"No API project in {beforeCheckout}: git worktree add <folder> <commit>, then dotnet build -c Release its TenantApi", beforeProject);
-        }
-        Console.WriteLine($"# registry A/B: (d) Zipf(1) over {tenants} tenants, B = {LoadScenario.NarrowBudget}, {seconds} s per run, {rounds} rounds, {concurrency} clients; before = {beforeCheckout} (git {await GitHeadAsync(beforeCheckout)}), after = this checkout (git {await GitHeadAsync(".")})");
+        Console.WriteLine($"# registry A/B: (d) Zipf(1) over {tenants} tenants, B = {LoadScenario.NarrowBudget}, {seconds} s per run, {rounds} rounds, {concurrency} clients; " +
+                          $"before = {beforeCheckout} (git {await GitHeadAsync(beforeCheckout)}), after = {afterCheckout} (git {await GitHeadAsync(afterCheckout)})");
         await using var stack = await Stack.StartAsync(["LocalInfrastructure:MaxConnections=500", "TenantApi:Replicas=1"], builder =>
         {
-            LoadScenario.AddApi(builder, Before, beforeProject).WithNarrowRegistry();
-            LoadScenario.AddApi(builder, After).WithNarrowRegistry();
+            LoadScenario.AddApi(builder, Before, Project(beforeCheckout)).WithNarrowRegistry();
+            LoadScenario.AddApi(builder, After, afterCheckout == "." ? null : Project(afterCheckout)).WithNarrowRegistry();
         });
         var slugs = Enumerable.Range(0, tenants).Select(i => $"ab-{i:D5}").ToArray();
         var clock = Stopwatch.StartNew();
@@ -61,13 +59,18 @@ internal static class RegistryAbScenario
         }
         Console.WriteLine($"after / before: RPS {results[After].Average(r => r.Result.Rps) / results[Before].Average(r => r.Result.Rps):F2}×, " +
                           $"p99 {results[After].Average(r => r.Result.P99) / results[Before].Average(r => r.Result.P99):F2}×");
-        // With N tenants active, the replica's tenant-tagged series stay bounded by the cap (every other tenant is "other").
-        var process = await TaxScenario.ProcessAsync(clients[After], collect: false);
-        Console.WriteLine($"metric tenant values in {After} after {tenants} tenants were active: {process.GetProperty("tenantTagValues").GetInt32()}");
         foreach (var http in clients.Values)
         {
             http.Dispose();
         }
+    }
+
+    private static string Project(string checkout)
+    {
+        var project = Path.GetFullPath(Path.Combine(checkout, "TenantApi", "TenantApi.csproj"));
+        return File.Exists(project)
+            ? project
+            : throw new FileNotFoundException($"No API project in {checkout}: git worktree add <folder> <commit>, then dotnet build -c Release its TenantApi", project);
     }
 
     private static async Task<string> GitHeadAsync(string folder)

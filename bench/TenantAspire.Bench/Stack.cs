@@ -38,7 +38,10 @@ internal sealed class Stack : IAsyncDisposable
                 // No scheduled backups or drills: their pg_dump of every new tenant would run under every other scenario's load
                 // (the backup scenario asks for its passes itself).
                 .WithEnvironment("Backups__Scheduled", "false")
-                .WithEnvironment("Backups__DrillInterval", "00:00:00");
+                .WithEnvironment("Backups__DrillInterval", "00:00:00")
+                // No dashboard runs here: an OTLP endpoint would only fail every export and retry it in memory (CPU the
+                // measured services would pay and a deployment with a working collector would not).
+                .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", "");
         }
         configure(builder);
         stack._app = await builder.BuildAsync();

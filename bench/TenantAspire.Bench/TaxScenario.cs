@@ -11,6 +11,10 @@ using TenantAspire.Tenancy.Auth;
 using TenantAspire.Tenancy.Connections;
 using TenantAspire.Tenancy.Routing;
 using TenantAspire.Tenancy.Sql;
+using Microsoft.Extensions.Logging;
+using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Telemetry;
+using TenantAspire.TenantApi.Auth;
 using TenantAspire.TenantApi.Tenants;
 
 namespace TenantAspire.Bench;
@@ -32,7 +36,7 @@ internal static class TaxScenario
     private const string BaselineDatabase = "bench_baseline";
     private const int PerTenant = 4;
 
-    public static async Task RunAsync(int seconds, int concurrency, int rounds, int memoryTenants)
+    public static async Task RunAsync(int seconds, int concurrency, int rounds, int memoryTenants, bool stepsOnly = false)
     {
         Console.WriteLine($"# tenancy tax: {seconds} s per run, {concurrency} clients, {rounds} rounds; memory over {memoryTenants} tenants; 2 cores shared with the stack");
         // One replica of tenant-api, so every request of a run meets the same process (whose CPU is read); max_connections
@@ -51,7 +55,7 @@ internal static class TaxScenario
                 .WithEnvironment("ConnectionRegistry__IdleSweepInterval", "00:00:01");
         });
 
-        var tenants = Math.Max(500, memoryTenants);
+        var tenants = stepsOnly ? 1 : Math.Max(500, memoryTenants);
         var slugs = Enumerable.Range(0, tenants).Select(i => $"tax-{i:D5}").ToArray();
         var clock = Stopwatch.StartNew();
         await stack.CreateTenantsAsync(slugs);
@@ -60,6 +64,15 @@ internal static class TaxScenario
         await TenantData.SeedAsync(stack, slugs[0], 20);
         await CloneAsync(stack.Server, dbNames[slugs[0]], BaselineDatabase); // the twin reads the same rows
 
+        if (stepsOnly)
+        {
+            // For a profiler attached to this process (docs/benchmarks.md): the steps again and again.
+            for (var i = 0; i < rounds; i++)
+            {
+                await StepsAsync(stack, slugs[0], dbNames[slugs[0]]);
+            }
+            return;
+        }
         using var http = LoadScenario.Client(stack, Api);
         await HttpTaxAsync(stack, http, slugs, seconds, concurrency, rounds);
         await StepsAsync(stack, slugs[0], dbNames[slugs[0]]);
@@ -87,6 +100,10 @@ internal static class TaxScenario
             ("(b) 1 tenant", (_, _) => LoadScenario.Get(http, slugs[0])),
             ("(c) 100 tenants round-robin", (w, i) => LoadScenario.Get(http, hundred[(w * 7919 + i) % hundred.Length])),
         ];
+        foreach (var (label, request) in kinds)
+        {
+            await LoadScenario.RunAsync("warm-up", 5, concurrency, Api, stack.Server, request); // JIT, pools, and the worker's post-provisioning work
+        }
         for (var round = 1; round <= rounds; round++)
         {
             foreach (var (label, request) in kinds)
@@ -145,6 +162,23 @@ internal static class TaxScenario
             await scope.DisposeAsync();
         });
         var routeHit = await TimeAsync(async () => await routes.GetAsync(slug));
+        // The filter's other steps, one by one (each is a line of TenantResolutionFilter).
+        var limiter = services.GetRequiredService<TenantRateLimiter>();
+        var tags = services.GetRequiredService<TenantTagLimiter>();
+        var logger = services.GetRequiredService<ILogger<TenantResolutionFilter>>();
+        var parts = new (string Step, double Micros)[]
+        {
+            ("slug validation", await TimeAsync(() => Task.FromResult(TenantSlug.Validate(slug)))),
+            ("token guard (slug, then instance)", await TimeAsync(() => Task.FromResult((TenantAccessGuard.CheckSlug(admin, slug), TenantAccessGuard.CheckInstance(admin, route))))),
+            ("span baggage (enter, forget)", await TimeAsync(() => { TenantTelemetry.Enter(slug); TenantTelemetry.ForgetUntrusted(); return Task.CompletedTask; })),
+            ("metric tag", await TimeAsync(() => Task.FromResult(tags.TagFor(slug)))),
+            ("rate limiter", await TimeAsync(() => Task.FromResult(limiter.TryAcquire(route)))),
+            ("log scope (tenant.id)", await TimeAsync(() =>
+            {
+                logger.BeginScope(new Dictionary<string, object?> { [TenantTelemetry.TenantIdKey] = slug })?.Dispose();
+                return Task.CompletedTask;
+            })),
+        };
         var registryOpen = await TimeAsync(async () => { await using var lease = await registry.OpenAsync(route, CancellationToken.None); });
         var plainOpen = await TimeAsync(async () => { await using var connection = await plain.OpenConnectionAsync(); });
 
@@ -158,6 +192,10 @@ internal static class TaxScenario
         Console.WriteLine("| step | µs |");
         Console.WriteLine("|---|---|");
         Console.WriteLine($"| route lookup (L1 hit) | {routeHit:F2} |");
+        foreach (var (step, micros) in parts)
+        {
+            Console.WriteLine($"| {step} | {micros:F2} |");
+        }
         Console.WriteLine($"| resolution filter, whole (slug, guard, lookup, state, rate limiter, context, log scope) | {filterRun - scopeOnly:F2} |");
         Console.WriteLine($"| registry open + close (pool hit) | {registryOpen:F2} |");
         Console.WriteLine($"| plain Npgsql pool open + close (the twin's) | {plainOpen:F2} |");
@@ -231,13 +269,22 @@ internal static class TaxScenario
         Console.WriteLine($"goal: cold p99 {P(cold, 99):F2} ≤ warm p99 + connect p99 = {P(warm, 99) + P(bare, 99):F2} → {(P(cold, 99) <= P(warm, 99) + P(bare, 99) ? "met" : "NOT met")}");
     }
 
-    /// <summary>Managed heap and RSS per cached route and per idle data source, after full collections.</summary>
+    /// <summary>
+    /// Managed heap and RSS per cached route and per idle data source, after full collections: first a request each that the
+    /// endpoint refuses before it takes a connection (pageSize=0: the tenant is resolved, its route cached, no data source), then
+    /// one each that reads (a data source, one connection, then idle), then again once every data source has expired.
+    /// </summary>
     private static async Task MemoryAsync(HttpClient http, string[] slugs)
     {
         var empty = await ProcessAsync(http, collect: true);
         foreach (var slug in slugs)
         {
-            await LoadScenario.Get(http, slug); // route cached, data source admitted (one connection, then idle)
+            await LoadScenario.GetPath(http, $"/api/tenants/{slug}/users?pageSize=0"); // 400 after the tenant is resolved
+        }
+        var routes = await ProcessAsync(http, collect: true);
+        foreach (var slug in slugs)
+        {
+            await LoadScenario.Get(http, slug);
         }
         var full = await ProcessAsync(http, collect: true);
         var live = full.GetProperty("liveDataSources").GetInt32();
@@ -246,16 +293,17 @@ internal static class TaxScenario
         {
             await Task.Delay(500); // IdleTimeout 10 s, swept every second
         }
-        var routesOnly = await ProcessAsync(http, collect: true);
+        var expired = await ProcessAsync(http, collect: true);
         double Kb(JsonElement a, JsonElement b, string p, int n) => (a.GetProperty(p).GetInt64() - b.GetProperty(p).GetInt64()) / 1024.0 / n;
         Console.WriteLine();
         Console.WriteLine($"## 4. Memory ({slugs.Length} tenants, one request each; {live} data sources live after, 0 once expired)");
         Console.WriteLine("| per tenant | managed heap KB | RSS KB |");
         Console.WriteLine("|---|---|---|");
-        Console.WriteLine($"| cached route (+ its metric tag) | {Kb(routesOnly, empty, "managedHeapBytes", slugs.Length):F1} | {Kb(routesOnly, empty, "workingSetBytes", slugs.Length):F1} |");
-        Console.WriteLine($"| idle data source (its pool, one open connection) | {Kb(full, routesOnly, "managedHeapBytes", live):F1} | {Kb(full, routesOnly, "workingSetBytes", live):F1} |");
+        Console.WriteLine($"| resolved tenant: cached route, rate-limit bucket, metric tag | {Kb(routes, empty, "managedHeapBytes", slugs.Length):F1} | {Kb(routes, empty, "workingSetBytes", slugs.Length):F1} |");
+        Console.WriteLine($"| idle data source (its pool, one open connection), per live one | {Kb(full, routes, "managedHeapBytes", live):F1} | {Kb(full, routes, "workingSetBytes", live):F1} |");
         Console.WriteLine($"| both (goal ≤ 50 KB per idle tenant) | {Kb(full, empty, "managedHeapBytes", slugs.Length):F1} | {Kb(full, empty, "workingSetBytes", slugs.Length):F1} |");
-        Console.WriteLine($"tenant metric values in this replica: {routesOnly.GetProperty("tenantTagValues").GetInt32()} (cap: Telemetry:MaxTenantTagValues; every other tenant is 'other')");
+        Console.WriteLine($"| left after every data source expired (a leak would show here) | {Kb(expired, routes, "managedHeapBytes", slugs.Length):F1} | {Kb(expired, routes, "workingSetBytes", slugs.Length):F1} |");
+        Console.WriteLine($"tenant metric values in this replica: {expired.GetProperty("tenantTagValues").GetInt32()} (cap: Telemetry:MaxTenantTagValues; every other tenant is 'other')");
     }
 
     internal static async Task<JsonElement> ProcessAsync(HttpClient http, bool collect) =>
