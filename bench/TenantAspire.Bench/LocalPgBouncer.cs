@@ -49,14 +49,16 @@ internal sealed class LocalPgBouncer : IAsyncDisposable
             $"auth_file = {Path.Combine(folder, "userlist.txt")}",
             $"logfile = {Path.Combine(folder, "pgbouncer.log")}",
             "pool_mode = transaction",
-            "max_client_conn = 2000",
+            "max_client_conn = 10000",
             "ignore_startup_parameters = extra_float_digits",
         };
         lines.AddRange(settings.Select(s => $"{s.Key} = {s.Value}"));
         var ini = Path.Combine(folder, "pgbouncer.ini");
         await File.WriteAllLinesAsync(ini, lines);
         await Process.Start("chown", ["-R", "postgres:postgres", folder])!.WaitForExitAsync();
-        var process = Process.Start(new ProcessStartInfo("setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", Binary, ini])
+        // A client connection per idle client-side pool (one per tenant touched) plus the server connections: more than the
+        // default 1,024 descriptors, so raised as a deployment would.
+        var process = Process.Start(new ProcessStartInfo("prlimit", ["--nofile=65536:65536", "setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", Binary, ini])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,

@@ -59,6 +59,19 @@ internal static class RegistryAbScenario
         }
         Console.WriteLine($"after / before: RPS {results[After].Average(r => r.Result.Rps) / results[Before].Average(r => r.Result.Rps):F2}×, " +
                           $"p99 {results[After].Average(r => r.Result.P99) / results[Before].Average(r => r.Result.P99):F2}×");
+
+        // One hot tenant: all clients queue for its one connection (how a build serves a tenant's waiters).
+        Console.WriteLine();
+        Console.WriteLine($"| one tenant, {concurrency} clients on its 1 connection | RPS | p50 ms | p99 ms | errors | peak backends |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        for (var round = 1; round <= rounds; round++)
+        {
+            foreach (var name in round % 2 == 1 ? new[] { Before, After } : [After, Before])
+            {
+                var r = await LoadScenario.RunAsync(name, seconds, concurrency, name, stack.Server, (_, _) => LoadScenario.Get(clients[name], slugs[0]));
+                Console.WriteLine($"| {name}, round {round} | {r.Rps:F0} | {r.P50:F2} | {r.P99:F2} | {r.Errors} | {r.PeakBackends} |");
+            }
+        }
         foreach (var http in clients.Values)
         {
             http.Dispose();
