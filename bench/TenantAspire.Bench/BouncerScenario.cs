@@ -24,7 +24,7 @@ internal static class BouncerScenario
     {
         Console.WriteLine($"# PgBouncer side by side: Zipf(1) over {tenants} tenants, B = {Budget}, {seconds} s each after 5 s warm-up, {concurrency} clients, no HTTP");
         await using var stack = await Stack.StartAsync(["LocalInfrastructure:MaxConnections=500"], _ => { });
-        var slugs = Enumerable.Range(0, tenants).Select(i => $"pgb-{i:D5}").ToArray();
+        var slugs = Enumerable.Range(0, tenants).Select(i => $"bouncer-{i:D5}").ToArray();
         var clock = Stopwatch.StartNew();
         await stack.CreateTenantsAsync(slugs);
         Console.WriteLine($"provisioned {tenants} tenants in {clock.Elapsed.TotalSeconds:F0} s");
@@ -93,6 +93,7 @@ internal static class BouncerScenario
             await LoadScenario.RunAsync("warm-up", 5, concurrency, "bench-bouncer", stack.Server, ViaBouncer);
             var result = await LoadScenario.RunAsync(label, seconds, concurrency, "bench-bouncer", stack.Server, ViaBouncer);
             LoadScenario.Print(result, $"{note}; {pools.Count} client pools");
+            Console.WriteLine($"  PgBouncer's log: {string.Join("; ", bouncer.LogSummary())}");
             foreach (var pool in pools.Values)
             {
                 await pool.DisposeAsync();

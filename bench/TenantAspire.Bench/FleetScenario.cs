@@ -18,7 +18,7 @@ internal static class FleetScenario
     public static async Task RunAsync(int tenants, int samples)
     {
         Console.WriteLine($"# fleet: {tenants} tenants on one server, 95 % hibernated; {samples} samples per latency; 2 cores");
-        await using var stack = await Stack.StartAsync(["LocalInfrastructure:MaxConnections=500"], b => b
+        await using var stack = await Stack.StartAsync(["LocalInfrastructure:MaxConnections=500", "TenantApi:Replicas=1"], b => b
             .CreateResourceBuilder(Stack.Project(b, "provisioning-worker"))
             .WithEnvironment("Hibernation__IdleAfter", IdleAfter.ToString("c"))
             .WithEnvironment("Hibernation__CheckInterval", "00:00:05")
@@ -36,7 +36,7 @@ internal static class FleetScenario
         var last = TimeSpan.Zero;
         for (var start = 0; start < tenants; start += tenth)
         {
-            await stack.CreateTenantsAsync(slugs[start..Math.Min(tenants, start + tenth)]);
+            await stack.CreateTenantsAsync(slugs[start..Math.Min(tenants, start + tenth)], sleepingCounts: true);
             var now = clock.Elapsed;
             Console.WriteLine($"| {Math.Min(tenants, start + tenth)} | {now.TotalSeconds:F0} | {tenth / (now - last).TotalSeconds:F1} |");
             last = now;

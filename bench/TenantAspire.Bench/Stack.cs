@@ -89,8 +89,11 @@ internal sealed class Stack : IAsyncDisposable
     /// <summary>The superuser connection string of a server (the AppHost's own).</summary>
     public async Task<string> ServerAsync(string name) => (await _app.GetConnectionStringAsync(name))!;
 
-    /// <summary>Creates tenants through the API (16 at a time) and waits until all are active.</summary>
-    public async Task CreateTenantsAsync(IReadOnlyList<string> slugs)
+    /// <summary>
+    /// Creates tenants through the API (16 at a time) and waits until all are active (or, with <paramref name="sleepingCounts"/>,
+    /// already hibernated again: a scenario with a short idle time hibernates the first ones while the last are created).
+    /// </summary>
+    public async Task CreateTenantsAsync(IReadOnlyList<string> slugs, bool sleepingCounts = false)
     {
         using var admin = Admin();
         await Parallel.ForEachAsync(slugs, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (slug, ct) =>
@@ -98,18 +101,19 @@ internal sealed class Stack : IAsyncDisposable
             using var response = await admin.PostAsJsonAsync("/api/tenants", new { slug, name = slug, tier = "standard" }, ct);
             response.EnsureSuccessStatusCode();
         });
-        await WaitAllActiveAsync(slugs);
+        await WaitAllActiveAsync(slugs, sleepingCounts ? ["Active", "Hibernated"] : ["Active"]);
     }
 
-    public async Task WaitAllActiveAsync(IReadOnlyList<string> slugs)
+    public async Task WaitAllActiveAsync(IReadOnlyList<string> slugs, string[]? statuses = null)
     {
         await using var connection = new NpgsqlConnection(Catalog);
         await connection.OpenAsync();
         var deadline = DateTime.UtcNow.AddMinutes(10);
         while (DateTime.UtcNow < deadline)
         {
-            await using var command = new NpgsqlCommand("SELECT count(*) FROM tenants WHERE slug = ANY($1) AND status = 'Active'", connection);
+            await using var command = new NpgsqlCommand("SELECT count(*) FROM tenants WHERE slug = ANY($1) AND status = ANY($2)", connection);
             command.Parameters.Add(new NpgsqlParameter { Value = slugs.ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { Value = statuses ?? ["Active"] });
             if ((long)(await command.ExecuteScalarAsync())! == slugs.Count)
             {
                 return;
