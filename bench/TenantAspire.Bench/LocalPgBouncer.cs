@@ -7,8 +7,8 @@ namespace TenantAspire.Bench;
 
 /// <summary>
 /// Debian's PgBouncer in front of the stack's Postgres, configured as its documentation advises for many databases: transaction
-/// pooling, a wildcard database entry (a pool per database, created on first use), SCRAM secrets in an auth file (read from
-/// <c>pg_authid</c>), per-database caps. Runs as the <c>postgres</c> user (PgBouncer refuses root), in the benchmark's data folder.
+/// pooling, a wildcard database entry (a pool per database, created on first use), SCRAM authentication against an auth file,
+/// per-database caps. Runs as the <c>postgres</c> user (PgBouncer refuses root), in the benchmark's data folder.
 /// </summary>
 internal sealed class LocalPgBouncer : IAsyncDisposable
 {
@@ -34,9 +34,12 @@ internal sealed class LocalPgBouncer : IAsyncDisposable
         }
         Directory.CreateDirectory(folder);
         var target = new NpgsqlConnectionStringBuilder(server);
-        var secret = await TenantData.ScalarAsync<string>(server, "SELECT rolpassword FROM pg_authid WHERE rolname = $1", target.Username!);
         var port = FreePort();
-        await File.WriteAllTextAsync(Path.Combine(folder, "userlist.txt"), $"\"{target.Username}\" \"{secret}\"\n");
+        // The login's password itself, not its SCRAM secret from pg_authid: with a secret, PgBouncer 1.18 logs into the server with
+        // the client's SCRAM keys, and under this benchmark's concurrency it stopped reading its clients (measured: 112 pools
+        // opened in a second, then every client stalled with unread bytes while their server connections sat idle). The file
+        // lives in the run's data folder, readable by the postgres user only, and goes with it.
+        await File.WriteAllTextAsync(Path.Combine(folder, "userlist.txt"), $"\"{target.Username}\" \"{target.Password}\"\n");
         var lines = new List<string>
         {
             "[databases]",
@@ -56,6 +59,7 @@ internal sealed class LocalPgBouncer : IAsyncDisposable
         var ini = Path.Combine(folder, "pgbouncer.ini");
         await File.WriteAllLinesAsync(ini, lines);
         await Process.Start("chown", ["-R", "postgres:postgres", folder])!.WaitForExitAsync();
+        await Process.Start("chmod", ["600", Path.Combine(folder, "userlist.txt")])!.WaitForExitAsync();
         // One client connection per idle client-side pool (a pool per tenant touched) besides the server connections: it needs
         // max_client_conn and descriptors in the thousands (this machine's limit is 20,000; PgBouncer logs what it expects).
         var process = Process.Start(new ProcessStartInfo("setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", Binary, ini])

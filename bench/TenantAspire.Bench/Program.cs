@@ -7,6 +7,7 @@
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- registry-ab <before checkout> <after checkout, or .> [tenants=1000] [seconds=15] [rounds=2] [concurrency=32]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- tax [seconds=10] [concurrency=32] [rounds=3] [memoryTenants=400]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- tax-steps [repeats=3]   (only part 2, e.g. under dotnet-trace)
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- tax-memory [tenants=1000]   (only part 4)
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- autovacuum [tenants=1000] [seconds=15]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- rollout [tenants=1000] [rps=100]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- move [rows=100000] [writesPerSecond=50]
@@ -47,6 +48,9 @@ switch (args.FirstOrDefault())
         return 0;
     case "tax-steps":
         await TaxScenario.RunAsync(0, 0, Arg(args, 1, 3), 0, stepsOnly: true);
+        return 0;
+    case "tax-memory":
+        await TaxScenario.RunAsync(0, 0, 0, Arg(args, 1, 1000), memoryOnly: true);
         return 0;
     case "tax":
         await TaxScenario.RunAsync(Arg(args, 1, 10), Arg(args, 2, 32), Arg(args, 3, 3), Arg(args, 4, 400));

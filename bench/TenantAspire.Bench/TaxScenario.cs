@@ -36,7 +36,9 @@ internal static class TaxScenario
     private const string BaselineDatabase = "bench_baseline";
     private const int PerTenant = 4;
 
-    public static async Task RunAsync(int seconds, int concurrency, int rounds, int memoryTenants, bool stepsOnly = false)
+    /// <param name="stepsOnly">Only part 2, <paramref name="rounds"/> times (for a profiler attached to this process).</param>
+    /// <param name="memoryOnly">Only part 4.</param>
+    public static async Task RunAsync(int seconds, int concurrency, int rounds, int memoryTenants, bool stepsOnly = false, bool memoryOnly = false)
     {
         Console.WriteLine($"# tenancy tax: {seconds} s per run, {concurrency} clients, {rounds} rounds; memory over {memoryTenants} tenants; 2 cores shared with the stack");
         // One replica of tenant-api, so every request of a run meets the same process (whose CPU is read); max_connections
@@ -74,9 +76,12 @@ internal static class TaxScenario
             return;
         }
         using var http = LoadScenario.Client(stack, Api);
-        await HttpTaxAsync(stack, http, slugs, seconds, concurrency, rounds);
-        await StepsAsync(stack, slugs[0], dbNames[slugs[0]]);
-        await ColdAsync(stack, http, slugs, dbNames);
+        if (!memoryOnly)
+        {
+            await HttpTaxAsync(stack, http, slugs, seconds, concurrency, rounds);
+            await StepsAsync(stack, slugs[0], dbNames[slugs[0]]);
+            await ColdAsync(stack, http, slugs, dbNames);
+        }
         using var memory = LoadScenario.Client(stack, MemoryApi);
         await MemoryAsync(memory, slugs.Take(memoryTenants).ToArray(), slugs.Take(Math.Min(400, memoryTenants)).ToArray());
     }
