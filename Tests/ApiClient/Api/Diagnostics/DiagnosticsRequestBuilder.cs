@@ -6,6 +6,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading.Tasks;
 using System;
+using TenantAspire.Tests.ApiClient.Api.Diagnostics.Process;
 using TenantAspire.Tests.ApiClient.Api.Diagnostics.Registry;
 namespace TenantAspire.Tests.ApiClient.Api.Diagnostics
 {
@@ -15,6 +16,11 @@ namespace TenantAspire.Tests.ApiClient.Api.Diagnostics
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class DiagnosticsRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The process property</summary>
+        public global::TenantAspire.Tests.ApiClient.Api.Diagnostics.Process.ProcessRequestBuilder Process
+        {
+            get => new global::TenantAspire.Tests.ApiClient.Api.Diagnostics.Process.ProcessRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The registry property</summary>
         public global::TenantAspire.Tests.ApiClient.Api.Diagnostics.Registry.RegistryRequestBuilder Registry
         {
