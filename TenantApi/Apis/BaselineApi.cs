@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using TenantAspire.Tenancy.Connections;
 using TenantAspire.Tenancy.Data;
 using TenantAspire.TenantApi.Admin;
 using TenantAspire.TenantApi.Auth;
-using Microsoft.Extensions.Options;
 using static TenantAspire.TenantApi.Problems.Problems;
 
 namespace TenantAspire.TenantApi.Apis;
@@ -13,8 +13,9 @@ namespace TenantAspire.TenantApi.Apis;
 /// The no-tenancy twin of <c>GET /api/tenants/{slug}/users</c>, for the tenancy-tax benchmark only (docs/benchmarks.md): the
 /// same endpoint pipeline, JWT validation and role policy, the same EF Core query and JSON, against ONE database through one
 /// ordinary pooled data source of a tenant's size (<see cref="RegistryOptions.ConnectionsPerTenant"/>), with no tenant
-/// resolution, route cache, rate limiter or connection registry. Mapped only when <c>Baseline:ConnectionString</c> is set (never
-/// in a deployment: the AppHost does not set it), and left out of the OpenAPI document.
+/// resolution, route cache, rate limiter or connection registry. Mapped only in Development and only when
+/// <c>Baseline:ConnectionString</c> is set (the AppHost never sets it), for platform admins only (the same cost as the tenant
+/// endpoint's role policy, and no tenant's token can read the database it points at), and left out of the OpenAPI document.
 /// </summary>
 public static class BaselineApi
 {
@@ -32,11 +33,11 @@ public static class BaselineApi
         return services;
     }
 
-    public static IEndpointRouteBuilder MapBaselineApi(this IEndpointRouteBuilder app)
+    public static WebApplication MapBaselineApi(this WebApplication app)
     {
-        if (app.ServiceProvider.GetService<BaselineDatabase>() is not null)
+        if (app.Environment.IsDevelopment() && app.Services.GetService<BaselineDatabase>() is not null)
         {
-            app.MapGet("api/baseline/users", ListAsync).RequireAuthorization(TenantPolicies.TenantMember).ExcludeFromDescription();
+            app.MapGet("api/baseline/users", ListAsync).RequireAuthorization(TenantPolicies.PlatformAdmin).ExcludeFromDescription();
         }
         return app;
     }
