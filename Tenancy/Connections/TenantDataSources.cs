@@ -9,18 +9,18 @@ using TenantAspire.Tenancy.Telemetry;
 namespace TenantAspire.Tenancy.Connections;
 
 /// <summary>Builds the tenant's <see cref="NpgsqlDataSource"/>: its own database, its own role, named for metrics.</summary>
-public sealed class TenantDataSources(IOptions<RegistryOptions> registryOptions, TenantCredentialProtector protector, ServerResolver servers,
+public sealed class TenantDataSources(IOptions<RegistryOptions> options, TenantCredentialProtector protector, ServerResolver servers,
     IConfiguration configuration, TenantTagLimiter tags)
 {
-    private readonly RegistryOptions options = registryOptions.Value;
+    private readonly RegistryOptions _options = options.Value;
 
     /// <summary>A pool of up to <see cref="RegistryOptions.ConnectionsPerTenant"/> connections (main region).</summary>
     public NpgsqlDataSource Pooled(TenantRoute tenant)
     {
         var builder = ConnectionString(tenant);
-        builder.MaxPoolSize = options.ConnectionsPerTenant;
+        builder.MaxPoolSize = _options.ConnectionsPerTenant;
         builder.MinPoolSize = 0;
-        builder.ConnectionIdleLifetime = options.ConnectionIdleLifetimeSeconds;
+        builder.ConnectionIdleLifetime = _options.ConnectionIdleLifetimeSeconds;
         return Build(tenant, builder);
     }
 
@@ -38,7 +38,7 @@ public sealed class TenantDataSources(IOptions<RegistryOptions> registryOptions,
         builder.Database = tenant.DatabaseName;
         builder.Username = tenant.RoleName;
         builder.Password = protector.Unprotect(tenant.ProtectedPassword ?? throw new InvalidOperationException($"Tenant '{tenant.Slug}' has no credentials."));
-        builder.Timeout = Math.Max(1, (int)Math.Ceiling(options.AcquireTimeout.TotalSeconds));
+        builder.Timeout = Math.Max(1, (int)Math.Ceiling(_options.AcquireTimeout.TotalSeconds));
         // The service name (tenant-api, or a replica's own) lets pg_stat_activity say which process holds a connection.
         builder.ApplicationName = configuration["OTEL_SERVICE_NAME"] ?? "tenant-api";
         return builder;
