@@ -1,6 +1,8 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Aspire.Hosting.ApplicationModel;
+using Azure.Storage;
+using Azure.Storage.Sas;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using TenantAspire.AppHost.Local;
@@ -16,6 +18,10 @@ public static class BlobStorage
 {
     public const string Account = "tenantaspire";
     public const string KeyParameter = "blobs-key";
+    /// <summary>The API's credential: a read-and-list account SAS (the API downloads exports and checks a backup's checksum).</summary>
+    public const string ReadSasParameter = "blobs-read-sas";
+    /// <summary>How long a minted read SAS is valid; minted again at every start of the AppHost.</summary>
+    private static readonly TimeSpan ReadSasLifetime = TimeSpan.FromDays(365);
     internal const string EndpointName = "blob";
 
     /// <summary>
@@ -25,6 +31,34 @@ public static class BlobStorage
     /// </summary>
     public static ReferenceExpression ConnectionString(EndpointReference endpoint, ParameterResource key) => ReferenceExpression.Create(
         $"DefaultEndpointsProtocol=http;AccountName={Account};AccountKey={key};BlobEndpoint=http://{endpoint.Property(EndpointProperty.IPV4Host)}:{endpoint.Property(EndpointProperty.Port)}/{Account};");
+
+    /// <summary>
+    /// The API's connection string: the same endpoint with a read-only SAS instead of the account key, so a compromised API can
+    /// neither write nor delete a backup (only the worker holds the key).
+    /// </summary>
+    public static ReferenceExpression ReadOnlyConnectionString(EndpointReference endpoint, ParameterResource sas) => ReferenceExpression.Create(
+        $"BlobEndpoint=http://{endpoint.Property(EndpointProperty.IPV4Host)}:{endpoint.Property(EndpointProperty.Port)}/{Account};SharedAccessSignature={sas}");
+
+    /// <summary>
+    /// The read SAS parameter, minted from the account key when the AppHost runs. Published, it is an input (a manifest cannot
+    /// compute an HMAC): the deployment supplies a read+list SAS made from <c>blobs-key</c> (docs/operations.md says how).
+    /// </summary>
+    public static IResourceBuilder<ParameterResource> AddReadSas(IDistributedApplicationBuilder builder, ParameterResource key) =>
+        builder.AddParameter(ReadSasParameter,
+            () => MintReadSas(key.GetValueAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult()
+                              ?? throw new InvalidOperationException($"{KeyParameter} has no value")),
+            publishValueAsDefault: false, secret: true);
+
+    /// <summary>An account SAS for the blob service: read and list, on containers and blobs, nothing else.</summary>
+    public static string MintReadSas(string key)
+    {
+        var sas = new AccountSasBuilder(AccountSasPermissions.Read | AccountSasPermissions.List, DateTimeOffset.UtcNow + ReadSasLifetime,
+            AccountSasServices.Blobs, AccountSasResourceTypes.Container | AccountSasResourceTypes.Object)
+        {
+            Protocol = SasProtocol.HttpsAndHttp, // Azurite serves plain http here
+        };
+        return sas.ToSasQueryParameters(new StorageSharedKeyCredential(Account, key)).ToString();
+    }
 
     /// <summary>Azurite's account list: <c>name:key</c> (environment only).</summary>
     public static ReferenceExpression Accounts(ParameterResource key) => ReferenceExpression.Create($"{Account}:{key}");

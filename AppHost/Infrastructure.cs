@@ -40,6 +40,7 @@ public sealed record Infrastructure(
         var redis = builder.AddRedis(ResourceNames.Redis).WithDataVolume("tenantaspire-redis-data");
         var blobKey = builder.AddParameter(BlobStorage.KeyParameter, new GenerateParameterDefault { MinLength = 44, Special = false }, secret: true);
         var blobs = builder.AddAzuriteContainer(ResourceNames.Blobs, blobKey);
+        BlobStorage.AddReadSas(builder, blobKey.Resource);
         return new(servers[0], catalog, redis, blobs);
     }
 

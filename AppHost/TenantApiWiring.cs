@@ -19,12 +19,16 @@ public static class TenantApiWiring
         var postgres = new EndpointReference(Find<IResourceWithEndpoints>(ServerTopology.Servers[0].Name), "tcp");
         var catalog = Use<IResourceWithConnectionString>(ResourceNames.Catalog);
         var redis = Use<IResourceWithConnectionString>(ResourceNames.Redis);
-        var blobs = Use<IResourceWithConnectionString>(ResourceNames.Blobs); // the API reads the store: export downloads, a restore's checksum
+        // The API reads the store (export downloads, a restore's checksum) with a read-only SAS; the worker alone holds the key.
+        var blobs = Use<IResourceWithConnectionString>(ResourceNames.Blobs);
+        var blobEndpoint = new EndpointReference(Find<IResourceWithEndpoints>(ResourceNames.Blobs), BlobStorage.EndpointName);
         api.WithEnvironment("ConnectionStrings__catalog",
                 CatalogRoles.ApiConnectionString(postgres, ResourceNames.Catalog, Find<ParameterResource>(CatalogRoles.ApiPasswordParameter)))
             .WaitFor(catalog)
             .WithReference(redis).WaitFor(redis)
-            .WithReference(blobs).WaitFor(blobs)
+            .WithEnvironment("ConnectionStrings__" + ResourceNames.Blobs,
+                BlobStorage.ReadOnlyConnectionString(blobEndpoint, Find<ParameterResource>(BlobStorage.ReadSasParameter)))
+            .WaitFor(blobs)
             .WithEnvironment("DataProtection__KeyEncryptionCertificate", Use<ParameterResource>(KeyEncryptionCertificate.ParameterName))
             .WaitFor(Use<ProjectResource>(ResourceNames.Worker))
             .WithAnnotation(new TenantApiAnnotation())

@@ -21,6 +21,7 @@ public static class LocalAzuriteExtensions
         var script = Path.Combine(AppContext.BaseDirectory, "Local", "run-azurite.sh");
         var resource = new LocalAzuriteResource(name, "bash", dataRoot.Path, key.Resource);
         BlobStorage.AddHealthCheck(builder, $"{name}_check", resource);
+        BlobStorage.AddReadSas(builder, key.Resource);
         return builder.AddResource(resource)
             .WithArgs(script)
             // Not proxied: with Azurite stopped, a connection is refused at once (a proxy would accept it and leave the SDK hanging).

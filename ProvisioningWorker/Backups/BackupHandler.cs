@@ -2,7 +2,10 @@ using TenantAspire.Tenancy.Catalog;
 
 namespace TenantAspire.ProvisioningWorker.Backups;
 
-/// <summary>An admin's "back this tenant up now": a dump whether or not the tenant changed (the scheduler's pass skips unchanged ones).</summary>
+/// <summary>
+/// An admin's "back this tenant up now": a dump whether or not the tenant changed (the scheduler's pass skips unchanged ones).
+/// Also finishes a pass's dump whose worker died (its inline operation's lease ran out and the queue claimed it).
+/// </summary>
 public sealed class BackupHandler(CatalogDbContext db, BackupRunner runner)
 {
     public const string ManualTrigger = "manual";
@@ -14,9 +17,9 @@ public sealed class BackupHandler(CatalogDbContext db, BackupRunner runner)
         {
             return;
         }
-        if (tenant.Status is not (TenantStatus.Active or TenantStatus.Suspended))
+        if (tenant.Status is not (TenantStatus.Active or TenantStatus.Suspended or TenantStatus.Hibernated))
         {
-            throw new InvalidOperationException($"tenant '{tenant.Slug}' is {tenant.Status.ToString().ToLowerInvariant()}; its database is closed");
+            throw new InvalidOperationException($"tenant '{tenant.Slug}' is {tenant.Status.ToString().ToLowerInvariant()}; retried when it is back");
         }
         await runner.RunAsync(BackupTarget.From(tenant), ManualTrigger, ct);
     }

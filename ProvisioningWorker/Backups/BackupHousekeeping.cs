@@ -47,13 +47,12 @@ public sealed class BackupHousekeeping(CatalogDbContext db, BackupStore store, I
     {
         var cutoff = now - options.Value.DeletedTenantGrace;
         var purge = await db.Backups.AsNoTracking().Where(b => b.TenantDeletedAt != null && b.TenantDeletedAt <= cutoff)
-            .Select(b => new { b.Id, b.TenantId, b.TenantSlug, b.BlobName }).ToListAsync(ct);
+            .Select(b => new { b.Id, b.TenantId, b.TenantSlug }).ToListAsync(ct);
         foreach (var tenant in purge.GroupBy(b => (b.TenantId, b.TenantSlug)))
         {
-            foreach (var backup in tenant)
-            {
-                await store.DeleteAsync(BackupStore.BackupsContainer, backup.BlobName, ct);
-            }
+            // The tenant's whole folder: its backups' blobs, and any blob no row names (a dump whose worker died between its
+            // commit and its row).
+            await store.DeletePrefixAsync(BackupStore.BackupsContainer, BackupStore.TenantPrefix(tenant.Key.TenantId), ct);
             var ids = tenant.Select(b => b.Id).ToList();
             await db.Backups.Where(b => ids.Contains(b.Id)).ExecuteDeleteAsync(ct);
             db.AuditEvents.Add(new AuditEvent

@@ -2,7 +2,11 @@ namespace TenantAspire.ProvisioningWorker.Backups;
 
 /// <summary>What the scheduler knows of a tenant's newest backup.</summary>
 public sealed record LastBackup(
-    DateTimeOffset At, string Server, string Database, string? SchemaVersion, long WriteCounter, DateTimeOffset? StatsReset, long UserWrites = 0);
+    DateTimeOffset At, string Server, string Database, string? SchemaVersion, long WriteCounter, DateTimeOffset? StatsReset, long UserWrites = 0)
+{
+    public static LastBackup From(TenantAspire.Tenancy.Catalog.TenantBackup b) =>
+        new(b.CreatedAt, b.Server, b.DatabaseName, b.SchemaVersion, b.WriteCounter, b.StatsReset, b.UserWrites);
+}
 
 /// <summary>
 /// The changed-only signal: Postgres' own per-database counters (<c>pg_stat_database</c>: tuples inserted + updated + deleted,
@@ -35,6 +39,13 @@ public static class BackupPolicy
         }
         return now - last.At < tier.Interval ? BackupDecision.NotDue : BackupDecision.Changed;
     }
+
+    /// <summary>
+    /// Whether writes may exist that the newest backup does not hold, from the database counter alone (no connection into the
+    /// database: it may be closed). Unreadable statistics count as unsaved.
+    /// </summary>
+    public static bool HasUnsavedWrites(LastBackup? last, string server, string database, string? schemaVersion, WriteSignal? signal) =>
+        last is null || !SamePlace(last, server, database, schemaVersion, signal) || last.WriteCounter != signal!.Counter;
 
     /// <summary>
     /// True when only the database's write counter moved since the newest backup (same database, schema and statistics epoch):

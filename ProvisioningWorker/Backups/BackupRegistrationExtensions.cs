@@ -1,3 +1,4 @@
+using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Backups;
 
 namespace TenantAspire.ProvisioningWorker.Backups;
@@ -17,13 +18,16 @@ internal static class BackupRegistrationExtensions
         builder.Services.AddScoped<WriteCounters>();
         builder.Services.AddScoped<TenantDumper>();
         builder.Services.AddScoped<BackupRunner>();
-        builder.Services.AddScoped<BackupHandler>();
+        builder.Services.AddOperationHandler<BackupHandler>(OperationKind.Backup, (h, o, ct) => h.RunAsync(o, ct));
         builder.Services.AddScoped<BackupRestorer>();
         builder.Services.AddScoped<DatabaseSwap>();
-        builder.Services.AddScoped<RestoreHandler>();
+        builder.Services.AddOperationHandler<RestoreHandler>(OperationKind.Restore, (h, o, ct) => h.RunAsync(o, ct), (h, o, r, ct) => h.GiveUpAsync(o, r, ct));
+        builder.Services.AddOperationHandler<RestoreHandler>(OperationKind.UndoRestore, (h, o, ct) => h.UndoAsync(o, ct), (h, o, r, ct) => h.GiveUpUndoAsync(o, r, ct));
+        builder.Services.AddOperationHandler<RestoreHandler>(OperationKind.DropRestorePrevious, (h, o, ct) => h.DropPreviousAsync(o, ct));
         builder.Services.AddScoped<RestoreLeftovers>();
+        builder.Services.AddScoped<ExportLeftovers>();
         builder.Services.AddScoped<DrillRunner>();
-        builder.Services.AddScoped<ExportHandler>();
+        builder.Services.AddOperationHandler<ExportHandler>(OperationKind.Export, (h, o, ct) => h.RunAsync(o, ct), (h, o, r, ct) => h.GiveUpAsync(o, r, ct));
         builder.Services.AddScoped<BackupHousekeeping>();
         builder.Services.AddHostedService<BackupScheduler>();
         return builder;

@@ -6,17 +6,23 @@ namespace TenantAspire.ProvisioningWorker.Backups;
 
 /// <summary>
 /// The fleet's backups: every <see cref="BackupOptions.ScanInterval"/> (or when an admin asks), one worker at a time (advisory
-/// lock) looks at every active tenant, decides with <see cref="BackupPolicy"/> (due for its tier, and changed since its newest
-/// backup by <see cref="WriteSignal"/>), and dumps the ones that need it, <see cref="BackupOptions.Concurrency"/> at once. A
-/// tenant that fails is reported (metric, log, the pass's row) and retried at the next pass. Then the store's clean-up and, every
-/// <see cref="BackupOptions.DrillInterval"/>, the restore drills. Hibernated tenants are skipped: their database is closed and
-/// cannot change, so their newest backup still holds all of it.
+/// lock) looks at every active, suspended and hibernated tenant, decides with <see cref="BackupPolicy"/> (due for its tier, and
+/// changed since its newest backup by <see cref="WriteSignal"/>), and dumps the ones that need it,
+/// <see cref="BackupOptions.Concurrency"/> at once. Each dump is the tenant's running operation (<see cref="InlineOperations"/>):
+/// it never overlaps the tenant's delete, restore or move, and it looks at the tenant again once it holds it (a tenant deleted
+/// meanwhile is not dumped). A tenant that fails or is busy is reported (metric, log, the pass's row) and retried at the next
+/// pass. Then the store's clean-up and, every <see cref="BackupOptions.DrillInterval"/>, the restore drills. Hibernating takes a
+/// final backup of unsaved writes (<see cref="HibernationHandler"/>), so a sleeping tenant is normally unchanged; one that is not
+/// has its database opened for the dump and closed again.
 /// </summary>
 public sealed class BackupScheduler(
-    IServiceScopeFactory scopes, CatalogMigrationState migrations, BackupPassRequests requests, IOptions<BackupOptions> options,
-    TimeProvider clock, ILogger<BackupScheduler> logger) : BackgroundService
+    IServiceScopeFactory scopes, CatalogMigrationState migrations, BackupPassRequests requests, InlineOperations inline,
+    IOptions<BackupOptions> options, TimeProvider clock, ILogger<BackupScheduler> logger) : BackgroundService
 {
     public const string ScheduleTrigger = "schedule";
+
+    /// <summary>The states whose databases hold data to back up (moving and restoring ones are busy with that operation).</summary>
+    private static readonly TenantStatus[] BackedUp = [TenantStatus.Active, TenantStatus.Suspended, TenantStatus.Hibernated];
 
     // Tenants whose database counter moved without a write of theirs (confirmed by their own tables), with the counter then:
     // the next passes need not connect again until it moves once more.
@@ -67,7 +73,8 @@ public sealed class BackupScheduler(
     private async Task<WriteSignal?> ConfirmAsync(WriteCounters counters, Tenant tenant, LastBackup? last, WriteSignal? signal, DateTimeOffset now,
         CancellationToken ct)
     {
-        if (!BackupPolicy.NeedsUserWrites(last, tenant.Server, tenant.DatabaseName, tenant.SchemaVersion, signal)
+        if (tenant.Status == TenantStatus.Hibernated // closed: no connection to confirm with (and nothing writes there)
+            || !BackupPolicy.NeedsUserWrites(last, tenant.Server, tenant.DatabaseName, tenant.SchemaVersion, signal)
             || now - last!.At < options.Value.For(tenant.Tier).Interval)
         {
             return signal;
@@ -102,10 +109,10 @@ public sealed class BackupScheduler(
         db.BackupPasses.Add(pass);
         await db.SaveChangesAsync(ct);
 
-        var tenants = await db.Tenants.AsNoTracking().Where(t => t.Status == TenantStatus.Active).ToListAsync(ct);
+        var tenants = await db.Tenants.AsNoTracking().Where(t => BackedUp.Contains(t.Status)).ToListAsync(ct);
         var newest = (await db.Backups.FromSql($"SELECT DISTINCT ON (tenant_id) * FROM tenant_backups ORDER BY tenant_id, created_at DESC")
                 .AsNoTracking().ToListAsync(ct))
-            .ToDictionary(b => b.TenantId, b => new LastBackup(b.CreatedAt, b.Server, b.DatabaseName, b.SchemaVersion, b.WriteCounter, b.StatsReset, b.UserWrites));
+            .ToDictionary(b => b.TenantId, LastBackup.From);
         var signals = new Dictionary<string, Dictionary<string, WriteSignal>>(StringComparer.Ordinal);
         foreach (var server in tenants.Select(t => t.Server).Distinct())
         {
@@ -161,10 +168,24 @@ public sealed class BackupScheduler(
                 using var logScope = logger.BeginScope(new Dictionary<string, object?> { [TenantTelemetry.TenantIdKey] = tenant.Slug });
                 try
                 {
-                    await using var tenantScope = scopes.CreateAsyncScope();
-                    var backup = await tenantScope.ServiceProvider.GetRequiredService<BackupRunner>()
-                        .RunAsync(BackupTarget.From(tenant), ScheduleTrigger, token);
-                    Interlocked.Add(ref bytes, backup.Bytes);
+                    var busy = await inline.TryRunAsync(tenant.Id, OperationKind.Backup, async (services, held) =>
+                    {
+                        // Looked at again under the tenant's operation: deleted, moved or restored since the list was read?
+                        var now = await services.GetRequiredService<CatalogDbContext>().Tenants.AsNoTracking()
+                            .SingleOrDefaultAsync(t => t.Id == tenant.Id, held);
+                        if (now is null || !BackedUp.Contains(now.Status))
+                        {
+                            logger.LogInformation("{Tenant} is {Status} now; not backed up", tenant.Slug, now?.Status.ToString().ToLowerInvariant() ?? "gone");
+                            return;
+                        }
+                        var backup = await services.GetRequiredService<BackupRunner>().RunAsync(BackupTarget.From(now), ScheduleTrigger, held);
+                        Interlocked.Add(ref bytes, backup.Bytes);
+                    }, token);
+                    if (busy is not null)
+                    {
+                        failed.Add(tenant);
+                        logger.LogInformation("Backup of {Tenant} deferred: busy with {Operation}; the next pass takes it", tenant.Slug, busy.Running);
+                    }
                 }
                 catch (Exception e) when (!token.IsCancellationRequested)
                 {

@@ -6,13 +6,13 @@ using TenantAspire.Tenancy.Routing;
 namespace TenantAspire.ProvisioningWorker.Backups;
 
 /// <summary>
-/// Points a tenant at another database of its server, with its requests held rather than failed: the route says <c>moving</c>
+/// Points a tenant at another database of its server, with its requests held rather than failed: the route says <c>restoring</c>
 /// (every API replica holds the tenant's new requests, as in a move's cut-over), statements in flight get a moment to finish, the
 /// old database is closed (its sessions end), the new one opened, and the catalog switches in one write with whatever the caller
 /// records beside it. Held requests then resume on the new database (the API replaces its data source when the database changes).
 /// </summary>
 public sealed class DatabaseSwap(
-    OperationLease lease, ServerAdmin admin, MoveSql sql, TenantRouteCache routes, IOptions<MoveOptions> moves,
+    CatalogDbContext db, OperationLease lease, ServerAdmin admin, MoveSql sql, TenantRouteCache routes, IOptions<MoveOptions> moves,
     TimeProvider clock)
 {
     /// <summary>How long in-flight statements on the old database may finish before their sessions are ended.</summary>
@@ -25,10 +25,9 @@ public sealed class DatabaseSwap(
     {
         var started = Stopwatch.GetTimestamp();
         var from = tenant.DatabaseName;
-        if (tenant.Status != TenantStatus.Moving)
+        if (tenant.Status != TenantStatus.Restoring)
         {
-            tenant.Status = TenantStatus.Moving;
-            tenant.UpdatedAt = clock.GetUtcNow();
+            TenantLifecycle.Apply(db, tenant, TenantAction.HoldForSwap, Audit.WorkerActor, clock.GetUtcNow());
             await lease.SaveChangesAsync(ct);
             await routes.PublishAsync(tenant, ct);
         }
@@ -39,8 +38,7 @@ public sealed class DatabaseSwap(
         var now = clock.GetUtcNow();
         tenant.DatabaseName = to;
         tenant.SchemaVersion = schemaVersion;
-        tenant.Status = TenantStatus.Active;
-        tenant.UpdatedAt = now;
+        TenantLifecycle.Apply(db, tenant, TenantAction.Release, Audit.WorkerActor, now, $"on {to}");
         var held = Stopwatch.GetElapsedTime(started);
         recordBeside(now, held);
         await lease.SaveChangesAsync(ct);
@@ -48,16 +46,15 @@ public sealed class DatabaseSwap(
         return held;
     }
 
-    /// <summary>A swap that died while holding requests (status still moving): the tenant is served from its database again.</summary>
+    /// <summary>A swap that died while holding requests (status still restoring): the tenant is served from its database again.</summary>
     public async Task ReleaseAsync(Tenant tenant, CancellationToken ct)
     {
-        if (tenant.Status != TenantStatus.Moving)
+        if (tenant.Status != TenantStatus.Restoring)
         {
             return;
         }
         await admin.OpenDatabaseAsync(tenant.Server, tenant.DatabaseName, ct);
-        tenant.Status = TenantStatus.Active;
-        tenant.UpdatedAt = clock.GetUtcNow();
+        TenantLifecycle.Apply(db, tenant, TenantAction.Release, Audit.WorkerActor, clock.GetUtcNow(), "after an interrupted swap");
         await lease.SaveChangesAsync(ct);
         await routes.PublishAsync(tenant, ct);
     }

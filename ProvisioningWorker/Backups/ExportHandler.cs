@@ -9,8 +9,8 @@ namespace TenantAspire.ProvisioningWorker.Backups;
 /// container; the API streams it from there. Exports asked for while one runs are made by the same operation.
 /// </summary>
 public sealed class ExportHandler(
-    CatalogDbContext db, OperationLease lease, BackupStore store, TenantDumper dumper, FaultInjector faults, IOptions<BackupOptions> options,
-    TimeProvider clock, ILogger<ExportHandler> logger)
+    CatalogDbContext db, OperationLease lease, BackupStore store, TenantDumper dumper, ServerAdmin admin, FaultInjector faults,
+    IOptions<BackupOptions> options, TimeProvider clock, ILogger<ExportHandler> logger)
 {
     public async Task RunAsync(TenantOperation operation, CancellationToken ct)
     {
@@ -21,9 +21,9 @@ public sealed class ExportHandler(
         {
             return;
         }
-        if (tenant.Status is not (TenantStatus.Active or TenantStatus.Suspended))
+        if (tenant.Status is not (TenantStatus.Active or TenantStatus.Suspended or TenantStatus.Hibernated))
         {
-            throw new InvalidOperationException($"tenant '{tenant.Slug}' is {tenant.Status.ToString().ToLowerInvariant()}; exports wait until it is active or suspended");
+            throw new InvalidOperationException($"tenant '{tenant.Slug}' is {tenant.Status.ToString().ToLowerInvariant()}; exports wait until it is back");
         }
         foreach (var export in exports)
         {
@@ -32,7 +32,8 @@ public sealed class ExportHandler(
             await lease.SaveChangesAsync(ct);
             var blobName = BackupStore.ExportBlobName(tenant.Id, export.Id);
             await using var blob = await store.OpenWriteAsync(BackupStore.ExportsContainer, blobName, ct);
-            var dump = await dumper.DumpAsync(tenant.Server, tenant.DatabaseName, tenant.RoleName, blob, ct);
+            var dump = await admin.WhileOpenAsync(tenant.Server, tenant.DatabaseName, tenant.Status == TenantStatus.Hibernated,
+                () => dumper.DumpAsync(BackupTarget.From(tenant).Login, blob, ct), ct);
             await faults.ThrowIfInjectedAsync(tenant.Slug, BackupSteps.Export, ct);
             await blob.CommitAsync(ct);
             var now = clock.GetUtcNow();

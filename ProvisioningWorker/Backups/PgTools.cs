@@ -6,19 +6,23 @@ using TenantAspire.Tenancy.Backups;
 namespace TenantAspire.ProvisioningWorker.Backups;
 
 /// <summary>
-/// pg_dump and pg_restore, the one place the worker runs them (the API never does). They connect with the server's admin login
-/// and act as the tenant's role (<c>--role</c>: SET ROLE after connecting), so a dump reads, and a restore creates, only what that
-/// role may; the password reaches the child through its environment, never argv (visible to every local user). Streams only:
-/// no temporary file, whatever the database's size.
+/// pg_dump and pg_restore, the one place the worker runs them (the API never does). pg_dump logs in as the tenant's own role;
+/// pg_restore connects with the server's admin login and acts as the tenant's role (<c>--role</c>: SET ROLE after connecting)
+/// in a database no one else uses yet. Either way a dump reads, and a restore creates, only what that role may; the password
+/// reaches the child through its environment, never argv (visible to every local user). Streams only: no temporary file,
+/// whatever the database's size.
 /// </summary>
 public sealed class PgTools(ServerResolver servers, IOptions<BackupOptions> options)
 {
     /// <summary>Dumps (custom format) in the exported <paramref name="snapshot"/>, hashing what it writes to <paramref name="output"/>.</summary>
-    public async Task<(string Sha256, long Bytes)> DumpAsync(string server, string database, string role, string snapshot, Stream output,
-        CancellationToken ct)
+    public async Task<(string Sha256, long Bytes)> DumpAsync(string server, string database, string role, string password, string snapshot,
+        Stream output, CancellationToken ct)
     {
-        using var process = Start("pg_dump", server, database, role, redirectInput: false,
-            "--format=custom", "--no-owner", "--no-privileges", $"--snapshot={snapshot}");
+        // As the tenant's own login (not the admin with --role): a delete's DROP DATABASE … WITH (FORCE) can end this session.
+        using var process = Start("pg_dump", server, database, (role, password), role: null, redirectInput: false,
+            "--format=custom", "--no-owner", "--no-privileges", $"--snapshot={snapshot}",
+            // A move's bookkeeping table, owned by the mover: not tenant data, and the tenant's role may not read it.
+            $"--exclude-table=public.{MoveNames.MarkerTable}");
         var errors = process.StandardError.ReadToEndAsync(ct);
         (string, long) written;
         try
@@ -44,7 +48,7 @@ public sealed class PgTools(ServerResolver servers, IOptions<BackupOptions> opti
     /// </summary>
     public async Task<(string Sha256, long Bytes)> RestoreAsync(string server, string database, string role, Stream input, CancellationToken ct)
     {
-        using var process = Start("pg_restore", server, database, role, redirectInput: true,
+        using var process = Start("pg_restore", server, database, login: null, role, redirectInput: true,
             "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction");
         var errors = process.StandardError.ReadToEndAsync(ct);
         (string, long) read;
@@ -86,9 +90,16 @@ public sealed class PgTools(ServerResolver servers, IOptions<BackupOptions> opti
         }
     }
 
-    private Process Start(string tool, string server, string database, string role, bool redirectInput, params string[] toolArgs)
+    /// <summary>Runs a tool as <paramref name="login"/>, or as the server's admin acting as <paramref name="role"/>.</summary>
+    private Process Start(string tool, string server, string database, (string Role, string Password)? login, string? role,
+        bool redirectInput, params string[] toolArgs)
     {
         var endpoint = servers.Endpoint(server);
+        if (login is { } own)
+        {
+            endpoint.Username = own.Role;
+            endpoint.Password = own.Password;
+        }
         var start = new ProcessStartInfo(Path.Combine(options.Value.PgBin, tool))
         {
             RedirectStandardOutput = true,
@@ -100,14 +111,24 @@ public sealed class PgTools(ServerResolver servers, IOptions<BackupOptions> opti
             start.ArgumentList.Add(arg);
         }
         foreach (var arg in new[] { "--host", endpoint.Host!, "--port", endpoint.Port.ToString(CultureInfo.InvariantCulture),
-                     "--username", endpoint.Username!, "--role", role, "--dbname", database })
+                     "--username", endpoint.Username!, "--dbname", database })
         {
             start.ArgumentList.Add(arg);
         }
+        if (role is not null)
+        {
+            start.ArgumentList.Add("--role");
+            start.ArgumentList.Add(role);
+        }
         start.Environment["PGPASSWORD"] = endpoint.Password;
         start.Environment["PGAPPNAME"] = tool;
-        // Keep the statements of this session (never secrets here, but tenant data can appear in errors) out of the server log.
-        start.Environment["PGOPTIONS"] = "-c log_min_error_statement=panic";
+        if (login is null)
+        {
+            // Keep the statements of this session (never secrets here, but tenant data can appear in errors) out of the server
+            // log. Only a superuser may set it; pg_dump as the tenant's login sends catalog queries and COPY … TO STDOUT, whose
+            // text holds no tenant data.
+            start.Environment["PGOPTIONS"] = "-c log_min_error_statement=panic";
+        }
         return Process.Start(start) ?? throw new InvalidOperationException($"{tool} did not start");
     }
 }

@@ -12,8 +12,8 @@ namespace TenantAspire.ProvisioningWorker.Backups;
 /// the tenant back into its database first.
 /// </summary>
 public sealed class RestoreHandler(
-    CatalogDbContext db, OperationLease lease, BackupRestorer restorer, DatabaseSwap swap, ServerAdmin admin, ServerConnections connections,
-    FaultInjector faults, IOptions<BackupOptions> options, TimeProvider clock, ILogger<RestoreHandler> logger)
+    CatalogDbContext db, OperationLease lease, BackupRestorer restorer, DatabaseSwap swap, TenantWakeUp wakeUp, ServerAdmin admin,
+    ServerConnections connections, FaultInjector faults, IOptions<BackupOptions> options, TimeProvider clock, ILogger<RestoreHandler> logger)
 {
     public async Task RunAsync(TenantOperation operation, CancellationToken ct)
     {
@@ -26,6 +26,7 @@ public sealed class RestoreHandler(
         var tenant = await db.Tenants.SingleOrDefaultAsync(t => t.Id == operation.TenantId, ct)
                      ?? throw new BackupUnusableException("the tenant was deleted");
         await swap.ReleaseAsync(tenant, ct); // an earlier attempt died in the swap: serve the tenant from its database first
+        await wakeUp.WakeForAsync(tenant, "for a restore", ct); // it went to sleep after the restore was asked for
         if (tenant.Status != TenantStatus.Active)
         {
             // A sibling still provisioning, or a tenant hibernated or suspended meanwhile: try again shortly.
@@ -108,6 +109,7 @@ public sealed class RestoreHandler(
             return;
         }
         await swap.ReleaseAsync(tenant, ct);
+        await wakeUp.WakeForAsync(tenant, "for a restore's undo", ct);
         using var activity = BackupTelemetry.Start("tenant restore undo", tenant.Slug);
         await admin.OpenDatabaseAsync(tenant.Server, previous, ct); // closed since the restore; read its version before the swap
         string? schema;

@@ -4,7 +4,7 @@ namespace TenantAspire.ProvisioningWorker.Backups;
 
 /// <summary>
 /// A deleted tenant's restore databases (one being filled, one kept for an undo) are dropped with it; its backups stay for
-/// <see cref="BackupOptions.DeletedTenantGrace"/>, marked so the clean-up purges them then.
+/// <see cref="BackupOptions.DeletedTenantGrace"/>, marked so the clean-up purges them then. Restores not finished end failed.
 /// </summary>
 public sealed class RestoreLeftovers(CatalogDbContext db, ServerAdmin admin, TimeProvider clock)
 {
@@ -19,5 +19,11 @@ public sealed class RestoreLeftovers(CatalogDbContext db, ServerAdmin admin, Tim
         var now = clock.GetUtcNow();
         await db.Backups.Where(b => b.TenantId == tenant.Id && b.TenantDeletedAt == null)
             .ExecuteUpdateAsync(b => b.SetProperty(x => x.TenantDeletedAt, now), ct);
+        await db.Restores.Where(r => r.TenantId == tenant.Id && TenantRestore.OpenPhases.Contains(r.Phase))
+            .ExecuteUpdateAsync(r => r
+                .SetProperty(x => x.Phase, RestorePhase.Failed)
+                .SetProperty(x => x.Error, "the tenant was deleted")
+                .SetProperty(x => x.UpdatedAt, now)
+                .SetProperty(x => x.CompletedAt, now), ct);
     }
 }

@@ -6,12 +6,14 @@ namespace TenantAspire.ProvisioningWorker.Hibernation;
 
 /// <summary>
 /// Hibernate: the catalog says <c>hibernated</c> first (from then on the API answers 503 + Retry-After and asks for a wake), then
-/// the database is closed to connections and the tenant's sessions end. Wake: the database opens, is migrated if a rollout
+/// the database is closed to connections and the tenant's sessions end; then, if it wrote since its newest backup, a final backup
+/// is taken (so a sleeping tenant's writes are never only on its server). Wake: the database opens, is migrated if a rollout
 /// went past it while it slept, then the catalog says <c>active</c>. Both are idempotent: a retry after a crash finishes what the first attempt started.
 /// </summary>
 public sealed class HibernationHandler(
     CatalogDbContext db, OperationLease lease, ServerAdmin admin, FaultInjector faults, TenantRouteCache routes,
-    SchemaTargets targets, TenantMigrator migrator, RolloutStore rollouts, TimeProvider clock)
+    SchemaTargets targets, TenantMigrator migrator, RolloutStore rollouts, BackupRunner backups, WriteCounters counters, MoveSql sql,
+    TimeProvider clock)
 {
     public async Task HibernateAsync(TenantOperation operation, CancellationToken ct)
     {
@@ -22,13 +24,34 @@ public sealed class HibernationHandler(
         }
         if (tenant.Status == TenantStatus.Active)
         {
-            await SetStatusAsync(tenant, TenantStatus.Hibernated, "hibernated", ct);
+            await SetStatusAsync(tenant, TenantAction.Hibernate, ct);
         }
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.CloseDatabase, tenant.Slug))
         {
             await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.CloseDatabase, ct);
             await admin.CloseDatabaseAsync(tenant.Server, tenant.DatabaseName, ct);
         }
+        await FinalBackupAsync(tenant, ct);
+    }
+
+    /// <summary>The trigger of a backup taken as a tenant hibernates.</summary>
+    public const string HibernateTrigger = "hibernate";
+
+    /// <summary>
+    /// Once the tenant's sessions have ended (a session reports its last writes to the statistics as it exits), the database's
+    /// write counter says whether anything is newer than the newest backup; if so, one more dump, with the database opened for
+    /// it only.
+    /// </summary>
+    private async Task FinalBackupAsync(Tenant tenant, CancellationToken ct)
+    {
+        await sql.WaitUntilGoneAsync(tenant.Server, tenant.DatabaseName, clock.GetUtcNow() + TimeSpan.FromSeconds(5), clock, ct);
+        var last = await backups.LastAsync(tenant.Id, ct);
+        var signal = await counters.ReadAsync(tenant.Server, tenant.DatabaseName, ct);
+        if (!BackupPolicy.HasUnsavedWrites(last, tenant.Server, tenant.DatabaseName, tenant.SchemaVersion, signal))
+        {
+            return;
+        }
+        await backups.RunAsync(BackupTarget.From(tenant), HibernateTrigger, ct);
     }
 
     public async Task WakeAsync(TenantOperation operation, CancellationToken ct)
@@ -54,14 +77,12 @@ public sealed class HibernationHandler(
                 await rollouts.RecordOutsideAsync(tenant.Id, result, ct);
             }
         }
-        await SetStatusAsync(tenant, TenantStatus.Active, "woken", ct);
+        await SetStatusAsync(tenant, TenantAction.Wake, ct);
     }
 
-    private async Task SetStatusAsync(Tenant tenant, TenantStatus status, string action, CancellationToken ct)
+    private async Task SetStatusAsync(Tenant tenant, TenantAction action, CancellationToken ct)
     {
-        tenant.Status = status;
-        tenant.UpdatedAt = clock.GetUtcNow();
-        db.AuditEvents.Add(Audit.Event(tenant, action, Audit.WorkerActor, tenant.UpdatedAt));
+        TenantLifecycle.Apply(db, tenant, action, Audit.WorkerActor, clock.GetUtcNow());
         await lease.SaveChangesAsync(ct); // xmin: a concurrent suspend or delete makes this attempt fail and retry on fresh state
         await routes.PublishAsync(tenant, ct);
     }

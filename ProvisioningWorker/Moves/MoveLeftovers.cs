@@ -7,7 +7,7 @@ namespace TenantAspire.ProvisioningWorker.Moves;
 /// move (with its subscription), a switched move's closed source (with its slot). Deleting a tenant removes these too, so no
 /// copy of its data outlives it. Names derive from the tenant's id, so nothing here can touch another tenant's database.
 /// </summary>
-public sealed class MoveLeftovers(CatalogDbContext db, MoveSql sql, ServerAdmin admin)
+public sealed class MoveLeftovers(CatalogDbContext db, MoveSql sql, ServerAdmin admin, TimeProvider clock)
 {
     public async Task RemoveAsync(Tenant tenant, CancellationToken ct)
     {
@@ -31,5 +31,18 @@ public sealed class MoveLeftovers(CatalogDbContext db, MoveSql sql, ServerAdmin 
             await admin.DropDatabaseAsync(server, tenant.DatabaseName, ct);
             await admin.DropRoleAsync(server, tenant.RoleName, ct);
         }
+        var now = clock.GetUtcNow();
+        await db.Moves.Where(m => m.TenantId == tenant.Id && TenantMove.OpenPhases.Contains(m.Phase))
+            .ExecuteUpdateAsync(m => m
+                .SetProperty(x => x.Phase, MovePhase.Failed)
+                .SetProperty(x => x.Error, "the tenant was deleted")
+                .SetProperty(x => x.UpdatedAt, now)
+                .SetProperty(x => x.CompletedAt, now), ct);
+        // A switched move's kept source was dropped above with the rest: the move is complete then, not waiting for its grace.
+        await db.Moves.Where(m => m.TenantId == tenant.Id && m.Phase == MovePhase.Switched)
+            .ExecuteUpdateAsync(m => m
+                .SetProperty(x => x.Phase, MovePhase.Completed)
+                .SetProperty(x => x.UpdatedAt, now)
+                .SetProperty(x => x.CompletedAt, now), ct);
     }
 }

@@ -59,16 +59,44 @@ public sealed class MoveSql(ServerConnections connections)
     }
 
     /// <summary>
-    /// Drops the subscription and its slot on the source. If the source cannot be reached, the subscription is detached from its
+    /// Drops the subscriptions in a database (or only the one named <paramref name="only"/>) and their slots on the source. If the source cannot be reached, the subscription is detached from its
     /// slot first (and the slot dropped on the source by <see cref="DropSlotAsync"/> when it can be).
     /// </summary>
-    public async Task DropSubscriptionAsync(string target, string database, CancellationToken ct)
+    public async Task DropSubscriptionAsync(string target, string database, CancellationToken ct, string? only = null)
     {
         await using var connection = await connections.OpenAdminAsync(target, "postgres", ct);
-        if (!await ServerAdmin.ExistsAsync(connection, "SELECT 1 FROM pg_database WHERE datname = $1", database, ct))
+        // pg_subscription is shared: a database with none is not entered at all (a hibernated tenant's refuses connections, and
+        // a delete of a hibernated tenant failed on it); one with some is opened for the drop and closed again.
+        await using var probe = new NpgsqlCommand(
+            "SELECT d.datallowconn FROM pg_database d WHERE d.datname = $1 AND EXISTS (SELECT 1 FROM pg_subscription s WHERE s.subdbid = d.oid"
+            + " AND ($2::text IS NULL OR s.subname = $2))",
+            connection);
+        probe.Parameters.Add(new NpgsqlParameter { Value = database });
+        probe.Parameters.Add(new NpgsqlParameter { Value = (object?)only ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        if (await probe.ExecuteScalarAsync(ct) is not bool open)
         {
             return;
         }
+        var quotedDatabase = SqlIdentifier.Quote(database);
+        if (!open)
+        {
+            await ServerAdmin.ExecuteAsync(connection, $"ALTER DATABASE {quotedDatabase} ALLOW_CONNECTIONS true", ct);
+        }
+        try
+        {
+            await DropSubscriptionsInsideAsync(target, database, only, ct);
+        }
+        finally
+        {
+            if (!open)
+            {
+                await ServerAdmin.ExecuteAsync(connection, $"ALTER DATABASE {quotedDatabase} ALLOW_CONNECTIONS false", CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task DropSubscriptionsInsideAsync(string target, string database, string? only, CancellationToken ct)
+    {
         await using var inside = await connections.OpenAdminAsync(target, database, ct);
         await using var find = new NpgsqlCommand("SELECT subname FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())", inside);
         var names = new List<string>();
@@ -79,19 +107,28 @@ public sealed class MoveSql(ServerConnections connections)
                 names.Add(reader.GetString(0));
             }
         }
-        foreach (var name in names)
+        foreach (var name in names.Where(n => only is null || n == only))
         {
-            var quoted = SqlIdentifier.Quote(name);
-            try
-            {
-                await ServerAdmin.ExecuteAsync(inside, $"DROP SUBSCRIPTION {quoted}", ct);
-            }
-            catch (PostgresException)
-            {
-                await ServerAdmin.ExecuteAsync(inside, $"ALTER SUBSCRIPTION {quoted} DISABLE", ct);
-                await ServerAdmin.ExecuteAsync(inside, $"ALTER SUBSCRIPTION {quoted} SET (slot_name = NONE)", ct);
-                await ServerAdmin.ExecuteAsync(inside, $"DROP SUBSCRIPTION {quoted}", ct);
-            }
+            await DropSubscriptionAsync(inside, name, ct);
+        }
+    }
+
+    /// <summary>
+    /// Drops one subscription from inside its database (which drops its slot on the publisher). If the publisher cannot be
+    /// reached, the subscription is detached from its slot first (the slot is then the publisher side's to drop).
+    /// </summary>
+    public static async Task DropSubscriptionAsync(NpgsqlConnection inside, string name, CancellationToken ct)
+    {
+        var quoted = SqlIdentifier.Quote(name);
+        try
+        {
+            await ServerAdmin.ExecuteAsync(inside, $"DROP SUBSCRIPTION IF EXISTS {quoted}", ct);
+        }
+        catch (PostgresException)
+        {
+            await ServerAdmin.ExecuteAsync(inside, $"ALTER SUBSCRIPTION {quoted} DISABLE", ct);
+            await ServerAdmin.ExecuteAsync(inside, $"ALTER SUBSCRIPTION {quoted} SET (slot_name = NONE)", ct);
+            await ServerAdmin.ExecuteAsync(inside, $"DROP SUBSCRIPTION {quoted}", ct);
         }
     }
 
@@ -182,21 +219,33 @@ public sealed class MoveSql(ServerConnections connections)
     /// Polls until no backend of the tenant's role in its database runs a statement or sits inside a transaction (true), or
     /// <paramref name="deadline"/> passes (false): in-flight requests finish before their sessions are ended.
     /// </summary>
-    public async Task<bool> WaitUntilIdleAsync(string server, string database, string role, DateTimeOffset deadline, TimeProvider clock,
-        CancellationToken ct)
+    public Task<bool> WaitUntilIdleAsync(string server, string database, string role, DateTimeOffset deadline, TimeProvider clock,
+        CancellationToken ct) =>
+        PollUntilNoneAsync(server, "SELECT count(*)::int FROM pg_stat_activity WHERE datname = $1 AND usename = $2 AND state IS DISTINCT FROM 'idle'",
+            [database, role], TimeSpan.FromMilliseconds(5), deadline, clock, ct);
+
+    /// <summary>Waits until no session is left in <paramref name="database"/> (ended sessions take a moment to exit); false at the deadline.</summary>
+    public Task<bool> WaitUntilGoneAsync(string server, string database, DateTimeOffset deadline, TimeProvider clock, CancellationToken ct) =>
+        PollUntilNoneAsync(server, "SELECT count(*)::int FROM pg_stat_activity WHERE datname = $1", [database],
+            TimeSpan.FromMilliseconds(20), deadline, clock, ct);
+
+    /// <summary>Runs a count of sessions every <paramref name="every"/> until it is zero (true) or the deadline passes (false).</summary>
+    private async Task<bool> PollUntilNoneAsync(string server, string count, string[] parameters, TimeSpan every, DateTimeOffset deadline,
+        TimeProvider clock, CancellationToken ct)
     {
         await using var connection = await connections.OpenProvisionerAsync(server, ct);
-        await using var command = new NpgsqlCommand(
-            "SELECT count(*)::int FROM pg_stat_activity WHERE datname = $1 AND usename = $2 AND state IS DISTINCT FROM 'idle'", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = database });
-        command.Parameters.Add(new NpgsqlParameter { Value = role });
+        await using var command = new NpgsqlCommand(count, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
         while ((int)(await command.ExecuteScalarAsync(ct))! > 0)
         {
             if (clock.GetUtcNow() >= deadline)
             {
                 return false;
             }
-            await Task.Delay(TimeSpan.FromMilliseconds(5), clock, ct);
+            await Task.Delay(every, clock, ct);
         }
         return true;
     }

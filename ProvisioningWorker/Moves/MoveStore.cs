@@ -32,21 +32,10 @@ public sealed class MoveStore(CatalogDbContext db, OperationLease lease, TenantR
         await lease.SaveChangesAsync(ct);
     }
 
-    /// <summary>A hibernated tenant is woken for its move (its database must take the copy's connection).</summary>
-    public async Task MarkAwakeAsync(Tenant tenant, CancellationToken ct)
-    {
-        tenant.Status = TenantStatus.Active;
-        tenant.UpdatedAt = clock.GetUtcNow();
-        db.AuditEvents.Add(Audit.Event(tenant, "woken", Audit.WorkerActor, tenant.UpdatedAt, "for a move"));
-        await lease.SaveChangesAsync(ct);
-        await routes.PublishAsync(tenant, ct);
-    }
-
     /// <summary>Cut-over begins: the route says "moving", so every replica holds the tenant's new requests.</summary>
     public async Task BeginCutoverAsync(Tenant tenant, TenantMove move, CancellationToken ct)
     {
-        tenant.Status = TenantStatus.Moving;
-        tenant.UpdatedAt = clock.GetUtcNow();
+        TenantLifecycle.Apply(db, tenant, TenantAction.HoldForCutover, Audit.WorkerActor, clock.GetUtcNow());
         move.Phase = MovePhase.CuttingOver;
         move.UpdatedAt = tenant.UpdatedAt;
         await lease.SaveChangesAsync(ct);
@@ -63,8 +52,7 @@ public sealed class MoveStore(CatalogDbContext db, OperationLease lease, TenantR
         tenant.Server = move.ToServer;
         tenant.Tablespace = move.ToTablespace;
         tenant.Tier = move.ToTier ?? tenant.Tier;
-        tenant.Status = TenantStatus.Active;
-        tenant.UpdatedAt = now;
+        TenantLifecycle.Apply(db, tenant, TenantAction.Release, Audit.WorkerActor, now, "switched");
         move.PauseMs = (int)pause.TotalMilliseconds;
         move.SwitchedAt = now;
         move.UpdatedAt = now;
@@ -91,8 +79,7 @@ public sealed class MoveStore(CatalogDbContext db, OperationLease lease, TenantR
     public async Task AbortAsync(Tenant tenant, TenantMove move, string reason, TimeSpan pause, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        tenant.Status = TenantStatus.Active;
-        tenant.UpdatedAt = now;
+        TenantLifecycle.Apply(db, tenant, TenantAction.Release, Audit.WorkerActor, now, "cut-over aborted");
         move.Phase = MovePhase.Aborted;
         move.Error = reason;
         move.PauseMs = (int)pause.TotalMilliseconds;
@@ -110,8 +97,7 @@ public sealed class MoveStore(CatalogDbContext db, OperationLease lease, TenantR
     {
         if (tenant.Status == TenantStatus.Moving)
         {
-            tenant.Status = TenantStatus.Active;
-            tenant.UpdatedAt = clock.GetUtcNow();
+            TenantLifecycle.Apply(db, tenant, TenantAction.Release, Audit.WorkerActor, clock.GetUtcNow(), "after an interrupted cut-over");
         }
         move.Phase = MovePhase.Copying;
         move.UpdatedAt = clock.GetUtcNow();
@@ -142,7 +128,7 @@ public sealed class MoveStore(CatalogDbContext db, OperationLease lease, TenantR
         var tenant = await TenantAsync(tenantId, ct);
         if (tenant is { Status: TenantStatus.Moving })
         {
-            tenant.Status = TenantStatus.Active;
+            TenantLifecycle.Apply(db, tenant, TenantAction.Release, Audit.WorkerActor, move.UpdatedAt, "move failed");
         }
         await lease.SaveChangesAsync(ct);
         if (tenant is not null)

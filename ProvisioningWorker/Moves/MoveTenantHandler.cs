@@ -6,8 +6,8 @@ namespace TenantAspire.ProvisioningWorker.Moves;
 /// The <see cref="OperationKind.Move"/> and <see cref="OperationKind.DropMoveSource"/> operations: carries out the tenant's open
 /// move by its method, and after the grace drops the closed source (database and role) of a switched one.
 /// </summary>
-public sealed class MoveTenantHandler(MoveStore store, ServerAdmin admin, MoveSql sql, IServiceProvider services, TimeProvider clock,
-    ILogger<MoveTenantHandler> logger)
+public sealed class MoveTenantHandler(MoveStore store, ServerAdmin admin, MoveSql sql, TenantWakeUp wakeUp, IServiceProvider services,
+    TimeProvider clock, ILogger<MoveTenantHandler> logger)
 {
     public async Task RunAsync(TenantOperation operation, CancellationToken ct)
     {
@@ -27,11 +27,7 @@ public sealed class MoveTenantHandler(MoveStore store, ServerAdmin admin, MoveSq
             await store.FailAsync(tenant.Id, $"the tenant is {tenant.Status.ToString().ToLowerInvariant()}", ct);
             return;
         }
-        if (tenant.Status == TenantStatus.Hibernated)
-        {
-            await admin.OpenDatabaseAsync(tenant.Server, tenant.DatabaseName, ct); // the copy needs it open
-            await store.MarkAwakeAsync(tenant, ct);
-        }
+        await wakeUp.WakeForAsync(tenant, "for a move", ct); // the copy needs its database open
         if (move.Method == MoveMethod.Tablespace)
         {
             await services.GetRequiredService<TablespaceMove>().RunAsync(tenant, move, ct);
@@ -99,9 +95,14 @@ public sealed class MoveTenantHandler(MoveStore store, ServerAdmin admin, MoveSq
             {
                 throw new InvalidOperationException($"the grace of {tenant.Slug}'s source runs until {move.DropSourceAfter:O}");
             }
-            // What the switch's tidy-up did, again: a worker that died right after the switch left the replication running.
-            await sql.DropSubscriptionAsync(tenant.Server, tenant.DatabaseName, ct);
-            await sql.DropMarkerAsync(tenant.Server, tenant.DatabaseName, ct);
+            // What the switch's tidy-up did, again: a worker that died right after the switch left the replication running
+            // (in the tenant's database, opened for it if the tenant went to sleep since).
+            await admin.WhileOpenAsync(tenant.Server, tenant.DatabaseName, tenant.Status == TenantStatus.Hibernated, async () =>
+            {
+                await sql.DropSubscriptionAsync(tenant.Server, tenant.DatabaseName, ct);
+                await sql.DropMarkerAsync(tenant.Server, tenant.DatabaseName, ct);
+                return true;
+            }, ct);
             await sql.DropSlotAsync(move.FromServer, MoveNames.Replication(move.Id), ct);
             await admin.DropDatabaseAsync(move.FromServer, tenant.DatabaseName, ct);
             await admin.DropRoleAsync(move.FromServer, tenant.RoleName, ct);

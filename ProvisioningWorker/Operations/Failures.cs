@@ -14,6 +14,7 @@ public static class Failures
     {
         InjectedFaultException injected => injected.Permanent,
         Backups.BackupUnusableException => true, // a corrupt or missing backup stays so
+        TenantAspire.Tenancy.Catalog.TenantTransitionRefusedException => true, // e.g. deleted meanwhile: the state will not come back
         PostgresException pg when RaceErrors.IsDuplicate(pg) => false,
         DbUpdateException { InnerException: PostgresException inner } => IsPermanent(inner),
         PostgresException pg => pg.SqlState.StartsWith("42", StringComparison.Ordinal)

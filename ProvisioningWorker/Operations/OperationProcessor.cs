@@ -44,7 +44,7 @@ public sealed class OperationProcessor(
             catch (NpgsqlException e) when (attempt < 10)
             {
                 logger.LogWarning(e, "Provisioning bootstrap failed (attempt {Attempt}); retrying", attempt);
-                await Task.Delay(TimeSpan.FromSeconds(attempt), ct);
+                await Task.Delay(Backoff.For(attempt, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10)), ct);
             }
         }
     }
@@ -109,7 +109,7 @@ public sealed class OperationProcessor(
         var outcome = "succeeded";
         try
         {
-            await RunAsync(services, operation, work.Token);
+            await OperationHandlerRegistration.For(services, operation.Kind).Run(services, operation, work.Token);
             await renewal.StopAsync(); // so a last renewal cannot race the completion and report a takeover that is not one
             if (!await queue.CompleteAsync(operation, ct))
             {
@@ -132,7 +132,7 @@ public sealed class OperationProcessor(
             if (!Failures.IsPermanent(e) && operation.Attempts < options.Value.MaxAttempts)
             {
                 outcome = "retried";
-                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, operation.Attempts - 1)));
+                var delay = Backoff.For(operation.Attempts, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(30));
                 logger.LogWarning("{Kind} of {Tenant} failed (attempt {Attempt}): {Reason}; retrying in {Delay}",
                     operation.Kind, slug, operation.Attempts, reason, delay);
                 await queue.RetryLaterAsync(operation, reason, delay, ct);
@@ -144,7 +144,10 @@ public sealed class OperationProcessor(
                     operation.Kind, slug, operation.Attempts, reason);
                 try
                 {
-                    await GiveUpAsync(services, operation, reason, ct);
+                    if (OperationHandlerRegistration.For(services, operation.Kind).GiveUp is { } giveUp)
+                    {
+                        await giveUp(services, operation, reason, ct);
+                    }
                     await queue.FailAsync(operation, reason, ct);
                 }
                 catch (LeaseLostException)
@@ -162,34 +165,4 @@ public sealed class OperationProcessor(
         }
         return true;
     }
-
-    private static Task RunAsync(IServiceProvider services, TenantOperation operation, CancellationToken ct) => operation.Kind switch
-    {
-        OperationKind.Provision => services.GetRequiredService<ProvisionTenantHandler>().RunAsync(operation, ct),
-        OperationKind.Delete => services.GetRequiredService<DeleteTenantHandler>().RunAsync(operation, ct),
-        OperationKind.Hibernate => services.GetRequiredService<HibernationHandler>().HibernateAsync(operation, ct),
-        OperationKind.Wake => services.GetRequiredService<HibernationHandler>().WakeAsync(operation, ct),
-        OperationKind.Upgrade => services.GetRequiredService<UpgradeTenantHandler>().RunAsync(operation, ct),
-        OperationKind.Move => services.GetRequiredService<MoveTenantHandler>().RunAsync(operation, ct),
-        OperationKind.DropMoveSource => services.GetRequiredService<MoveTenantHandler>().DropSourceAsync(operation, ct),
-        OperationKind.Backup => services.GetRequiredService<BackupHandler>().RunAsync(operation, ct),
-        OperationKind.Restore => services.GetRequiredService<RestoreHandler>().RunAsync(operation, ct),
-        OperationKind.UndoRestore => services.GetRequiredService<RestoreHandler>().UndoAsync(operation, ct),
-        OperationKind.DropRestorePrevious => services.GetRequiredService<RestoreHandler>().DropPreviousAsync(operation, ct),
-        OperationKind.Export => services.GetRequiredService<ExportHandler>().RunAsync(operation, ct),
-        _ => throw new InvalidOperationException($"unknown operation kind {operation.Kind}"),
-    };
-
-    private static Task GiveUpAsync(IServiceProvider services, TenantOperation operation, string reason, CancellationToken ct) =>
-        operation.Kind switch
-        {
-            OperationKind.Provision => services.GetRequiredService<ProvisionTenantHandler>().CleanUpAsync(operation, reason, ct),
-            OperationKind.Delete => services.GetRequiredService<DeleteTenantHandler>().MarkFailedAsync(operation, reason, ct),
-            OperationKind.Move => services.GetRequiredService<MoveTenantHandler>().GiveUpAsync(operation, reason, ct),
-            OperationKind.Restore => services.GetRequiredService<RestoreHandler>().GiveUpAsync(operation, reason, ct),
-            OperationKind.UndoRestore => services.GetRequiredService<RestoreHandler>().GiveUpUndoAsync(operation, reason, ct),
-            OperationKind.Export => services.GetRequiredService<ExportHandler>().GiveUpAsync(operation, reason, ct),
-            // A failed hibernate leaves the tenant as it was; a failed wake leaves it hibernated, and its next request asks again.
-            _ => Task.CompletedTask,
-        };
 }

@@ -15,6 +15,26 @@ public sealed class OperationQueue(CatalogDbContext db, TimeProvider clock)
 {
     public async Task<TenantOperation?> TryClaimAsync(string workerId, TimeSpan lease, CancellationToken ct)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ClaimOnceAsync(workerId, lease, ct);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                // Another worker claimed (or a pass began) an operation of the same tenant in the same instant: the unique index
+                // over running operations refused ours. Look again (that tenant is skipped now); after three, wait for the next poll.
+                if (attempt >= 3)
+                {
+                    return null;
+                }
+            }
+        }
+    }
+
+    private async Task<TenantOperation?> ClaimOnceAsync(string workerId, TimeSpan lease, CancellationToken ct)
+    {
         var now = clock.GetUtcNow();
         var holder = $"{workerId}/{Guid.NewGuid():N}";
         var claimed = await db.Operations.FromSql($"""
@@ -24,16 +44,43 @@ public sealed class OperationQueue(CatalogDbContext db, TimeProvider clock)
              WHERE id = (SELECT o.id FROM tenant_operations o
                           WHERE ((o.state = 'Pending' AND o.next_attempt_at <= {now})
                                  OR (o.state = 'Running' AND o.lease_expires_at < {now}))
-                            -- one operation per tenant at a time: a delete never races a provision
+                            -- one operation per tenant at a time (ux_tenant_operations_one_running enforces it; this skips
+                            -- tenants that are busy, including with an expired lease: that operation is itself claimable)
                             AND NOT EXISTS (SELECT 1 FROM tenant_operations r
-                                             WHERE r.tenant_id = o.tenant_id AND r.id <> o.id
-                                               AND r.state = 'Running' AND r.lease_expires_at >= {now})
+                                             WHERE r.tenant_id = o.tenant_id AND r.id <> o.id AND r.state = 'Running')
+                            -- delete wins: once asked for, nothing else of the tenant starts (the delete cancels it); one that
+                            -- had started and lost its worker is finished first, or the delete would wait behind it for ever
+                            AND (o.kind = 'Delete' OR o.state = 'Running' OR NOT EXISTS (SELECT 1 FROM tenant_operations d
+                                                                   WHERE d.tenant_id = o.tenant_id AND d.kind = 'Delete'
+                                                                     AND d.state = 'Pending'))
                           ORDER BY o.next_attempt_at
                           LIMIT 1
                           FOR UPDATE SKIP LOCKED)
             RETURNING *
             """).AsNoTracking().ToListAsync(ct);
         return claimed.SingleOrDefault();
+    }
+
+    /// <summary>
+    /// Begins work that is not queued (a backup pass's dump, a rollout's migration of one tenant) as the tenant's running operation,
+    /// under the same one-running rule as claimed ones; null when the tenant has an operation running. If this worker dies, the
+    /// lease runs out and the queue claims the row like any other, so the work is finished by its handler.
+    /// </summary>
+    public async Task<TenantOperation?> TryBeginAsync(Guid tenantId, OperationKind kind, string workerId, TimeSpan lease, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var id = Guid.CreateVersion7();
+        var holder = $"{workerId}/{Guid.NewGuid():N}";
+        var kindName = kind.ToString();
+        var begun = await db.Operations.FromSql($"""
+            INSERT INTO tenant_operations (id, tenant_id, kind, state, attempts, next_attempt_at, leased_by, lease_expires_at,
+                                           created_at, updated_at, started_at)
+            SELECT {id}, {tenantId}, {kindName}, 'Running', 1, {now}, {holder}, {now + lease}, {now}, {now}, {now}
+             WHERE NOT EXISTS (SELECT 1 FROM tenant_operations WHERE tenant_id = {tenantId} AND state = 'Running')
+            ON CONFLICT (tenant_id) WHERE state = 'Running' DO NOTHING
+            RETURNING *
+            """).AsNoTracking().ToListAsync(ct);
+        return begun.SingleOrDefault();
     }
 
     /// <summary>Extends the lease; false when it is no longer ours (expired and claimed by another holder, or finished).</summary>

@@ -5,12 +5,13 @@ namespace TenantAspire.ProvisioningWorker.Provisioning;
 
 /// <summary>
 /// Erases a tenant: database, role (and any copy a move or a restore left), cached routes and catalog row. The audit trail
-/// stays; the slug becomes free; its backups are purged after Backups:DeletedTenantGrace.
+/// stays; the slug becomes free; its backups are purged after Backups:DeletedTenantGrace; its exports are erased at once (a
+/// download is a copy the customer asked for, not a recovery point).
 /// </summary>
 public sealed class DeleteTenantHandler(
     CatalogDbContext db,
-    OperationLease lease, ServerAdmin admin, MoveLeftovers moves, RestoreLeftovers restores, FaultInjector faults, TenantRouteCache routes,
-    TimeProvider clock)
+    OperationLease lease, ServerAdmin admin, MoveLeftovers moves, RestoreLeftovers restores, ExportLeftovers exports, FaultInjector faults,
+    TenantRouteCache routes, TimeProvider clock)
 {
     public async Task RunAsync(TenantOperation operation, CancellationToken ct)
     {
@@ -19,12 +20,14 @@ public sealed class DeleteTenantHandler(
         {
             return;
         }
+        await OperationConflicts.CancelQueuedAsync(db, tenant.Id, "cancelled: the tenant is being deleted", clock.GetUtcNow(), ct);
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.DropDatabase, tenant.Slug))
         {
             await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.DropDatabase, ct);
             await lease.EnsureHeldAsync(ct);
             await moves.RemoveAsync(tenant, ct); // copies on other servers a move left, and its replication
             await restores.RemoveAsync(tenant, ct); // a restore's databases; its backups are kept for the grace, then purged
+            await exports.RemoveAsync(tenant, ct);
             await admin.DropDatabaseAsync(tenant.Server, tenant.DatabaseName, ct);
         }
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.DropRole, tenant.Slug))
@@ -42,14 +45,12 @@ public sealed class DeleteTenantHandler(
     {
         db.ChangeTracker.Clear();
         var tenant = await db.Tenants.SingleOrDefaultAsync(t => t.Id == operation.TenantId, ct);
-        if (tenant is null)
+        if (tenant is not { Status: TenantStatus.Deleting })
         {
             return;
         }
-        tenant.Status = TenantStatus.Failed;
         tenant.FailureReason = "delete failed: " + reason;
-        tenant.UpdatedAt = clock.GetUtcNow();
-        db.AuditEvents.Add(Audit.Event(tenant, "delete-failed", Audit.WorkerActor, tenant.UpdatedAt, reason));
+        TenantLifecycle.Apply(db, tenant, TenantAction.FailDelete, Audit.WorkerActor, clock.GetUtcNow(), reason);
         await lease.SaveChangesAsync(ct);
         await routes.InvalidateAsync(tenant.Slug, ct);
     }

@@ -86,12 +86,9 @@ public sealed class ProvisionTenantHandler(
         using (ProvisioningTelemetry.StartStep(ProvisioningSteps.Activate, tenant.Slug))
         {
             await faults.ThrowIfInjectedAsync(tenant.Slug, ProvisioningSteps.Activate, ct);
-            var now = clock.GetUtcNow();
-            tenant.Status = TenantStatus.Active;
             tenant.SchemaVersion = applied;
             tenant.FailureReason = null;
-            tenant.UpdatedAt = now;
-            db.AuditEvents.Add(Audit.Event(tenant, "provisioned", Audit.WorkerActor, now, $"schema {applied}"));
+            TenantLifecycle.Apply(db, tenant, TenantAction.Activate, Audit.WorkerActor, clock.GetUtcNow(), $"schema {applied}");
             await lease.SaveChangesAsync(ct);
             await routes.PublishAsync(tenant, ct); // the tenant's first request then finds its route in Redis
         }
@@ -109,12 +106,9 @@ public sealed class ProvisionTenantHandler(
         await lease.EnsureHeldAsync(ct); // another holder may be provisioning this very database right now
         await admin.DropDatabaseAsync(tenant.Server, tenant.DatabaseName, ct);
         await admin.DropRoleAsync(tenant.Server, tenant.RoleName, ct);
-        var now = clock.GetUtcNow();
-        tenant.Status = TenantStatus.Failed;
         tenant.FailureReason = reason;
         tenant.ProtectedPassword = null;
-        tenant.UpdatedAt = now;
-        db.AuditEvents.Add(Audit.Event(tenant, "provision-failed", Audit.WorkerActor, now, reason));
+        TenantLifecycle.Apply(db, tenant, TenantAction.FailProvisioning, Audit.WorkerActor, clock.GetUtcNow(), reason);
         await lease.SaveChangesAsync(ct);
         await routes.InvalidateAsync(tenant.Slug, ct);
     }

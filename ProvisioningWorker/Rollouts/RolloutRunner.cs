@@ -64,7 +64,7 @@ public sealed class RolloutRunner(
             catch (Exception e) when (e is NpgsqlException or DbUpdateException && !ct.IsCancellationRequested)
             {
                 logger.LogWarning(e, "Auto-rollout check failed (attempt {Attempt})", attempt);
-                await Task.Delay(TimeSpan.FromSeconds(attempt), ct);
+                await Task.Delay(Backoff.For(attempt, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10)), ct);
             }
         }
     }

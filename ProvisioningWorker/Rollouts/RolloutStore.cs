@@ -90,7 +90,7 @@ public sealed class RolloutStore(CatalogDbContext db, TenantSchema schema, TimeP
     /// claim was no longer ours (its lease ran out and another worker took it): the other holder records the outcome.
     /// </summary>
     public async Task<bool> FinishAsync(ClaimedTenant claim, RolloutTenantState state, TenantMigrationResult? result, string? error,
-        DateTimeOffset? retryAt, Func<Tenant, Task>? recordTenant, CancellationToken ct)
+        DateTimeOffset? retryAt, Func<Tenant, Task>? recordTenant, CancellationToken ct, bool refundAttempt = false)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -104,6 +104,7 @@ public sealed class RolloutStore(CatalogDbContext db, TenantSchema schema, TimeP
                                     && t.LeasedBy == claim.Holder && t.State == RolloutTenantState.Running)
                         .ExecuteUpdateAsync(s => s
                             .SetProperty(t => t.State, state)
+                            .SetProperty(t => t.Attempts, t => refundAttempt ? t.Attempts - 1 : t.Attempts)
                             .SetProperty(t => t.FromMigration, t => result == null ? t.FromMigration : result.From)
                             .SetProperty(t => t.ToMigration, t => result == null ? t.ToMigration : result.To)
                             .SetProperty(t => t.DurationMs, t => result == null ? t.DurationMs : result.Duration.TotalMilliseconds)

@@ -33,6 +33,9 @@ public static class AdvisoryLocks
     /// <summary>The backup scheduler's pass (and its drills and clean-up): one worker at a time.</summary>
     public const long BackupPass = 727280;
 
+    /// <summary>The orphan sweep (slots, subscriptions and roles left by crashes): one worker at a time.</summary>
+    public const long OrphanSweep = 727281;
+
     /// <summary>
     /// Runs <paramref name="work"/> under a session advisory lock on the catalog if no other worker holds it (false: it does, and
     /// nothing ran). The context's connection stays open for the lock's life.

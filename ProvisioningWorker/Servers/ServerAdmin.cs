@@ -195,6 +195,27 @@ public sealed class ServerAdmin(ServerConnections connections)
     }
 
     /// <summary>Waking: the tenant's role may connect again.</summary>
+    /// <summary>
+    /// The worker's own work in a database that may be closed (a hibernated tenant's: a dump, a move's tidy-up): opened for it and
+    /// closed again after. The tenant's requests are held by its status meanwhile, so no one else gets in.
+    /// </summary>
+    public async Task<T> WhileOpenAsync<T>(string server, string database, bool closed, Func<Task<T>> work, CancellationToken ct)
+    {
+        if (!closed)
+        {
+            return await work();
+        }
+        await OpenDatabaseAsync(server, database, ct);
+        try
+        {
+            return await work();
+        }
+        finally
+        {
+            await CloseDatabaseAsync(server, database, CancellationToken.None);
+        }
+    }
+
     public async Task OpenDatabaseAsync(string server, string database, CancellationToken ct)
     {
         await using var connection = await connections.OpenProvisionerAsync(server, ct);

@@ -74,14 +74,14 @@ public sealed class ServerConnections(ServerResolver servers) : IAsyncDisposable
     /// The tenant's own login role on its own database (unpooled: Npgsql never drops a pool by itself), named
     /// <c>tenant-migrator</c> in pg_stat_activity so a rollout's backends can be told from the API's.
     /// </summary>
-    public string TenantConnectionString(string server, string database, string role, string password)
+    public string TenantConnectionString(string server, string database, string role, string password, string applicationName = "tenant-migrator")
     {
         var builder = servers.Endpoint(server);
         builder.Database = database;
         builder.Username = role;
         builder.Password = password;
         builder.Pooling = false;
-        builder.ApplicationName = "tenant-migrator";
+        builder.ApplicationName = applicationName;
         return builder.ConnectionString;
     }
 

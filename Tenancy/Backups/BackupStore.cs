@@ -18,7 +18,9 @@ public sealed class BackupStore(BlobServiceClient blobs)
 
     private readonly ConcurrentDictionary<string, Lazy<Task<BlobContainerClient>>> _containers = new(StringComparer.Ordinal);
 
-    public static string BackupBlobName(Guid tenantId, Guid backupId) => $"tenants/{tenantId:N}/{backupId:N}.dump";
+    public static string TenantPrefix(Guid tenantId) => $"tenants/{tenantId:N}/";
+
+    public static string BackupBlobName(Guid tenantId, Guid backupId) => TenantPrefix(tenantId) + $"{backupId:N}.dump";
 
     public static string ExportBlobName(Guid tenantId, Guid exportId) => $"tenants/{tenantId:N}/{exportId:N}.dump";
 
@@ -31,12 +33,26 @@ public sealed class BackupStore(BlobServiceClient blobs)
     {
         try
         {
-            return await (await ContainerAsync(container, ct)).GetBlobClient(blobName).OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), ct);
+            // Never creates the container: the API reads with a read-only SAS (a missing container is a missing blob).
+            return await blobs.GetBlobContainerClient(container).GetBlobClient(blobName).OpenReadAsync(new BlobOpenReadOptions(allowModifications: false), ct);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
             throw new BackupBlobMissingException(container, blobName);
         }
+    }
+
+    /// <summary>Deletes every blob under <paramref name="prefix"/> (a tenant's folder); returns how many there were.</summary>
+    public async Task<int> DeletePrefixAsync(string container, string prefix, CancellationToken ct)
+    {
+        var client = await ContainerAsync(container, ct);
+        var deleted = 0;
+        await foreach (var blob in client.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, ct))
+        {
+            await client.DeleteBlobIfExistsAsync(blob.Name, DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct);
+            deleted++;
+        }
+        return deleted;
     }
 
     public async Task DeleteAsync(string container, string blobName, CancellationToken ct) =>
@@ -49,13 +65,28 @@ public sealed class BackupStore(BlobServiceClient blobs)
         return await HashingCopy.CopyAsync(content, Stream.Null, ct);
     }
 
-    private Task<BlobContainerClient> ContainerAsync(string name, CancellationToken ct) =>
-        _containers.GetOrAdd(name, n => new(async () =>
+    /// <summary>
+    /// The container for a write or a delete, created once per process. A creation that failed (the store was down) is forgotten, so the next call tries
+    /// again: one outage must not outlive itself in this cache.
+    /// </summary>
+    private async Task<BlobContainerClient> ContainerAsync(string name, CancellationToken ct)
+    {
+        var entry = _containers.GetOrAdd(name, n => new(async () =>
         {
             var container = blobs.GetBlobContainerClient(n);
             await container.CreateIfNotExistsAsync(cancellationToken: CancellationToken.None);
             return container;
-        })).Value.WaitAsync(ct);
+        }));
+        try
+        {
+            return await entry.Value.WaitAsync(ct);
+        }
+        catch when (entry.Value.IsFaulted || entry.Value.IsCanceled)
+        {
+            _containers.TryRemove(KeyValuePair.Create(name, entry));
+            throw;
+        }
+    }
 }
 
 public sealed class BackupBlobMissingException(string container, string blobName)

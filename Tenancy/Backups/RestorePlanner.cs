@@ -101,17 +101,26 @@ public static class RestorePlanner
         return restore;
     }
 
-    /// <summary>Asks to swap the tenant's newest restore back, while its undo window is open.</summary>
+    /// <summary>
+    /// Asks to swap back the newest restore that swapped the tenant's database and is still inside its undo window, whatever
+    /// was asked after it (a later restore that failed or is still being made never replaced the database).
+    /// </summary>
     public static async Task<(TenantRestore? Restore, RestoreRefusal? Refusal)> PlanUndoAsync(CatalogDbContext db, Tenant tenant, string actor,
         OperationTrace trace, DateTimeOffset now, CancellationToken ct)
     {
-        var restore = await db.Restores.Where(r => r.TenantId == tenant.Id && r.Mode == RestoreMode.InPlace)
-            .OrderByDescending(r => r.CreatedAt).FirstOrDefaultAsync(ct);
-        if (restore is null || restore.Phase != RestorePhase.Swapped || restore.UndoUntil is not { } until || until <= now)
+        if (await db.Restores.AnyAsync(r => r.TenantId == tenant.Id && r.Phase == RestorePhase.Undoing, ct))
         {
-            return (null, new(restore?.Phase == RestorePhase.Undoing
-                ? $"The restore of tenant '{tenant.Slug}' is already being undone."
-                : $"Tenant '{tenant.Slug}' has no restore within its undo window."));
+            return (null, new($"The restore of tenant '{tenant.Slug}' is already being undone."));
+        }
+        var restore = await db.Restores.Where(r => r.TenantId == tenant.Id && r.Mode == RestoreMode.InPlace && r.Phase == RestorePhase.Swapped)
+            .OrderByDescending(r => r.SwappedAt).FirstOrDefaultAsync(ct);
+        if (restore?.UndoUntil is not { } until || until <= now)
+        {
+            return (null, new($"Tenant '{tenant.Slug}' has no restore within its undo window."));
+        }
+        if (await db.Restores.AnyAsync(r => r.TenantId == tenant.Id && (r.Phase == RestorePhase.Pending || r.Phase == RestorePhase.Restoring), ct))
+        {
+            return (null, new($"Tenant '{tenant.Slug}' has a restore being made; undo once it has swapped or failed."));
         }
         if (tenant.Status != TenantStatus.Active)
         {

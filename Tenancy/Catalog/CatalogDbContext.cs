@@ -53,6 +53,10 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             o.Property(x => x.Baggage).HasMaxLength(8192); // the W3C baggage header's limit
             o.HasIndex(x => new { x.State, x.NextAttemptAt });
             o.HasIndex(x => x.TenantId);
+            // One operation at a time per tenant, enforced by the database: a second running row of a tenant cannot exist, whether
+            // claimed from the queue or begun inline by a pass (a unique index, not a check-then-act under read committed).
+            o.HasIndex(x => x.TenantId, "ux_tenant_operations_one_running").IsUnique().HasFilter("state = 'Running'")
+                .HasDatabaseName("ux_tenant_operations_one_running");
         });
 
         modelBuilder.Entity<AuditEvent>(a =>

@@ -29,12 +29,14 @@ public static class OperationSignal
     /// <summary>
     /// Queues <paramref name="kind"/> unless one is already pending or running for the tenant (wake-ups asked by every request to
     /// a hibernated tenant, or by several monitors, collapse into one). Saves and wakes the workers; true when queued.
+    /// With <paramref name="behindRunning"/>, only a pending one counts: work asked for while one runs (a backup or an export
+    /// must hold what was written until now) is queued behind it rather than folded into work that already started.
     /// </summary>
     public static async Task<bool> EnqueueOnceAsync(this CatalogDbContext db, Guid tenantId, OperationKind kind, OperationTrace trace,
-        DateTimeOffset now, CancellationToken ct)
+        DateTimeOffset now, CancellationToken ct, bool behindRunning = false)
     {
         if (await db.Operations.AnyAsync(o => o.TenantId == tenantId && o.Kind == kind
-                                              && (o.State == OperationState.Pending || o.State == OperationState.Running), ct))
+                                              && (o.State == OperationState.Pending || !behindRunning && o.State == OperationState.Running), ct))
         {
             return false;
         }

@@ -1,7 +1,10 @@
 namespace TenantAspire.Tenancy.Catalog;
 
-/// <summary>Moving: a move's cut-over or a restore's swap is under way; requests are held (for a few seconds at most) rather than failed.</summary>
-public enum TenantStatus { Provisioning, Active, Suspended, Hibernated, Deleting, Failed, Moving }
+/// <summary>
+/// Moving: a move's cut-over is under way; Restoring: a restore's (or an undo's) swap is. In both, requests are held (for a few
+/// seconds at most) rather than failed. Every change goes through <see cref="TenantLifecycle"/>.
+/// </summary>
+public enum TenantStatus { Provisioning, Active, Suspended, Hibernated, Deleting, Failed, Moving, Restoring }
 
 public enum TenantTier { Standard, Premium }
 

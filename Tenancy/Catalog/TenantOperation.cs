@@ -29,7 +29,8 @@ public enum OperationKind
     Export,
 }
 
-public enum OperationState { Pending, Running, Succeeded, Failed }
+/// <summary>Cancelled: queued work a delete made pointless (it never ran).</summary>
+public enum OperationState { Pending, Running, Succeeded, Failed, Cancelled }
 
 /// <summary>A durable unit of work for the provisioning worker; claimed with a lease so a crashed worker's job is resumed.</summary>
 public sealed class TenantOperation

@@ -19,7 +19,7 @@ public static class DatabaseUnavailable
             switch (e)
             {
                 case PostgresException pg:
-                    return IsUnavailableState(pg.SqlState);
+                    return IsUnavailableState(pg.SqlState) || IsConnectRefused(pg);
                 case NpgsqlException npgsql:
                     return npgsql.IsTransient; // socket errors, timeouts, a connection broken mid-read
                 case TimeoutException:
@@ -28,6 +28,17 @@ public static class DatabaseUnavailable
         }
         return false;
     }
+
+    /// <summary>
+    /// The tenant's login refused at connect (28P01, or 42501 "permission denied for database"): a route that was stale for a
+    /// moment sent it to the server a move has just left, whose copy and role are dropped once the source's grace is over (the
+    /// operation storm, with a grace of 2 s, met both). Retried, the request reads the route again and reaches the tenant's
+    /// database. A 42501 on a table or any other object stays a 500.
+    /// </summary>
+    private static bool IsConnectRefused(PostgresException e) =>
+        e.SqlState == PostgresErrorCodes.InvalidPassword
+        || e.SqlState == PostgresErrorCodes.InsufficientPrivilege
+        && e.MessageText.StartsWith("permission denied for database", StringComparison.Ordinal);
 
     public static bool IsUnavailableState(string sqlState) =>
         sqlState.StartsWith("08", StringComparison.Ordinal)             // connection exceptions

@@ -36,6 +36,12 @@ public static class MovePlanner
         {
             return (null, new($"Tenant '{tenant.Slug}' is being restored; move it once the restore is done."));
         }
+        // The undo swaps back to the database the restore replaced, which stays on this server: a move now would strand it.
+        if (await db.Restores.Where(r => r.TenantId == tenant.Id && r.Phase == RestorePhase.Swapped && r.UndoUntil > now)
+                .Select(r => r.UndoUntil).FirstOrDefaultAsync(ct) is { } undoUntil)
+        {
+            return (null, new($"Tenant '{tenant.Slug}' has a restore inside its undo window until {undoUntil:O}; move it after that."));
+        }
         // A switched move's closed source is kept for the grace: the tenant cannot go back there until it is dropped.
         var keptSources = await db.Moves.Where(m => m.TenantId == tenant.Id && m.Phase == MovePhase.Switched)
             .Select(m => m.FromServer).ToListAsync(ct);

@@ -5,13 +5,17 @@ namespace TenantAspire.TenantApi.Admin;
 /// <summary>The newest drill of a backup: restored into a scratch database and compared with what the backup recorded.</summary>
 public sealed record DrillDto(DateTimeOffset At, DrillOutcome Outcome, string? Error);
 
-/// <summary>A tenant backup in the store: checksum, rows per table and schema version as recorded at the dump.</summary>
+/// <summary>
+/// A tenant backup in the store: checksum, rows per table and schema version as recorded at the dump. <c>tenantId</c> tells apart
+/// two tenants that had the same slug; <c>tenantDeleted</c> says its tenant is gone (the backup is kept for the grace).
+/// </summary>
 public sealed record BackupDto(
-    Guid Id, string Tenant, TenantTier Tier, DateTimeOffset CreatedAt, long Bytes, string Sha256, string? SchemaVersion,
-    IReadOnlyDictionary<string, long> RowCounts, int DurationMs, string Trigger, DrillDto? Drill)
+    Guid Id, string Tenant, Guid TenantId, bool TenantDeleted, TenantTier Tier, DateTimeOffset CreatedAt, long Bytes, string Sha256,
+    string? SchemaVersion, IReadOnlyDictionary<string, long> RowCounts, int DurationMs, string Trigger, DrillDto? Drill)
 {
-    public static BackupDto From(TenantBackup b) => new(b.Id, b.TenantSlug, b.Tier, b.CreatedAt, b.Bytes, b.Sha256, b.SchemaVersion,
-        b.RowCounts, b.DurationMs, b.Trigger, b is { DrilledAt: { } at, DrillOutcome: { } outcome } ? new DrillDto(at, outcome, b.DrillError) : null);
+    public static BackupDto From(TenantBackup b) => new(b.Id, b.TenantSlug, b.TenantId, b.TenantDeletedAt is not null, b.Tier, b.CreatedAt,
+        b.Bytes, b.Sha256, b.SchemaVersion, b.RowCounts, b.DurationMs, b.Trigger,
+        b is { DrilledAt: { } at, DrillOutcome: { } outcome } ? new DrillDto(at, outcome, b.DrillError) : null);
 }
 
 /// <summary>A restore: <c>asSlug</c> restores into a new sibling tenant of that slug instead of in place.</summary>

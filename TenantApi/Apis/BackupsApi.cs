@@ -35,7 +35,7 @@ public static class BackupsApi
             .WithSummary("Ask the worker for a backup pass over the fleet now (changed-only, as scheduled).");
         fleet.MapGet("passes", ListPassesAsync).WithName("ListBackupPasses").WithSummary("The worker's backup passes, newest first.");
         fleet.MapGet("", ListAllAsync).WithName("ListBackups")
-            .WithSummary("Backups, newest first, optionally of one tenant slug: a deleted tenant's too, until its grace ends.");
+            .WithSummary("Backups, newest first, optionally of one tenant: by slug the live tenant's (else the newest deleted one's), or by tenantId any one, a deleted tenant's too until its grace ends.");
         fleet.MapPost("{id:guid}/restore", RestoreAsSiblingAsync).WithName("RestoreBackupAsTenant")
             .WithSummary("Restore any backup (a deleted tenant's too) into a new tenant asSlug.")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
@@ -55,11 +55,14 @@ public static class BackupsApi
         {
             return TenantsApi.UnknownTenant(slug);
         }
-        if (tenant.Status is not (TenantStatus.Active or TenantStatus.Suspended))
+        if (tenant.Status is not (TenantStatus.Active or TenantStatus.Suspended or TenantStatus.Hibernated))
         {
-            return Conflict($"Tenant '{slug}' is {tenant.Status.ToString().ToLowerInvariant()}; only active or suspended tenants are backed up.");
+            return Conflict($"Tenant '{slug}' is {tenant.Status.ToString().ToLowerInvariant()}; only active, suspended or hibernated tenants are backed up.");
         }
-        await context.Db.EnqueueOnceAsync(tenant.Id, OperationKind.Backup, OperationTrace.Capture(), context.Clock.GetUtcNow(), ct);
+        // A backup already queued (not started) will hold everything written until now: this request is folded into it. One that
+        // already runs may not, so another is queued behind it (never dropped).
+        await context.Db.EnqueueOnceAsync(tenant.Id, OperationKind.Backup, OperationTrace.Capture(), context.Clock.GetUtcNow(), ct,
+            behindRunning: true);
         return TypedResults.Accepted($"/api/tenants/{slug}/backups", TenantDto.From(tenant));
     }
 
@@ -101,7 +104,7 @@ public static class BackupsApi
     }
 
     public static async Task<Results<Ok<PagedList<BackupDto>>, ProblemHttpResult>> ListAllAsync(
-        [AsParameters] AdminContext context, string? tenant, int? page, int? pageSize, CancellationToken ct)
+        [AsParameters] AdminContext context, string? tenant, Guid? tenantId, int? page, int? pageSize, CancellationToken ct)
     {
         if (Paging.Validate(page, pageSize) is { } pagingError)
         {
@@ -112,7 +115,20 @@ public static class BackupsApi
             return BadRequest("tenant: " + slugError);
         }
         var query = context.Db.Backups.AsNoTracking();
-        if (tenant is not null)
+        if (tenantId is { } id)
+        {
+            query = query.Where(b => b.TenantId == id);
+        }
+        else if (tenant is not null)
+        {
+            // One instance of the slug, never two mixed: the live tenant, else the one deleted last (a slug can be reused).
+            var instance = await context.Db.Tenants.AsNoTracking().Where(t => t.Slug == tenant).Select(t => (Guid?)t.Id).SingleOrDefaultAsync(ct)
+                           ?? await context.Db.Backups.AsNoTracking().Where(b => b.TenantSlug == tenant)
+                               .OrderByDescending(b => b.TenantDeletedAt).ThenByDescending(b => b.CreatedAt)
+                               .Select(b => (Guid?)b.TenantId).FirstOrDefaultAsync(ct);
+            query = query.Where(b => b.TenantId == instance);
+        }
+        if (tenantId is not null && tenant is not null)
         {
             query = query.Where(b => b.TenantSlug == tenant);
         }

@@ -55,7 +55,8 @@ public static class ExportsApi
         context.Db.Exports.Add(export);
         context.Db.AuditEvents.Add(Audit.Event(tenant, "export-requested", context.Actor(), now, $"export {export.Id}"));
         await context.Db.SaveChangesAsync(ct);
-        await context.Db.EnqueueOnceAsync(tenant.Id, OperationKind.Export, OperationTrace.Capture(), now, ct);
+        // A running export operation has already read its list: this one is made by the next (queued behind it, never dropped).
+        await context.Db.EnqueueOnceAsync(tenant.Id, OperationKind.Export, OperationTrace.Capture(), now, ct, behindRunning: true);
         return TypedResults.Accepted($"/api/tenants/{slug}/exports/{export.Id}", ExportDto.From(export));
     }
 
@@ -80,10 +81,13 @@ public static class ExportsApi
         {
             return problem!;
         }
+        if (export.State == ExportState.Expired || export.State == ExportState.Succeeded && export.ExpiresAt <= context.Clock.GetUtcNow())
+        {
+            // Enforced here, not only by the worker's clean-up (which may not have run yet, or runs with scheduled backups off).
+            return Gone($"Export {id} expired at {export.ExpiresAt:O}; ask for a new one.");
+        }
         switch (export.State)
         {
-            case ExportState.Expired:
-                return Gone($"Export {id} expired at {export.ExpiresAt:O}; ask for a new one.");
             case ExportState.Failed:
                 return Conflict($"Export {id} failed: {export.Error}");
             case not ExportState.Succeeded:

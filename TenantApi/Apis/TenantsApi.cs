@@ -99,7 +99,7 @@ public static class TenantsApi
         {
             if (!Enum.TryParse<TenantStatus>(status, ignoreCase: true, out var parsed) || !status.All(char.IsAsciiLetter))
             {
-                return BadRequest("status must be one of provisioning, active, suspended, hibernated, deleting, failed.");
+                return BadRequest("status must be one of provisioning, active, suspended, hibernated, deleting, failed, moving, restoring.");
             }
             query = query.Where(t => t.Status == parsed);
         }
@@ -112,11 +112,11 @@ public static class TenantsApi
 
     public static Task<Results<Ok<TenantDto>, ProblemHttpResult>> SuspendAsync(
         string slug, [AsParameters] AdminContext context, CancellationToken ct) =>
-        TransitionAsync(slug, context, TenantStatus.Active, TenantStatus.Suspended, "suspended", ct);
+        TransitionAsync(slug, context, TenantAction.Suspend, ct);
 
     public static Task<Results<Ok<TenantDto>, ProblemHttpResult>> ResumeAsync(
         string slug, [AsParameters] AdminContext context, CancellationToken ct) =>
-        TransitionAsync(slug, context, TenantStatus.Suspended, TenantStatus.Active, "resumed", ct);
+        TransitionAsync(slug, context, TenantAction.Resume, ct);
 
     public static Task<Results<Accepted<TenantDto>, ProblemHttpResult>> HibernateAsync(
         string slug, [AsParameters] AdminContext context, CancellationToken ct) =>
@@ -184,13 +184,19 @@ public static class TenantsApi
         }
         if (tenant.Status != TenantStatus.Deleting)
         {
+            if (!TenantLifecycle.Allows(tenant.Status, TenantAction.RequestDelete))
+            {
+                // A cut-over or a swap holds the tenant for seconds; deleting under it would strand one of its two databases.
+                context.Http.Response.Headers.RetryAfter = "2";
+                return Conflict($"Tenant '{slug}' is {TenantLifecycle.Name(tenant.Status)}; delete it once that ends (seconds).");
+            }
             var now = s.Clock.GetUtcNow();
-            tenant.Status = TenantStatus.Deleting;
-            tenant.UpdatedAt = now;
+            TenantLifecycle.Apply(s.Db, tenant, TenantAction.RequestDelete, context.Actor(), now);
             s.Db.Enqueue(tenant.Id, OperationKind.Delete, OperationTrace.Capture(), now);
-            s.Db.AuditEvents.Add(Audit.Event(tenant, "delete-requested", context.Actor(), now));
             try
             {
+                // Delete wins: the worker claims it before the tenant's other queued work, which it cancels (OperationConflicts);
+                // a running operation finishes first.
                 await s.Db.SaveChangesAsync(ct);
             }
             catch (DbUpdateConcurrencyException)
@@ -204,26 +210,30 @@ public static class TenantsApi
         return TypedResults.Accepted($"/api/tenants/{slug}", TenantDto.From(tenant));
     }
 
+    /// <summary>Suspend or resume: immediate, idempotent, and refused while a hibernate, wake, restore, undo or move of the tenant runs or is queued (it would meet a state changed under it).</summary>
     private static async Task<Results<Ok<TenantDto>, ProblemHttpResult>> TransitionAsync(
-        string slug, AdminContext context, TenantStatus from, TenantStatus to, string action, CancellationToken ct)
+        string slug, AdminContext context, TenantAction action, CancellationToken ct)
     {
         var s = context;
         if (await FindAsync(s.Db, slug, ct) is not { } tenant)
         {
             return UnknownTenant(slug);
         }
+        var edge = TenantLifecycle.Transitions.Single(t => t.Key.Action == action); // suspend and resume have one edge each
+        var (from, to) = (edge.Key.From, edge.Value);
         if (tenant.Status == to)
         {
             return TypedResults.Ok(TenantDto.From(tenant)); // idempotent
         }
         if (tenant.Status != from)
         {
-            return Conflict($"Tenant '{slug}' is {tenant.Status.ToString().ToLowerInvariant()}; it must be {from.ToString().ToLowerInvariant()}.");
+            return Conflict($"Tenant '{slug}' is {TenantLifecycle.Name(tenant.Status)}; it must be {TenantLifecycle.Name(from)}.");
         }
-        var now = s.Clock.GetUtcNow();
-        tenant.Status = to;
-        tenant.UpdatedAt = now;
-        s.Db.AuditEvents.Add(Audit.Event(tenant, action, context.Actor(), now));
+        if (await OperationConflicts.StatusBoundAsync(s.Db, tenant.Id, s.Clock.GetUtcNow(), ct) is { } open)
+        {
+            return Busy(slug, open, context.Http); // a queued restore or move would find the tenant suspended (or back) under it
+        }
+        TenantLifecycle.Apply(s.Db, tenant, action, context.Actor(), s.Clock.GetUtcNow());
         try
         {
             await s.Db.SaveChangesAsync(ct);
@@ -238,6 +248,14 @@ public static class TenantsApi
             await s.Registry.EvictAsync(tenant.Id); // this replica's pool; others drop theirs when idle
         }
         return TypedResults.Ok(TenantDto.From(tenant));
+    }
+
+    /// <summary>409 naming the tenant's running (or queued) operation, with a Retry-After: operations take seconds to minutes.</summary>
+    internal static ProblemHttpResult Busy(string slug, TenantOperation operation, HttpContext http)
+    {
+        SetRetryAfter(http, TimeSpan.FromSeconds(5));
+        return Conflict($"Tenant '{slug}' has an operation {(operation.State == OperationState.Running ? "running" : "queued")}: " +
+                        $"{OperationConflicts.Describe(operation)}; retry when it ends.");
     }
 
     internal static async Task<Tenant?> FindAsync(CatalogDbContext db, string slug, CancellationToken ct) =>

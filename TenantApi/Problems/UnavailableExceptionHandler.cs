@@ -5,7 +5,8 @@ namespace TenantAspire.TenantApi.Problems;
 
 /// <summary>
 /// 503 + Retry-After problem+json, never a 500 or a hang, when the failure is "not now": no tenant connection within the budget's
-/// wait, or the database went away under the request (<see cref="DatabaseUnavailable"/>: hibernated, dropped, server restarting).
+/// wait, or the database went away under the request (<see cref="DatabaseUnavailable"/>: hibernated, dropped, server restarting),
+/// or the backup store did not answer (a download or a restore's checksum check during a store outage).
 /// </summary>
 internal sealed class UnavailableExceptionHandler(IProblemDetailsService problems, ILogger<UnavailableExceptionHandler> logger)
     : IExceptionHandler
@@ -23,6 +24,11 @@ internal sealed class UnavailableExceptionHandler(IProblemDetailsService problem
             logger.LogWarning("Database unavailable for {Path}: {Reason}", httpContext.Request.Path, exception.Message);
             (detail, retryAfter) = ("The database is not reachable right now (restarting, waking, or being changed); retry shortly.",
                 DatabaseUnavailable.RetryAfter);
+        }
+        else if (exception is Azure.RequestFailedException { Status: 0 or >= 500 } store)
+        {
+            logger.LogWarning("Backup store unavailable for {Path}: {Reason}", httpContext.Request.Path, store.Message);
+            (detail, retryAfter) = ("The backup store is not reachable right now; retry shortly.", TimeSpan.FromSeconds(5));
         }
         else
         {

@@ -83,10 +83,12 @@ public sealed class TenantResolutionFilter : IEndpointFilter
                 }
                 route = awake; // held while it woke: serve it now
                 break;
-            case TenantStatus.Moving:
+            case TenantStatus.Moving or TenantStatus.Restoring:
                 if (await http.RequestServices.GetRequiredService<TenantWaker>().MoveAndWaitAsync(route, http.RequestAborted) is not { } moved)
                 {
-                    return Unavailable($"Tenant '{slug}' is being moved to another server; retry shortly.", MoveRetryAfter, http);
+                    return Unavailable(route.Status == TenantStatus.Moving
+                        ? $"Tenant '{slug}' is being moved to another server; retry shortly."
+                        : $"Tenant '{slug}' is switching to a restored database; retry shortly.", MoveRetryAfter, http);
                 }
                 route = moved; // held through the cut-over: served where it lives now
                 break;

@@ -47,7 +47,7 @@ public sealed class TenantWaker(
     {
         var route = await HoldAsync(tenant, new(null, MoveHoldFor, null,
             IsDone: t => t.Status == TenantStatus.Active,
-            IsWaiting: t => t.Status == TenantStatus.Moving), ct);
+            IsWaiting: t => t.Status is TenantStatus.Moving or TenantStatus.Restoring), ct);
         if (route is not null && (route.Server != tenant.Server || route.DatabaseName != tenant.DatabaseName))
         {
             await registry.EvictAsync(tenant.Id); // its connections to the source (or the replaced database) were ended

@@ -58,12 +58,17 @@ public class AspireAppFixture : IAsyncLifetime
             .WithEnvironment("Provisioning__Lease", WorkerLease.ToString("c", System.Globalization.CultureInfo.InvariantCulture))
             // No scheduled backups or drills behind other tests' backs (the backups stack turns them on; admins' backups work anyway).
             .WithEnvironment("Backups__Scheduled", "false")
-            .WithEnvironment("Backups__DrillInterval", "00:00:00");
+            .WithEnvironment("Backups__DrillInterval", "00:00:00")
+            // The orphan sweep every two seconds, so its test (and the storm) need not wait a minute for it.
+            .WithEnvironment("OrphanSweep__Interval", "00:00:02");
         // The API's connection registry at the test size: 5 live data sources, one connection each.
         var api = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "tenant-api");
         builder.CreateResourceBuilder(api)
             .WithEnvironment("ConnectionRegistry__ConnectionBudget", RegistryBudget.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("ConnectionRegistry__ConnectionsPerTenant", "1")
+            // Queued requests wait up to 10 s, not the default 2 s: on a loaded 2-core machine (CI) 48 requests through one
+            // connection took longer than 2 s, and the tests are about the budget and the queue's order, not that deadline.
+            .WithEnvironment("ConnectionRegistry__AcquireTimeout", ApiAcquireTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture))
             // A per-tenant rate low enough for a test to cross it, high enough that no other test comes near it.
             .WithEnvironment("RateLimits__Tiers__Standard__PermitsPerSecond", StandardRatePerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("RateLimits__Tiers__Standard__Burst", StandardRatePerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -107,6 +112,9 @@ public class AspireAppFixture : IAsyncLifetime
                 string.Join("; ", states.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}")) + logs);
         }
     }
+
+    /// <summary>How long the API's requests wait for a tenant connection before 503.</summary>
+    protected virtual TimeSpan ApiAcquireTimeout => TimeSpan.FromSeconds(10);
 
     /// <summary>Replicas of <c>tenant-api</c> (the AppHost's default is 2).</summary>
     protected virtual int ApiReplicas => 1;
@@ -268,6 +276,9 @@ public sealed class AspireAppCollection : ICollectionFixture<AspireAppFixture>
 /// </summary>
 public sealed class FaultStackFixture : AspireAppFixture
 {
+    /// <summary>The product's default: the fault tests measure what a client sees when a wait runs out.</summary>
+    protected override TimeSpan ApiAcquireTimeout => TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// Idle after one second, but scanned only when asked (the periodic scan is an hour away): the dashboard command's test
     /// decides when tenants are judged idle, and nothing else here is hibernated behind a test's back.

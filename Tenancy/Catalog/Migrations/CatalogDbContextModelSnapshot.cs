@@ -839,6 +839,11 @@ namespace TenantAspire.Tenancy.Catalog.Migrations
                     b.HasIndex("State", "NextAttemptAt")
                         .HasDatabaseName("ix_tenant_operations_state_next_attempt_at");
 
+                    b.HasIndex(new[] { "TenantId" }, "ux_tenant_operations_one_running")
+                        .IsUnique()
+                        .HasDatabaseName("ux_tenant_operations_one_running")
+                        .HasFilter("state = 'Running'");
+
                     b.ToTable("tenant_operations", (string)null);
                 });
 

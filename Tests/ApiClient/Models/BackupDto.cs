@@ -62,6 +62,10 @@ namespace TenantAspire.Tests.ApiClient.Models
 #else
         public string Tenant { get; set; }
 #endif
+        /// <summary>The tenantDeleted property</summary>
+        public bool? TenantDeleted { get; set; }
+        /// <summary>The tenantId property</summary>
+        public Guid? TenantId { get; set; }
         /// <summary>The tier property</summary>
         public global::TenantAspire.Tests.ApiClient.Models.TenantTier? Tier { get; set; }
         /// <summary>The trigger property</summary>
@@ -106,6 +110,8 @@ namespace TenantAspire.Tests.ApiClient.Models
                 { "schemaVersion", n => { SchemaVersion = n.GetStringValue(); } },
                 { "sha256", n => { Sha256 = n.GetStringValue(); } },
                 { "tenant", n => { Tenant = n.GetStringValue(); } },
+                { "tenantDeleted", n => { TenantDeleted = n.GetBoolValue(); } },
+                { "tenantId", n => { TenantId = n.GetGuidValue(); } },
                 { "tier", n => { Tier = n.GetEnumValue<global::TenantAspire.Tests.ApiClient.Models.TenantTier>(); } },
                 { "trigger", n => { Trigger = n.GetStringValue(); } },
             };
@@ -126,6 +132,8 @@ namespace TenantAspire.Tests.ApiClient.Models
             writer.WriteStringValue("schemaVersion", SchemaVersion);
             writer.WriteStringValue("sha256", Sha256);
             writer.WriteStringValue("tenant", Tenant);
+            writer.WriteBoolValue("tenantDeleted", TenantDeleted);
+            writer.WriteGuidValue("tenantId", TenantId);
             writer.WriteEnumValue<global::TenantAspire.Tests.ApiClient.Models.TenantTier>("tier", Tier);
             writer.WriteStringValue("trigger", Trigger);
             writer.WriteAdditionalData(AdditionalData);

@@ -36,5 +36,9 @@ namespace TenantAspire.Tests.ApiClient.Models
         #pragma warning disable CS1591
         Moving,
         #pragma warning restore CS1591
+        [EnumMember(Value = "restoring")]
+        #pragma warning disable CS1591
+        Restoring,
+        #pragma warning restore CS1591
     }
 }

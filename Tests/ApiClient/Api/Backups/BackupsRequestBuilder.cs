@@ -41,7 +41,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Backups
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public BackupsRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/backups{?page*,pageSize*,tenant*}", pathParameters)
+        public BackupsRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/backups{?page*,pageSize*,tenant*,tenantId*}", pathParameters)
         {
         }
         /// <summary>
@@ -49,11 +49,11 @@ namespace TenantAspire.Tests.ApiClient.Api.Backups
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public BackupsRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/backups{?page*,pageSize*,tenant*}", rawUrl)
+        public BackupsRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/backups{?page*,pageSize*,tenant*,tenantId*}", rawUrl)
         {
         }
         /// <summary>
-        /// Backups, newest first, optionally of one tenant slug: a deleted tenant&apos;s too, until its grace ends.
+        /// Backups, newest first, optionally of one tenant: by slug the live tenant&apos;s (else the newest deleted one&apos;s), or by tenantId any one, a deleted tenant&apos;s too until its grace ends.
         /// </summary>
         /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Models.PagedListOfBackupDto"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -82,7 +82,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Backups
             return await RequestAdapter.SendAsync<global::TenantAspire.Tests.ApiClient.Models.PagedListOfBackupDto>(requestInfo, global::TenantAspire.Tests.ApiClient.Models.PagedListOfBackupDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Backups, newest first, optionally of one tenant slug: a deleted tenant&apos;s too, until its grace ends.
+        /// Backups, newest first, optionally of one tenant: by slug the live tenant&apos;s (else the newest deleted one&apos;s), or by tenantId any one, a deleted tenant&apos;s too until its grace ends.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -110,7 +110,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Backups
             return new global::TenantAspire.Tests.ApiClient.Api.Backups.BackupsRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// Backups, newest first, optionally of one tenant slug: a deleted tenant&apos;s too, until its grace ends.
+        /// Backups, newest first, optionally of one tenant: by slug the live tenant&apos;s (else the newest deleted one&apos;s), or by tenantId any one, a deleted tenant&apos;s too until its grace ends.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class BackupsRequestBuilderGetQueryParameters 
@@ -134,6 +134,10 @@ namespace TenantAspire.Tests.ApiClient.Api.Backups
             public string Tenant { get; set; }
             #pragma warning restore CS1591
 #endif
+            #pragma warning disable CS1591
+            [QueryParameter("tenantId")]
+            public Guid? TenantId { get; set; }
+            #pragma warning restore CS1591
         }
     }
 }

@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using TenantAspire.ProvisioningWorker.Backups;
+using TenantAspire.Tests.Backups;
+
+namespace TenantAspire.Tests.Composition;
+
+/// <summary>Restores composed with what comes after them: a failed later restore, a move inside the undo window, a delete.</summary>
+[Collection(BackupStackCollection.Name)]
+public sealed class RestoreCompositionTests(BackupStackFixture fixture)
+{
+    private readonly BackupTestKit _kit = new(fixture);
+
+    private async Task<string> RestoreAcceptedAsync(string slug, string backupId)
+    {
+        using var asked = await _kit.RestoreAsync(slug, backupId);
+        Assert.Equal(HttpStatusCode.Accepted, asked.StatusCode);
+        return (await asked.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    [Fact]
+    public async Task Undo_reaches_the_restore_inside_its_window_after_a_later_one_failed_and_a_move_waits_for_the_window()
+    {
+        var slug = await _kit.Tenants.CreateActiveAsync("cmp-undo");
+        await _kit.AddUserAsync(slug, $"kept@{slug}.example");
+        var backup = (await _kit.BackUpNowAsync(slug)).GetProperty("id").GetString()!;
+        await _kit.AddUserAsync(slug, $"after@{slug}.example");
+        var changed = await _kit.EmailsAsync(slug);
+        var first = await RestoreAcceptedAsync(slug, backup);
+        Assert.Equal("swapped", (await _kit.WaitForRestoreAsync(slug, first, "Swapped", "Failed")).GetProperty("phase").GetString());
+
+        // Inside the first restore's undo window: a move would strand the database the undo needs.
+        using var admin = fixture.PlatformAdmin();
+        using var move = await admin.PostAsJsonAsync($"/api/tenants/{slug}/tier", new { tier = "premium" });
+        await Admin.TenantLifecycleTests.AssertProblemAsync(move, HttpStatusCode.Conflict);
+
+        // A later restore fails for good before its swap...
+        await _kit.Tenants.InjectFaultAsync(slug, BackupSteps.Swap, "permanent");
+        var second = await RestoreAcceptedAsync(slug, backup);
+        Assert.Equal("failed", (await _kit.WaitForRestoreAsync(slug, second, "Failed", "Swapped")).GetProperty("phase").GetString());
+        await _kit.Tenants.InjectFaultAsync(slug, BackupSteps.Swap, null);
+
+        // ...and the first is still undone, with the writes made after its backup.
+        using var undo = await admin.PostAsync($"/api/tenants/{slug}/restore/undo", null);
+        Assert.Equal(HttpStatusCode.Accepted, undo.StatusCode);
+        Assert.Equal(first, (await undo.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString());
+        await _kit.WaitForRestoreAsync(slug, first, "Undone");
+        Assert.Equal(changed, await _kit.EmailsAsync(slug));
+        Assert.Equal("active", (await _kit.Tenants.WaitForStatusAsync(slug, "active")).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_swap_says_restoring_not_moving_and_the_audit_trail_shows_the_hold()
+    {
+        var slug = await _kit.Tenants.CreateActiveAsync("cmp-swap");
+        var backup = (await _kit.BackUpNowAsync(slug)).GetProperty("id").GetString()!;
+        var id = await RestoreAcceptedAsync(slug, backup);
+        await _kit.WaitForRestoreAsync(slug, id, "Swapped");
+
+        var actions = (await _kit.Tenants.AuditAsync(slug)).Select(a => a.Action).ToList();
+        var hold = actions.IndexOf("swap-hold");
+        Assert.True(hold >= 0 && actions.IndexOf("released", hold) > hold, string.Join(", ", actions));
+        Assert.DoesNotContain("cutover-hold", actions);
+    }
+}

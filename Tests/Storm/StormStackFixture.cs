@@ -1,0 +1,69 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using TenantAspire.Tests.Infrastructure;
+
+namespace TenantAspire.Tests.Storm;
+
+/// <summary>
+/// The storm's own stack: a backup pass every second with every tier's interval at zero (every tenant that wrote is due), short
+/// undo window, move-source grace and deleted-tenant grace, so that everything the storm starts also ends within the test.
+/// </summary>
+public sealed class StormStackFixture : AspireAppFixture, TenantAspire.Storm.IStormStack
+{
+    protected override void Configure(IDistributedApplicationTestingBuilder builder) =>
+        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "provisioning-worker"))
+            .WithEnvironment("Backups__Scheduled", "true")
+            .WithEnvironment("Backups__ScanInterval", "00:00:01")
+            .WithEnvironment("Backups__Tiers__Standard__Interval", "00:00:00")
+            .WithEnvironment("Backups__Tiers__Premium__Interval", "00:00:00")
+            .WithEnvironment("Backups__DrillInterval", "00:00:00")
+            .WithEnvironment("Backups__DeletedTenantGrace", "00:00:05")
+            .WithEnvironment("Backups__UndoWindow", "00:00:05")
+            .WithEnvironment("Moves__SourceGrace", "00:00:02");
+
+    /// <summary>The stack's API and its second API process (<see cref="AspireAppFixture.SecondApi"/>).</summary>
+    int TenantAspire.Storm.IStormStack.ApiReplicas => 2;
+
+    public HttpClient Api(int replica, string? tenant, params string[] roles) =>
+        ApiOn(replica == 0 ? "tenant-api" : SecondApi, tenant, roles);
+
+    Task<string> TenantAspire.Storm.IStormStack.ConnectionStringAsync(string resource) => ConnectionStringAsync(resource);
+
+    /// <summary>
+    /// A SIGKILLed instance takes a moment to be seen as exited; one started again too early can be reported as failed to start:
+    /// waits for the exit, then starts it (twice at most), and says what the worker logged if it never comes back.
+    /// </summary>
+    public async Task RestartWorkersAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await Eventually.TrueAsync(async () => (await CurrentStatesAsync())
+                    .Where(i => i.Resource == "provisioning-worker").All(i => i.State is "Running" or "Exited" or "Finished" or "FailedToStart"),
+                TimeSpan.FromSeconds(20), "the killed worker is seen as exited");
+            foreach (var (_, id, _) in (await CurrentStatesAsync()).Where(i => i.Resource == "provisioning-worker" && i.State == "FailedToStart"))
+            {
+                await CommandInstanceAsync(id, "resource-start");
+            }
+            try
+            {
+                await RestartExitedAsync("provisioning-worker");
+                return;
+            }
+            catch (Exception e) when (attempt < 3 && e is Aspire.Hosting.DistributedApplicationException or TimeoutException)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2));
+            }
+            catch (Exception e) when (e is Aspire.Hosting.DistributedApplicationException or TimeoutException)
+            {
+                throw new InvalidOperationException("the worker did not come back: " + await RecentLogsAsync("provisioning-worker", 40), e);
+            }
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class StormStackCollection : ICollectionFixture<StormStackFixture>
+{
+    public const string Name = "storm-stack";
+}
