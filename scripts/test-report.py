@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Prints a test run's summary from its trx file: the failed tests with the first lines of their message, the N slowest tests,
-and the time per test class. test.sh prints it last, so the tail of a CI log names what failed and what was slow."""
+the time per test class, and the last lines of each failed test's output. test.sh prints it last, so the tail of a CI log names what failed and what was slow."""
 import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
 
+OUTPUT_LINES = 60
 NS = "{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}"
 
 
@@ -18,27 +19,33 @@ def main(path, slowest=20):
     results = []
     for r in root.iter(NS + "UnitTestResult"):
         message = r.find(f"{NS}Output/{NS}ErrorInfo/{NS}Message")
+        stdout = r.find(f"{NS}Output/{NS}StdOut")
         results.append((seconds(r.get("duration", "0:0:0")), r.get("testName"), r.get("outcome"),
-                        message.text if message is not None and message.text else ""))
+                        message.text if message is not None and message.text else "",
+                        stdout.text if stdout is not None and stdout.text else ""))
     times = root.find(NS + "Times")
     failed = [r for r in results if r[2] == "Failed"]
     print(f"\n== {len(results)} tests, {len(failed)} failed, {sum(r[0] for r in results) / 60:.1f} min in tests")
     if times is not None and times.get("start") and times.get("finish"):
         print(f"   run: {times.get('start')} .. {times.get('finish')}")
     by_class = Counter()
-    for d, name, _, _ in results:
+    for d, name, _, _, _ in results:
         by_class[name.split("(")[0].rsplit(".", 1)[0]] += d
     print("\n== time per test class (top 10)")
     for cls, d in by_class.most_common(10):
         print(f"{d:8.1f} s  {cls}")
     print(f"\n== {slowest} slowest tests")
-    for d, name, outcome, _ in sorted(results, key=lambda r: r[0], reverse=True)[:slowest]:
+    for d, name, outcome, _, _ in sorted(results, key=lambda r: r[0], reverse=True)[:slowest]:
         print(f"{d:8.1f} s  {outcome:7} {name[:160]}")
     if failed:
         print("\n== failed tests")
-        for d, name, _, message in failed:
+        for d, name, _, message, stdout in failed:
             first = "\n      ".join(message.strip().splitlines()[:6])
             print(f"  {name}\n      {first}")
+            # The test's own output, last lines only: a CI log is often all there is of a run (its trx stays on that machine).
+            tail = stdout.strip().splitlines()[-OUTPUT_LINES:]
+            if tail:
+                print(f"      -- last {len(tail)} lines of its output:\n        " + "\n        ".join(line[:400] for line in tail))
     return 0
 
 

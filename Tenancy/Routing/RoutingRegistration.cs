@@ -51,6 +51,7 @@ public static class RoutingRegistration
                 ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()),
             }));
         builder.Services.AddSingleton<TenantRouteCache>();
+        builder.Services.AddSingleton<ITenantRouteStore>(sp => sp.GetRequiredService<TenantRouteCache>());
         return builder;
     }
 }

@@ -17,7 +17,7 @@ namespace TenantAspire.Tenancy.Routing;
 /// any fill that started before the change has either landed (and is removed) or been abandoned: a stale route cannot win.
 /// </remarks>
 public sealed class TenantRouteCache(IFusionCacheProvider caches, IServiceScopeFactory scopes, TimeProvider clock,
-    ILogger<TenantRouteCache> logger)
+    ILogger<TenantRouteCache> logger) : ITenantRouteStore
 {
     public const string CacheName = "tenant-routes";
 

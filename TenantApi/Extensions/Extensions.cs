@@ -34,6 +34,8 @@ internal static class Extensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddBackupStore(); // reads only: export downloads and a restore's checksum check (pg_dump runs in the worker)
         builder.Services.AddSingleton<TenantWaker>();
+        builder.Services.AddSingleton<ITenantHolds>(sp => sp.GetRequiredService<TenantWaker>());
+        builder.Services.AddSingleton<TenantStateGate>();
         builder.Services.AddBaseline(builder.Configuration); // the tenancy-tax benchmark's twin; nothing unless configured
         builder.Services.AddOptions<TenantRateLimitOptions>().Bind(builder.Configuration.GetSection(TenantRateLimitOptions.Section))
             .Validate(o => o.Tiers.Values.All(t => t.PermitsPerSecond > 0 && t.Burst > 0), "RateLimits:Tiers:*: PermitsPerSecond and Burst must be positive.")

@@ -16,22 +16,10 @@ namespace TenantAspire.TenantApi.Tenants;
 /// tenant per poll, not per request. Neon's proxy holds connections the same way while compute starts.
 /// </summary>
 public sealed class TenantWaker(
-    IServiceScopeFactory scopes, TenantRouteCache routes, TenantConnectionRegistry registry, TimeProvider clock, ILogger<TenantWaker> logger)
+    IServiceScopeFactory scopes, TenantRouteCache routes, TenantConnectionRegistry registry, TimeProvider clock, ILogger<TenantWaker> logger) : ITenantHolds
 {
     private static readonly TimeSpan Throttle = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
-
-    /// <summary>How long a request waits for its tenant to wake before it gets 503 + Retry-After (a wake is one ALTER DATABASE and a catalog write).</summary>
-    public static readonly TimeSpan HoldFor = TimeSpan.FromSeconds(2);
-
-    /// <summary>How long a request waits for its tenant's migration (which may itself wait up to its lock timeout, 2 s).</summary>
-    public static readonly TimeSpan UpgradeHoldFor = TimeSpan.FromSeconds(5);
-
-    /// <summary>
-    /// How long a request waits out a move's cut-over: the worker's Moves:MaxPause (2 s by default) plus the route's propagation
-    /// and a poll, after which the cut-over has either switched or aborted.
-    /// </summary>
-    public static readonly TimeSpan MoveHoldFor = TimeSpan.FromSeconds(3);
 
     private readonly ConcurrentDictionary<(Guid, OperationKind), DateTimeOffset> _asked = new();
     private readonly ConcurrentDictionary<(Guid, OperationKind?, string?), Lazy<Task<TenantRoute?>>> _watches = new();
@@ -41,11 +29,11 @@ public sealed class TenantWaker(
 
     /// <summary>
     /// For a request that found its tenant in a move's cut-over or a restore's swap: nothing to ask for (the worker is at it), only to wait until the
-    /// catalog says active again, on the target (switched) or the source (aborted). Null after <see cref="MoveHoldFor"/>.
+    /// catalog says active again, on the target (switched) or the source (aborted).
     /// </summary>
-    public async Task<TenantRoute?> MoveAndWaitAsync(TenantRoute tenant, CancellationToken ct)
+    public async Task<TenantRoute?> MoveAndWaitAsync(TenantRoute tenant, TimeSpan holdFor, CancellationToken ct)
     {
-        var route = await HoldAsync(tenant, new(null, MoveHoldFor, null,
+        var route = await HoldAsync(tenant, new(null, holdFor, null,
             IsDone: t => t.Status == TenantStatus.Active,
             IsWaiting: t => t.Status is TenantStatus.Moving or TenantStatus.Restoring), ct);
         if (route is not null && (route.Server != tenant.Server || route.DatabaseName != tenant.DatabaseName))
@@ -57,19 +45,19 @@ public sealed class TenantWaker(
 
     /// <summary>
     /// For a request that found its tenant hibernated: asks for a wake and holds the request until the catalog says the tenant is
-    /// active again. Returns its fresh route, or null if it is not awake within <see cref="HoldFor"/> (or it left hibernation
+    /// active again. Returns its fresh route, or null if it is not awake within <paramref name="holdFor"/> (or it left hibernation
     /// for another state: suspended, deleting). A cached route that was merely stale is noticed at the first look.
     /// </summary>
-    public Task<TenantRoute?> WakeAndWaitAsync(TenantRoute tenant, CancellationToken ct) => HoldAsync(tenant, new(OperationKind.Wake, HoldFor, null,
+    public Task<TenantRoute?> WakeAndWaitAsync(TenantRoute tenant, TimeSpan holdFor, CancellationToken ct) => HoldAsync(tenant, new(OperationKind.Wake, holdFor, null,
         IsDone: t => t.Status == TenantStatus.Active,
         IsWaiting: t => t.Status == TenantStatus.Hibernated), ct);
 
     /// <summary>
     /// For a request to an endpoint that needs <paramref name="schema"/> on a tenant still behind it: asks for the tenant's upgrade
-    /// and holds the request until the catalog says the tenant is there, or null after <see cref="UpgradeHoldFor"/>.
+    /// and holds the request until the catalog says the tenant is there, or null after <paramref name="holdFor"/>.
     /// </summary>
-    public Task<TenantRoute?> UpgradeAndWaitAsync(TenantRoute tenant, string schema, CancellationToken ct) => HoldAsync(tenant,
-        new(OperationKind.Upgrade, UpgradeHoldFor, schema,
+    public Task<TenantRoute?> UpgradeAndWaitAsync(TenantRoute tenant, string schema, TimeSpan holdFor, CancellationToken ct) => HoldAsync(tenant,
+        new(OperationKind.Upgrade, holdFor, schema,
             IsDone: t => t.Status == TenantStatus.Active && !TenantMigrations.IsBehind(t.SchemaVersion, schema),
             IsWaiting: t => t.Status == TenantStatus.Active), ct);
 

@@ -22,7 +22,19 @@ public sealed class OperationStormTests(StormStackFixture fixture, ITestOutputHe
         // `bench … storm` runs with them.
         var model = await new OperationStorm(fixture, seed, tenants: 12, operations: 150, workerKills: 0, output.WriteLine).RunAsync(timeout.Token);
 
-        var violations = await new StormInvariants(fixture, model, output.WriteLine).CheckAsync();
+        var leftover = false;
+        var violations = await new StormInvariants(fixture, model, line =>
+        {
+            leftover |= line.Contains("known leftover", StringComparison.Ordinal);
+            output.WriteLine(line);
+        }).CheckAsync();
+        if (leftover)
+        {
+            // What the sweep said about it (it logs each refusal at Information): the clue to why the leftover stays.
+            var sweep = (await fixture.RecentLogsAsync("provisioning-worker", 20_000)).Split('\n')
+                .Where(l => l.Contains("Orphan sweep", StringComparison.Ordinal) || l.Contains("subscription", StringComparison.OrdinalIgnoreCase));
+            output.WriteLine("--- worker on sweeps and subscriptions:\n" + string.Join('\n', sweep.TakeLast(20)));
+        }
 
         foreach (var step in model.Steps.GroupBy(s => (s.Action, s.Status)).OrderBy(g => g.Key.Action))
         {

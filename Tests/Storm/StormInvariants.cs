@@ -158,11 +158,20 @@ public sealed class StormInvariants(IStormStack stack, StormModel model, Action<
             {
                 found.Add($"replication slot {slot} left on {server}");
             }
-            foreach (var subscription in await ListAsync(connection, "SELECT subname FROM pg_subscription WHERE subname LIKE 'move\\_%'"))
+            foreach (var subscription in await ListAsync(connection,
+                         "SELECT s.subname || ' in ' || d.datname FROM pg_subscription s JOIN pg_database d ON d.oid = s.subdbid WHERE s.subname LIKE 'move\\_%'"))
             {
                 // Reported, not a violation (yet): a finished move's subscription still turns up in some runs, and the sweep has
-                // not been seen removing it (docs/reliability.md). Its slot, which would hold WAL, is a violation above.
-                log?.Invoke($"storm: subscription {subscription} left on {server} (known leftover, not counted)");
+                // not been seen removing it (docs/reliability.md). Its slot, which would hold WAL, is a violation above. What the
+                // catalog says of its move and tenant goes with it, to find why.
+                var moveId = Guid.TryParseExact(subscription["move_".Length..].Split(' ')[0], "N", out var id) ? id : Guid.Empty;
+                var catalog = await CatalogAsync<string>("""
+                    SELECT coalesce((SELECT 'move ' || m.phase || ' ' || m.from_server || '->' || m.to_server || ', error ' || coalesce(m.error, '-')
+                                            || '; tenant ' || coalesce((SELECT t.status || ' on ' || t.server || '/' || t.database_name
+                                                                        FROM tenants t WHERE t.id = m.tenant_id), 'gone')
+                                     FROM tenant_moves m WHERE m.id = $1), 'no such move')
+                    """, moveId);
+                log?.Invoke($"storm: subscription {subscription} left on {server} (known leftover, not counted): {catalog}");
             }
             foreach (var deleted in model.Tenants.Where(t => t.Deleted))
             {
