@@ -132,13 +132,25 @@ public sealed class MoveSql(ServerConnections connections)
         }
     }
 
-    public async Task DropSlotAsync(string server, string name, CancellationToken ct)
+    /// <summary>
+    /// Drops a replication slot unless a walsender uses it; with <paramref name="endSession"/>, that walsender's session is ended
+    /// first (a subscriber that went away without dropping its slot leaves one for a moment). True when no such slot is left.
+    /// </summary>
+    public async Task<bool> DropSlotAsync(string server, string name, CancellationToken ct, bool endSession = false)
     {
         await using var connection = await connections.OpenAdminAsync(server, "postgres", ct);
+        if (endSession)
+        {
+            await using var end = new NpgsqlCommand(
+                "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL", connection);
+            end.Parameters.Add(new NpgsqlParameter { Value = name });
+            await end.ExecuteNonQueryAsync(ct);
+        }
         await using var drop = new NpgsqlCommand(
             "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active", connection);
         drop.Parameters.Add(new NpgsqlParameter { Value = name });
         await drop.ExecuteNonQueryAsync(ct);
+        return !await ServerAdmin.ExistsAsync(connection, "SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", name, ct);
     }
 
     /// <summary>Tables of the subscription still copying (not yet 'r', ready); -1 while the subscription lists none yet.</summary>

@@ -9,6 +9,9 @@ namespace TenantAspire.ProvisioningWorker.Servers;
 /// <summary>The tenant had an operation running; the sweep comes back next time.</summary>
 public sealed class TenantBusyException(string running) : Exception(running);
 
+/// <summary>Something still uses what the sweep would remove; the sweep comes back next time.</summary>
+public sealed class InUseException(string reason) : Exception(reason);
+
 public sealed class OrphanSweepOptions
 {
     public const string Section = "OrphanSweep";
@@ -42,13 +45,6 @@ public sealed class OrphanSweeper(
     private const string DatabasePrefix = "tdb_";
     private const string RestorePrefix = "tdb_r";
 
-    /// <summary>A walsender may still hold a slot a moment after its subscriber went away: end that session, then drop.</summary>
-    private static readonly string[] DropSlot =
-    [
-        "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL",
-        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active",
-    ];
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.Value.Interval <= TimeSpan.Zero)
@@ -80,7 +76,7 @@ public sealed class OrphanSweeper(
         {
             foreach (var server in servers.Names)
             {
-                removed.AddRange(await SweepServerAsync(db, server, ct));
+                removed.AddRange(await SweepServerAsync(db, scope.ServiceProvider, server, ct));
             }
         }, ct);
         foreach (var what in removed)
@@ -90,8 +86,10 @@ public sealed class OrphanSweeper(
         return removed;
     }
 
-    private async Task<List<string>> SweepServerAsync(CatalogDbContext db, string server, CancellationToken ct)
+    private async Task<List<string>> SweepServerAsync(CatalogDbContext db, IServiceProvider services, string server, CancellationToken ct)
     {
+        var admin = services.GetRequiredService<ServerAdmin>();
+        var moves = services.GetRequiredService<MoveSql>();
         var removed = new List<string>();
         await using var connection = await connections.OpenAdminAsync(server, "postgres", ct);
 
@@ -110,8 +108,7 @@ public sealed class OrphanSweeper(
                 if (owner is null)
                 {
                     // No tenant is served from it (a move's copy): opened for the drop if closed, closed again.
-                    await using var moveScope = scopes.CreateAsyncScope();
-                    await moveScope.ServiceProvider.GetRequiredService<MoveSql>().DropSubscriptionAsync(server, database, ct, name);
+                    await moves.DropSubscriptionAsync(server, database, ct, name);
                     return;
                 }
                 // A tenant's live database, perhaps hibernated: the drop may open it for a moment, so it runs as the tenant's
@@ -134,11 +131,9 @@ public sealed class OrphanSweeper(
             }
             await TryAsync(removed, $"replication slot {slot} on {server}", async () =>
             {
-                foreach (var sql in DropSlot)
+                if (!await moves.DropSlotAsync(server, slot, ct, endSession: true))
                 {
-                    await using var command = new NpgsqlCommand(sql, connection);
-                    command.Parameters.Add(new NpgsqlParameter { Value = slot });
-                    await command.ExecuteNonQueryAsync(ct);
+                    throw new InUseException("a walsender took it again");
                 }
             });
         }
@@ -159,7 +154,7 @@ public sealed class OrphanSweeper(
                 var restoreId = Guid.ParseExact(database[RestorePrefix.Length..], "N");
                 if (await db.Restores.AnyAsync(r => r.Id == restoreId, ct))
                 {
-                    await DropAsync(removed, server, database, "a restore left", force: false, ct);
+                    await DropAsync(admin, removed, server, database, "a restore left", force: false, ct);
                 }
                 continue;
             }
@@ -169,7 +164,7 @@ public sealed class OrphanSweeper(
                 // Its tenant is gone (the deletion drops the database before the row; a kill between them leaves this).
                 if (await WasOursAsync(db, tenantId, ct))
                 {
-                    await DropAsync(removed, server, database, "of a deleted tenant", force: true, ct);
+                    await DropAsync(admin, removed, server, database, "of a deleted tenant", force: true, ct);
                 }
             }
             else if (!await db.Moves.AnyAsync(m => m.TenantId == tenantId
@@ -177,7 +172,7 @@ public sealed class OrphanSweeper(
             {
                 // A live tenant's copy it does not serve from, with no move open or keeping its source: an aborted or failed
                 // move's target.
-                await DropAsync(removed, server, database, "a copy a move left", force: false, ct);
+                await DropAsync(admin, removed, server, database, "a copy a move left", force: false, ct);
             }
         }
 
@@ -189,11 +184,7 @@ public sealed class OrphanSweeper(
                 continue;
             }
             // A role that still owns a database (a copy the deletion's own clean-up has not reached yet) refuses: left for that.
-            await TryAsync(removed, $"role {role} of a deleted tenant on {server}", async () =>
-            {
-                await using var provisioner = await connections.OpenProvisionerAsync(server, ct);
-                await ServerAdmin.ExecuteAsync(provisioner, $"DROP ROLE IF EXISTS {SqlIdentifier.Quote(role)}", ct);
-            });
+            await TryAsync(removed, $"role {role} of a deleted tenant on {server}", () => admin.DropRoleAsync(server, role, ct));
         }
         return removed;
     }
@@ -202,12 +193,8 @@ public sealed class OrphanSweeper(
     /// Drops a database. Without FORCE anyone still connected (a move or a restore that just began) makes it wait for the next
     /// sweep; FORCE only for a deleted tenant's, which nobody may use.
     /// </summary>
-    private Task DropAsync(List<string> removed, string server, string database, string why, bool force, CancellationToken ct) =>
-        TryAsync(removed, $"database {server}/{database}, {why}", async () =>
-        {
-            await using var provisioner = await connections.OpenProvisionerAsync(server, ct);
-            await ServerAdmin.ExecuteAsync(provisioner, $"DROP DATABASE IF EXISTS {SqlIdentifier.Quote(database)}" + (force ? " WITH (FORCE)" : ""), ct);
-        });
+    private Task DropAsync(ServerAdmin admin, List<string> removed, string server, string database, string why, bool force, CancellationToken ct) =>
+        TryAsync(removed, $"database {server}/{database}, {why}", () => admin.DropDatabaseAsync(server, database, ct, force));
 
     /// <summary>One removal; a refusal (in use, closed database, dependent objects) is logged and left for the next sweep.</summary>
     private async Task TryAsync(List<string> removed, string what, Func<Task> remove)
@@ -224,6 +211,10 @@ public sealed class OrphanSweeper(
         catch (TenantBusyException e)
         {
             logger.LogInformation("Orphan sweep left {What} for the next sweep: the tenant runs {Running}", what, e.Message);
+        }
+        catch (InUseException e)
+        {
+            logger.LogInformation("Orphan sweep left {What} for the next sweep: {Reason}", what, e.Message);
         }
     }
 

@@ -157,9 +157,15 @@ public sealed class ServerAdmin(ServerConnections connections)
         return await Rollouts.TenantHistory.AppliedAsync(connection, null, ct);
     }
 
-    public async Task DropDatabaseAsync(string server, string database, CancellationToken ct)
+    public async Task DropDatabaseAsync(string server, string database, CancellationToken ct, bool force = true)
     {
         await using var connection = await connections.OpenProvisionerAsync(server, ct);
+        if (!force)
+        {
+            // Anyone connected (a move or a restore that has just begun using it) makes this refuse with 55006: the caller waits.
+            await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {SqlIdentifier.Quote(database)}", ct);
+            return;
+        }
         for (var attempt = 1; ; attempt++)
         {
             try
