@@ -4,6 +4,7 @@ using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TenantAspire.AppHost;
+using TenantAspire.TestSupport;
 
 namespace TenantAspire.Tests.Infrastructure;
 
@@ -80,6 +81,7 @@ public class AspireAppFixture : IAsyncLifetime
             .WithHttpHealthCheck("/health");
         Configure(builder);
         App = await builder.BuildAsync();
+        Resources = new ResourceControl(App);
 
         using var cts = new CancellationTokenSource(StartTimeout);
         var states = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
@@ -127,80 +129,23 @@ public class AspireAppFixture : IAsyncLifetime
     private static T Resource<T>(IDistributedApplicationTestingBuilder builder, string name) where T : IResource =>
         builder.Resources.OfType<T>().Single(r => r.Name == name);
 
+    /// <summary>The stack's resources: states, lifecycle commands, restarts and console lines (shared with the benchmarks).</summary>
+    public ResourceControl Resources { get; private set; } = null!;
+
     /// <summary>The last <paramref name="count"/> console lines of every instance of a resource (for a failing test's message).</summary>
-    public async Task<string> RecentLogsAsync(string resource, int count = 40)
-    {
-        var logs = App.Services.GetRequiredService<ResourceLoggerService>();
-        var text = new System.Text.StringBuilder();
-        foreach (var instance in await InstancesAsync(resource))
-        {
-            var lines = new List<string>();
-            await foreach (var batch in logs.GetAllAsync(instance))
-            {
-                lines.AddRange(batch.Select(l => l.Content));
-            }
-            text.Append("--- ").AppendLine(instance).AppendJoin('\n', lines.TakeLast(count)).AppendLine();
-        }
-        return text.ToString();
-    }
+    public Task<string> RecentLogsAsync(string resource, int count = 40) => Resources.RecentLogsAsync(resource, count);
 
     /// <summary>The instance ids of a resource (one per replica): what resource commands and logs are addressed to.</summary>
-    public async Task<IReadOnlyCollection<string>> InstancesAsync(string resource) =>
-        [.. (await CurrentStatesAsync()).Where(i => i.Resource == resource).Select(i => i.Id)];
+    public Task<IReadOnlyCollection<string>> InstancesAsync(string resource) => Resources.InstancesAsync(resource);
 
-    /// <summary>Every resource instance and its state now (the notification stream replays the current states first).</summary>
-    public async Task<List<(string Resource, string Id, string? State)>> CurrentStatesAsync()
-    {
-        var states = new Dictionary<string, (string Resource, string Id, string? State)>();
-        using var replay = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-        try
-        {
-            await foreach (var e in App.ResourceNotifications.WatchAsync(replay.Token))
-            {
-                states[e.ResourceId] = (e.Resource.Name, e.ResourceId, e.Snapshot.State?.Text);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // the replay is over
-        }
-        return [.. states.Values];
-    }
+    /// <summary>Every resource instance and its state now.</summary>
+    public Task<List<(string Resource, string Id, string? State)>> CurrentStatesAsync() => Resources.CurrentStatesAsync();
 
-    /// <summary>
-    /// Runs a lifecycle command (<c>resource-stop</c>, <c>resource-start</c>) on one instance until it reports success or the
-    /// instance is already in the state it leads to: a stop can report failure while the process is still shutting down.
-    /// </summary>
-    public async Task CommandInstanceAsync(string instance, string command)
-    {
-        string? message = null;
-        for (var attempt = 1; attempt <= 3; attempt++)
-        {
-            var result = await App.ResourceCommands.ExecuteCommandAsync(instance, command);
-            if (result.Success)
-            {
-                return;
-            }
-            message = result.Message;
-            await Task.Delay(TimeSpan.FromSeconds(2));
-            var state = (await CurrentStatesAsync()).SingleOrDefault(i => i.Id == instance).State;
-            if (command == "resource-stop" ? state is "Exited" or "Finished" : state == "Running")
-            {
-                return;
-            }
-        }
-        throw new InvalidOperationException($"{command} {instance}: {message}");
-    }
+    /// <summary>Runs a lifecycle command (<c>resource-stop</c>, <c>resource-start</c>) on one instance until it has taken effect.</summary>
+    public Task CommandInstanceAsync(string instance, string command) => Resources.CommandInstanceAsync(instance, command);
 
     /// <summary>Starts again every instance of <paramref name="resource"/> that exited (a test killed it), and waits until it is healthy.</summary>
-    public async Task RestartExitedAsync(string resource)
-    {
-        foreach (var (_, id, _) in (await CurrentStatesAsync()).Where(i => i.Resource == resource && i.State is "Exited" or "Finished"))
-        {
-            await CommandInstanceAsync(id, "resource-start");
-        }
-        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(TimeSpan.FromSeconds(90));
-    }
+    public Task RestartExitedAsync(string resource) => Resources.RestartExitedAsync(resource);
 
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
 

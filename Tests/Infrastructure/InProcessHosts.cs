@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -11,6 +10,7 @@ using TenantAspire.ProvisioningWorker.Telemetry;
 using TenantAspire.Tenancy.Auth;
 using TenantAspire.Tenancy.Sql;
 using TenantAspire.TenantApi.Tenants;
+using TenantAspire.TestSupport;
 
 namespace TenantAspire.Tests.Infrastructure;
 
@@ -122,19 +122,15 @@ public sealed class InProcessHosts : IAsyncDisposable
         IServiceProvider Services { get; }
     }
 
-    /// <summary>TEntryPoint is any public type of the host's assembly (both have a top-level Program).</summary>
-    private sealed class HostFactory<TEntryPoint>(Dictionary<string, string?> settings) : WebApplicationFactory<TEntryPoint>, IHostFactory
+    /// <summary>The shared in-process host with OpenTelemetry's in-memory exporters attached.</summary>
+    private sealed class HostFactory<TEntryPoint>(Dictionary<string, string?> settings) : SettingsWebHost<TEntryPoint>(settings), IHostFactory
         where TEntryPoint : class
     {
         public InMemoryTelemetry Telemetry { get; } = new();
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            builder.UseEnvironment("Development");
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
+            base.ConfigureWebHost(builder);
             builder.ConfigureTestServices(services => services.AddOpenTelemetry()
                 .WithTracing(tracing => tracing.AddInMemoryExporter(Telemetry.Spans))
                 .WithMetrics(metrics => metrics.AddInMemoryExporter(Telemetry.Metrics))

@@ -30,36 +30,8 @@ public sealed class StormStackFixture : AspireAppFixture, TenantAspire.Storm.ISt
 
     Task<string> TenantAspire.Storm.IStormStack.ConnectionStringAsync(string resource) => ConnectionStringAsync(resource);
 
-    /// <summary>
-    /// A SIGKILLed instance takes a moment to be seen as exited; one started again too early can be reported as failed to start:
-    /// waits for the exit, then starts it (twice at most), and says what the worker logged if it never comes back.
-    /// </summary>
-    public async Task RestartWorkersAsync()
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            await Eventually.TrueAsync(async () => (await CurrentStatesAsync())
-                    .Where(i => i.Resource == "provisioning-worker").All(i => i.State is "Running" or "Exited" or "Finished" or "FailedToStart"),
-                TimeSpan.FromSeconds(20), "the killed worker is seen as exited");
-            foreach (var (_, id, _) in (await CurrentStatesAsync()).Where(i => i.Resource == "provisioning-worker" && i.State == "FailedToStart"))
-            {
-                await CommandInstanceAsync(id, "resource-start");
-            }
-            try
-            {
-                await RestartExitedAsync("provisioning-worker");
-                return;
-            }
-            catch (Exception e) when (attempt < 3 && e is Aspire.Hosting.DistributedApplicationException or TimeoutException)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(2));
-            }
-            catch (Exception e) when (e is Aspire.Hosting.DistributedApplicationException or TimeoutException)
-            {
-                throw new InvalidOperationException("the worker did not come back: " + await RecentLogsAsync("provisioning-worker", 40), e);
-            }
-        }
-    }
+    /// <summary>Starts again the workers the storm SIGKILLed, once they are seen as exited.</summary>
+    public Task RestartWorkersAsync() => Resources.RestartKilledAsync("provisioning-worker");
 }
 
 [CollectionDefinition(Name)]

@@ -1,6 +1,5 @@
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using TenantAspire.TenantApi.Tenants;
+using TenantAspire.TestSupport;
 
 namespace TenantAspire.Bench;
 
@@ -9,7 +8,7 @@ namespace TenantAspire.Bench;
 /// and Postgres: its services (route cache, registry, resolution filter) can be timed one step at a time, and its registry driven
 /// without HTTP. It only reads the catalog (no worker of its own).
 /// </summary>
-internal sealed class InProcessApi(Dictionary<string, string?> settings) : WebApplicationFactory<TenantResolutionFilter>
+internal sealed class InProcessApi(Dictionary<string, string?> settings) : SettingsWebHost<TenantResolutionFilter>(settings)
 {
     public static async Task<InProcessApi> StartAsync(Stack stack, string applicationName, params (string Key, string Value)[] extra)
     {
@@ -38,14 +37,5 @@ internal sealed class InProcessApi(Dictionary<string, string?> settings) : WebAp
         using var client = api.CreateClient(); // starts the host
         (await client.GetAsync("/health")).EnsureSuccessStatusCode();
         return api;
-    }
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Development");
-        foreach (var (key, value) in settings)
-        {
-            builder.UseSetting(key, value);
-        }
     }
 }

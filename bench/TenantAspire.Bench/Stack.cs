@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using TenantAspire.Tenancy.Auth;
+using TenantAspire.TestSupport;
 
 namespace TenantAspire.Bench;
 
@@ -81,31 +82,8 @@ internal sealed class Stack : IAsyncDisposable
 
     public async Task<string> ConnectionStringAsync(string resource) => (await _app.GetConnectionStringAsync(resource))!;
 
-    /// <summary>Starts again every instance of <paramref name="resource"/> that exited (a scenario killed it) and waits until it is healthy.</summary>
-    public async Task RestartExitedAsync(string resource)
-    {
-        await Task.Delay(TimeSpan.FromSeconds(1)); // a SIGKILLed process takes a moment to be seen as exited
-        var states = new Dictionary<string, (string Name, string? State)>();
-        using (var replay = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
-        {
-            try
-            {
-                await foreach (var e in _app.ResourceNotifications.WatchAsync(replay.Token))
-                {
-                    states[e.ResourceId] = (e.Resource.Name, e.Snapshot.State?.Text);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // the replay of current states is over
-            }
-        }
-        foreach (var (id, _) in states.Where(s => s.Value.Name == resource && s.Value.State is "Exited" or "Finished" or "FailedToStart"))
-        {
-            await _app.ResourceCommands.ExecuteCommandAsync(id, "resource-start");
-        }
-        await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource).WaitAsync(TimeSpan.FromSeconds(90));
-    }
+    /// <summary>Starts again every instance of <paramref name="resource"/> a scenario killed, once seen as exited, and waits until it is healthy.</summary>
+    public Task RestartKilledAsync(string resource) => new ResourceControl(_app).RestartKilledAsync(resource);
 
     /// <summary>A parameter's value (generated secrets included), as the AppHost gives it to the services.</summary>
     public async Task<string> ParameterAsync(string name) =>

@@ -59,6 +59,6 @@ internal static class StormScenario
 
         public Task<string> ConnectionStringAsync(string resource) => stack.ConnectionStringAsync(resource);
 
-        public Task RestartWorkersAsync() => stack.RestartExitedAsync("provisioning-worker");
+        public Task RestartWorkersAsync() => stack.RestartKilledAsync("provisioning-worker");
     }
 }
