@@ -32,7 +32,7 @@ public sealed record Infrastructure(
             }
             server.WithEntrypoint("/bin/sh").WithArgs("-c",
                 $"mkdir -p {root}/standard {root}/premium && chown -R postgres:postgres {root} && exec docker-entrypoint.sh postgres "
-                + $"-c max_connections={ServerTopology.MaxConnections} -c wal_level=logical -c max_worker_processes=16 -c max_logical_replication_workers=8");
+                + $"-c max_connections={ServerTopology.MaxConnections} " + string.Join(' ', ServerTopology.ReplicationSettings.Select(s => "-c " + s)));
             return server.WithAnnotation(new TablespaceRootAnnotation(root))
                 .WithAnnotation(new MaxConnectionsAnnotation(ServerTopology.MaxConnections));
         }).ToList();

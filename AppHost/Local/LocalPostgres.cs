@@ -83,6 +83,7 @@ public static class LocalPostgresExtensions
             .WithEnvironment("PGDATA", dataRoot.Combine(name))
             .WithEnvironment("PG_BIN", postgresBin)
             .WithEnvironment("PG_MAX_CONNECTIONS", maxConnections.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("PG_SETTINGS", string.Join(' ', ServerTopology.ReplicationSettings))
             .WithEnvironment("POSTGRES_PASSWORD", password)
             .WithEnvironment("PG_TABLESPACES", tablespaceRoot)
             .WithHealthCheck(healthKey)

@@ -41,11 +41,13 @@ fi
 
 # Not exec'd: a stop from the dashboard (SIGTERM) would be Postgres' "smart" shutdown, which waits for every pooled client to
 # disconnect, i.e. forever. Forward it as SIGINT, the "fast" shutdown (sessions ended, clean checkpoint), and exit with Postgres.
+# PG_SETTINGS: the AppHost's server settings (ServerTopology.ReplicationSettings), "name=value" separated by spaces.
+settings=()
+for setting in ${PG_SETTINGS:-wal_level=logical}; do settings+=(-c "$setting"); done
 "${as_postgres[@]}" "$BIN/postgres" -D "$PGDATA" -p "$PGPORT" \
   -c listen_addresses=127.0.0.1 -c unix_socket_directories= \
   -c max_connections="${PG_MAX_CONNECTIONS:-200}" -c log_min_messages=warning \
-  -c wal_level=logical -c max_wal_senders=20 -c max_replication_slots=20 \
-  -c max_worker_processes=16 -c max_logical_replication_workers=8 &
+  "${settings[@]}" &
 postgres_pid=$!
 trap 'kill -INT "$postgres_pid" 2>/dev/null' TERM INT
 status=0
