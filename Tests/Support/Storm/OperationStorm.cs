@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -20,62 +21,130 @@ public sealed class OperationStorm(IStormStack stack, int seed, int tenants, int
     private const string TenantAdmin = "tenant-admin";
     public StormModel Model { get; } = new(seed);
 
+    /// <summary>The tenants operations pick from: a deleted one's place is taken by a new tenant when it is picked again.</summary>
+    private readonly List<StormTenant> _places = [];
+
+    /// <summary>Writers, and new tenants on their way to active (then writing too); awaited before the storm settles.</summary>
+    private readonly ConcurrentBag<Task> _background = [];
+
     public async Task<StormModel> RunAsync(CancellationToken ct)
     {
         var random = new Random(seed);
         for (var i = 0; i < tenants; i++)
         {
-            Model.Tenants.Add(new StormTenant($"st{seed % 1000:000}-{i:00}-{Guid.NewGuid():N}"[..30], i % 2 == 0 ? "standard" : "premium"));
+            _places.Add(NewTenant());
         }
-        await Task.WhenAll(Model.Tenants.Select(CreateAsync));
+        await Task.WhenAll(Model.Tenants.Select(t => CreateAsync(t, waitActive: true)));
         var clock = Stopwatch.StartNew();
         using var stopWriters = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var writers = Model.Tenants.Select((t, i) => WriteAsync(t, i, stopWriters.Token)).ToList();
+        foreach (var (tenant, number) in Model.Tenants.Select((t, n) => (t, n)))
+        {
+            _background.Add(WriteAsync(tenant, number, stopWriters.Token));
+        }
         for (var index = 0; index < operations; index++)
         {
-            var tenant = Model.Tenants[random.Next(Model.Tenants.Count)];
+            var place = random.Next(_places.Count);
+            var tenant = _places[place];
             var action = Actions[random.Next(Actions.Length)];
             var replica = random.Next(stack.ApiReplicas);
             var pause = TimeSpan.FromMilliseconds(random.Next(10, 120));
             if (tenant.Deleted)
             {
-                action = "read";
+                // Half the time a read (a deleted tenant is 404 everywhere), half the time a new tenant in its place, so a long
+                // storm keeps all its places busy instead of ending up reading deleted tenants.
+                action = index % 2 == 0 ? "read" : "create";
             }
             if (workerKills > 0 && index % Math.Max(1, operations / (workerKills + 1)) == 0 && index > 0)
             {
                 action = "kill-worker"; // evenly spread, in the middle of whatever runs then
             }
-            await StepAsync(index, tenant, action, replica, ct);
+            if (action == "create")
+            {
+                await ReplaceAsync(index, place, replica, stopWriters.Token);
+            }
+            else
+            {
+                await StepAsync(index, tenant, action, replica, ct);
+            }
             await Task.Delay(pause, ct);
         }
         await stopWriters.CancelAsync();
-        await Task.WhenAll(writers);
-        log?.Invoke($"storm seed {seed}: {operations} operations over {tenants} tenants in {clock.Elapsed.TotalSeconds:0.0} s, "
+        await Task.WhenAll(_background);
+        log?.Invoke($"storm seed {seed}: {operations} operations over {Model.Tenants.Count} tenants ({tenants} at a time) in {clock.Elapsed.TotalSeconds:0.0} s, "
                     + $"{Model.Accepted.Count()} accepted, {Model.WorkerKills} worker kills, {Model.WriteAttempts} writes tried");
         await stack.RestartWorkersAsync();
         return Model;
     }
 
-    private async Task CreateAsync(StormTenant tenant)
+    private StormTenant NewTenant()
     {
-        using var admin = stack.Api(0, null, "platform-admin");
+        var n = Model.Tenants.Count;
+        var tenant = new StormTenant($"st{seed % 1000:000}-{n:00}-{Guid.NewGuid():N}"[..30], n % 2 == 0 ? "standard" : "premium");
+        Model.Tenants.Add(tenant);
+        return tenant;
+    }
+
+    /// <summary>A new tenant in a deleted one's place, created in the middle of the storm; it writes once it is active.</summary>
+    private async Task ReplaceAsync(int index, int place, int replica, CancellationToken writers)
+    {
+        var number = Model.Tenants.Count;
+        var fresh = NewTenant();
+        _places[place] = fresh;
+        var status = await CreateAsync(fresh, waitActive: false, replica);
+        Model.Steps.Enqueue(new(index, "create", fresh.Slug, replica, status, null, DateTimeOffset.UtcNow));
+        _background.Add(Task.Run(async () =>
+        {
+            if (await WaitActiveAsync(fresh))
+            {
+                await WriteAsync(fresh, number, writers);
+            }
+        }, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// Asks for the tenant (202 expected: anything else is a finding) and notes its id (the API never shows it; the catalog row
+    /// exists from the 202 on, and the invariants follow the instance, not the slug). When asked to, waits until it is active.
+    /// </summary>
+    private async Task<int> CreateAsync(StormTenant tenant, bool waitActive, int replica = 0)
+    {
+        using var admin = stack.Api(replica, null, "platform-admin");
         using var created = await admin.PostAsJsonAsync("/api/tenants", new { slug = tenant.Slug, name = "Storm " + tenant.Slug, tier = tenant.Tier });
         if (created.StatusCode != HttpStatusCode.Accepted)
         {
             throw new InvalidOperationException($"creating {tenant.Slug}: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync()}");
         }
+        await using (var catalog = new NpgsqlConnection(await stack.ConnectionStringAsync("catalog")))
+        {
+            await catalog.OpenAsync();
+            await using var id = new NpgsqlCommand("SELECT id FROM tenants WHERE slug = $1", catalog) { Parameters = { new() { Value = tenant.Slug } } };
+            tenant.Id = (Guid)(await id.ExecuteScalarAsync())!;
+        }
+        if (waitActive && !await WaitActiveAsync(tenant))
+        {
+            throw new InvalidOperationException($"{tenant.Slug} was gone before it was active");
+        }
+        return (int)created.StatusCode;
+    }
+
+    /// <summary>
+    /// Until the tenant has left provisioning (active, or already further: a storm operation may reach it first); false when it
+    /// is gone (a delete accepted meanwhile).
+    /// </summary>
+    private async Task<bool> WaitActiveAsync(StormTenant tenant)
+    {
+        using var admin = stack.Api(0, null, "platform-admin");
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (true)
         {
-            var row = await admin.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/tenants/{tenant.Slug}");
-            if (row.GetProperty("status").GetString() == "active")
+            using var response = await admin.GetAsync($"/api/tenants/{tenant.Slug}");
+            if (response.StatusCode == HttpStatusCode.NotFound)
             {
-                // The API never shows a tenant's id; the catalog has it (the invariants follow the instance, not the slug).
-                await using var catalog = new NpgsqlConnection(await stack.ConnectionStringAsync("catalog"));
-                await catalog.OpenAsync();
-                await using var id = new NpgsqlCommand("SELECT id FROM tenants WHERE slug = $1", catalog) { Parameters = { new() { Value = tenant.Slug } } };
-                tenant.Id = (Guid)(await id.ExecuteScalarAsync())!;
-                return;
+                return false;
+            }
+            var row = await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            if (row.GetProperty("status").GetString() != "provisioning")
+            {
+                return true;
             }
             if (DateTime.UtcNow > deadline)
             {
@@ -86,7 +155,7 @@ public sealed class OperationStorm(IStormStack stack, int seed, int tenants, int
     }
 
     /// <summary>A tenant's writer: one user at a time, through alternating replicas; what was acknowledged is recorded.</summary>
-    private async Task WriteAsync(StormTenant tenant, int index, CancellationToken ct)
+    private async Task WriteAsync(StormTenant tenant, int number, CancellationToken ct)
     {
         var clients = Enumerable.Range(0, stack.ApiReplicas).Select(r => stack.Api(r, tenant.Slug, TenantAdmin)).ToList();
         try
@@ -112,7 +181,7 @@ public sealed class OperationStorm(IStormStack stack, int seed, int tenants, int
                 {
                     Model.ServerErrors.Enqueue($"write to {tenant.Slug}: no answer ({e.Message})");
                 }
-                await Task.Delay(TimeSpan.FromMilliseconds(40 + index % 7 * 10), CancellationToken.None);
+                await Task.Delay(TimeSpan.FromMilliseconds(40 + number % 7 * 10), CancellationToken.None); // writers out of step
             }
         }
         finally
