@@ -11,17 +11,21 @@ public sealed class MoveLeftovers(CatalogDbContext db, MoveSql sql, ServerAdmin 
 {
     public async Task RemoveAsync(Tenant tenant, CancellationToken ct)
     {
-        var moves = await db.Moves.AsNoTracking().Where(m => m.TenantId == tenant.Id && m.Phase != MovePhase.Completed).ToListAsync(ct);
+        var all = await db.Moves.AsNoTracking().Where(m => m.TenantId == tenant.Id).ToListAsync(ct);
+        // Subscriptions first (each drops its slot on the publisher), then any slot left behind: a database with either cannot be
+        // dropped. Finished moves too: a subscription one left behind has an apply worker connected to the tenant's database as a
+        // superuser, whom the delete's DROP DATABASE … WITH (FORCE), run by the provisioner, may not end (42501; the operation
+        // storm's bench run met it). Each server is probed in pg_subscription first, so a tenant without any costs one query.
+        foreach (var server in all.SelectMany(m => new[] { m.FromServer, m.ToServer }).Append(tenant.Server).Distinct(StringComparer.Ordinal))
+        {
+            await sql.DropSubscriptionAsync(server, tenant.DatabaseName, ct);
+        }
+        var moves = all.Where(m => m.Phase != MovePhase.Completed).ToList();
         if (moves.Count == 0)
         {
             return;
         }
         var servers = moves.SelectMany(m => new[] { m.FromServer, m.ToServer }).Append(tenant.Server).Distinct(StringComparer.Ordinal).ToList();
-        // Subscriptions first (each drops its slot on the publisher), then any slot left behind: a database with either cannot be dropped.
-        foreach (var server in servers)
-        {
-            await sql.DropSubscriptionAsync(server, tenant.DatabaseName, ct);
-        }
         foreach (var move in moves)
         {
             await sql.DropSlotAsync(move.FromServer, MoveNames.Replication(move.Id), ct);
