@@ -6,9 +6,9 @@ namespace TenantAspire.TenantApi.Tenants;
 
 /// <summary>
 /// One token bucket per tenant (and tier), from System.Threading.RateLimiting's partitioned limiter, so one tenant's burst is
-/// refused with 429 at the edge instead of taking the CPU and connections every other tenant needs. Applied in the resolution
-/// filter rather than ASP.NET Core's rate-limiting middleware because the partition's limit depends on the tenant's tier, which is
-/// known only once the route is looked up. Per process: N replicas allow N times the rate (docs/operations.md).
+/// refused with 429 at the edge instead of taking the CPU and connections every other tenant needs. Applied by its own endpoint
+/// filter (<see cref="TenantRateLimitFilter"/>) rather than ASP.NET Core's rate-limiting middleware because the partition's limit
+/// depends on the tenant's tier, which is known only once the route is looked up. Per process: N replicas allow N times the rate (docs/operations.md).
 /// </summary>
 public sealed class TenantRateLimiter(IOptions<TenantRateLimitOptions> options) : IAsyncDisposable
 {
