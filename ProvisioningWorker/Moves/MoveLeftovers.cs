@@ -15,24 +15,30 @@ public sealed class MoveLeftovers(CatalogDbContext db, MoveSql sql, ServerAdmin 
         // Subscriptions first (each drops its slot on the publisher), then any slot left behind: a database with either cannot be
         // dropped. Finished moves too: a subscription one left behind has an apply worker connected to the tenant's database as a
         // superuser, whom the delete's DROP DATABASE … WITH (FORCE), run by the provisioner, may not end (42501; the operation
-        // storm's bench run met it). Each server is probed in pg_subscription first, so a tenant without any costs one query.
-        foreach (var server in all.SelectMany(m => new[] { m.FromServer, m.ToServer }).Append(tenant.Server).Distinct(StringComparer.Ordinal))
+        // storm's bench run met it). Each place is probed in pg_subscription first, so a tenant without any costs one query each.
+        // A move's database keeps the name it had when the move was asked for (a restore since renamed the tenant's).
+        foreach (var (server, database) in all.Select(m => (m.ToServer, m.DatabaseOf(tenant))).Append((tenant.Server, tenant.DatabaseName)).Distinct())
         {
-            await sql.DropSubscriptionAsync(server, tenant.DatabaseName, ct);
+            await sql.DropSubscriptionAsync(server, database, ct);
         }
         var moves = all.Where(m => m.Phase != MovePhase.Completed).ToList();
         if (moves.Count == 0)
         {
             return;
         }
-        var servers = moves.SelectMany(m => new[] { m.FromServer, m.ToServer }).Append(tenant.Server).Distinct(StringComparer.Ordinal).ToList();
         foreach (var move in moves)
         {
             await sql.DropSlotAsync(move.FromServer, MoveNames.Replication(move.Id), ct);
         }
-        foreach (var server in servers.Where(s => s != tenant.Server))
+        // Every copy on a server the tenant is not served from: an open move's target, a switched move's kept source.
+        var copies = moves.SelectMany(m => new[] { (Server: m.FromServer, Database: m.DatabaseOf(tenant)), (Server: m.ToServer, Database: m.DatabaseOf(tenant)) })
+            .Where(c => c.Server != tenant.Server).Distinct().ToList();
+        foreach (var (server, database) in copies)
         {
-            await admin.DropDatabaseAsync(server, tenant.DatabaseName, ct);
+            await admin.DropDatabaseAsync(server, database, ct);
+        }
+        foreach (var server in copies.Select(c => c.Server).Distinct(StringComparer.Ordinal))
+        {
             await admin.DropRoleAsync(server, tenant.RoleName, ct);
         }
         var now = clock.GetUtcNow();

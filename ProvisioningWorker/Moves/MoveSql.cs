@@ -95,6 +95,32 @@ public sealed class MoveSql(ServerConnections connections)
         }
     }
 
+    /// <summary>
+    /// Everything that keeps a database from being dropped by replication: the subscriptions inside it (a move's target, or a
+    /// switched move's leftover in a database a restore has since replaced) and the slots of publications in it (a move's source).
+    /// Their workers connect as a superuser, whom <c>DROP DATABASE … WITH (FORCE)</c> run by the provisioner may not end (42501),
+    /// and Postgres refuses to drop a database with a subscription or an active slot at all (55006).
+    /// </summary>
+    public async Task DropReplicationOfAsync(string server, string database, CancellationToken ct)
+    {
+        await DropSubscriptionAsync(server, database, ct);
+        await using var connection = await connections.OpenAdminAsync(server, "postgres", ct);
+        await using var find = new NpgsqlCommand("SELECT slot_name::text FROM pg_replication_slots WHERE database = $1", connection);
+        find.Parameters.Add(new NpgsqlParameter { Value = database });
+        var slots = new List<string>();
+        await using (var reader = await find.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                slots.Add(reader.GetString(0));
+            }
+        }
+        foreach (var slot in slots)
+        {
+            await DropSlotAsync(server, slot, ct, endSession: true);
+        }
+    }
+
     private async Task DropSubscriptionsInsideAsync(string target, string database, string? only, CancellationToken ct)
     {
         await using var inside = await connections.OpenAdminAsync(target, database, ct);

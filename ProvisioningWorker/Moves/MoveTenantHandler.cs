@@ -95,16 +95,22 @@ public sealed class MoveTenantHandler(MoveStore store, ServerAdmin admin, MoveSq
             {
                 throw new InvalidOperationException($"the grace of {tenant.Slug}'s source runs until {move.DropSourceAfter:O}");
             }
-            // What the switch's tidy-up did, again: a worker that died right after the switch left the replication running
-            // (in the tenant's database, opened for it if the tenant went to sleep since).
-            await admin.WhileOpenAsync(tenant.Server, tenant.DatabaseName, tenant.Status == TenantStatus.Hibernated, async () =>
+            // The database the move filled and the source it kept have the move's name for it: a restore since has given
+            // the tenant a new database on the target (and keeps or has dropped the one the move filled).
+            var database = move.DatabaseOf(tenant);
+            // What the switch's tidy-up did, again: a worker that died right after the switch left the replication running in
+            // the database the move filled (opened for the drop if closed).
+            await sql.DropSubscriptionAsync(move.ToServer, database, ct);
+            if (tenant.Server == move.ToServer && tenant.DatabaseName == database)
             {
-                await sql.DropSubscriptionAsync(tenant.Server, tenant.DatabaseName, ct);
-                await sql.DropMarkerAsync(tenant.Server, tenant.DatabaseName, ct);
-                return true;
-            }, ct);
+                await admin.WhileOpenAsync(tenant.Server, database, tenant.Status == TenantStatus.Hibernated, async () =>
+                {
+                    await sql.DropMarkerAsync(tenant.Server, database, ct);
+                    return true;
+                }, ct);
+            }
             await sql.DropSlotAsync(move.FromServer, MoveNames.Replication(move.Id), ct);
-            await admin.DropDatabaseAsync(move.FromServer, tenant.DatabaseName, ct);
+            await admin.DropDatabaseAsync(move.FromServer, database, ct);
             await admin.DropRoleAsync(move.FromServer, tenant.RoleName, ct);
         }
         await store.CompleteAsync(move, ct);

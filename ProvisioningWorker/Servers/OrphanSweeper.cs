@@ -143,9 +143,13 @@ public sealed class OrphanSweeper(
         {
             if (await db.Tenants.AnyAsync(t => t.Server == server && t.DatabaseName == database, ct)
                 || await db.Restores.AnyAsync(r => r.Server == server && (r.NewDatabase == database || r.PreviousDatabase == database)
-                    && (TenantRestore.OpenPhases.Contains(r.Phase) || r.Phase == RestorePhase.Swapped), ct))
+                    && (TenantRestore.OpenPhases.Contains(r.Phase) || r.Phase == RestorePhase.Swapped), ct)
+                || await db.Moves.AnyAsync(m => (m.FromServer == server || m.ToServer == server) && m.DatabaseName == database
+                    && (TenantMove.OpenPhases.Contains(m.Phase) || m.Phase == MovePhase.Switched), ct))
             {
-                continue; // a tenant's live database, or one a restore is using or keeps for its undo window
+                // A tenant's live database, one a restore is using or keeps for its undo window, or one a move is filling or
+                // keeps as its source (a restored tenant's database has the restore's name, and moves under it).
+                continue;
             }
             if (database.StartsWith(RestorePrefix, StringComparison.Ordinal))
             {

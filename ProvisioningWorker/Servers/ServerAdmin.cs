@@ -5,7 +5,7 @@ using TenantAspire.Tenancy.Sql;
 namespace TenantAspire.ProvisioningWorker.Servers;
 
 /// <summary>Idempotent server-level DDL for tenant databases and roles. Every identifier goes through <see cref="SqlIdentifier"/>.</summary>
-public sealed class ServerAdmin(ServerConnections connections)
+public sealed class ServerAdmin(ServerConnections connections, Moves.MoveSql replication)
 {
     /// <summary>
     /// One-time, as superuser: the provisioner and template-owner roles, and no PUBLIC CONNECT on shared databases (the catalog's
@@ -166,6 +166,9 @@ public sealed class ServerAdmin(ServerConnections connections)
             await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {SqlIdentifier.Quote(database)}", ct);
             return;
         }
+        // A database that is dropped for good takes its replication with it (a move's leftover subscription or slot would
+        // refuse the drop, or hold a superuser session in it that the provisioner may not end).
+        await replication.DropReplicationOfAsync(server, database, ct);
         for (var attempt = 1; ; attempt++)
         {
             try

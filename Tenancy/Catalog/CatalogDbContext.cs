@@ -117,6 +117,7 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             m.Property(x => x.FromTablespace).HasMaxLength(63);
             m.Property(x => x.ToServer).HasMaxLength(63);
             m.Property(x => x.ToTablespace).HasMaxLength(63);
+            m.Property(x => x.DatabaseName).HasMaxLength(63);
             m.Property(x => x.Method).HasConversion<string>().HasMaxLength(16);
             m.Property(x => x.Phase).HasConversion<string>().HasMaxLength(16);
             m.Property(x => x.ToTier).HasConversion<string>().HasMaxLength(16);

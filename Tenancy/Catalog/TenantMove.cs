@@ -22,6 +22,16 @@ public sealed class TenantMove
     public string? FromTablespace { get; set; }
     public required string ToServer { get; set; }
     public required string ToTablespace { get; set; }
+    /// <summary>
+    /// The tenant's database the move copies (the same name on both servers), as it was when the move was asked for: a restore
+    /// after the switch gives the tenant a new database on the target, while the source kept for the grace keeps this name.
+    /// Null for moves recorded before the column existed (their tenant's current name is used).
+    /// </summary>
+    public string? DatabaseName { get; set; }
+
+    /// <summary>The database this move copied: its own record, or for an older row the tenant's current one.</summary>
+    public string DatabaseOf(Tenant tenant) => DatabaseName ?? tenant.DatabaseName;
+
     public MoveMethod Method { get; set; }
     public MovePhase Phase { get; set; }
 

@@ -75,6 +75,7 @@ public static class MovePlanner
             FromTablespace = tenant.Tablespace,
             ToServer = toServer,
             ToTablespace = tablespace,
+            DatabaseName = tenant.DatabaseName,
             Method = toServer == tenant.Server ? MoveMethod.Tablespace : MoveMethod.Replication,
             Phase = MovePhase.Pending,
             ToTier = tier == tenant.Tier ? null : tier,

@@ -2,11 +2,16 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using TenantAspire.ProvisioningWorker.Backups;
+using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tests.Backups;
+using TenantAspire.Tests.Servers;
 
 namespace TenantAspire.Tests.Composition;
 
-/// <summary>Restores composed with what comes after them: a failed later restore, a move inside the undo window, a delete.</summary>
+/// <summary>
+/// Restores composed with what comes before and after them: a failed later restore, a move inside the undo window, a move whose
+/// source is still kept, a delete.
+/// </summary>
 [Collection(BackupStackCollection.Name)]
 public sealed class RestoreCompositionTests(BackupStackFixture fixture)
 {
@@ -48,6 +53,52 @@ public sealed class RestoreCompositionTests(BackupStackFixture fixture)
         await _kit.WaitForRestoreAsync(slug, first, "Undone");
         Assert.Equal(changed, await _kit.EmailsAsync(slug));
         Assert.Equal("active", (await _kit.Tenants.WaitForStatusAsync(slug, "active")).GetProperty("status").GetString());
+    }
+
+    /// <summary>
+    /// The operation storm's 5,000-operation bench runs found it: a restore gives the tenant a new database (the restore's name)
+    /// while a switched move still keeps its source under the old name on the other server; the source's drop and a delete then
+    /// looked for the new name there, left the source behind, and failed to drop the role that still owned it (2BP01).
+    /// </summary>
+    [Fact]
+    public async Task A_restore_after_a_move_keeps_the_source_under_its_own_name_and_a_delete_removes_everything()
+    {
+        var servers = new ServerTestKit(fixture);
+        var slug = await _kit.Tenants.CreateActiveAsync("cmp-mvrs");
+        await _kit.AddUserAsync(slug, $"kept@{slug}.example");
+        var backup = (await _kit.BackUpNowAsync(slug)).GetProperty("id").GetString()!;
+        var (tenant, _) = await _kit.Tenants.CatalogRowAsync(slug);
+        var move = await servers.ChangeTierAsync(slug, "premium");
+        Assert.NotNull(move);
+        await servers.WaitForMoveAsync(slug, move.Value.GetProperty("id").GetString()!, "Switched");
+        var moved = (await servers.TenantAsync(slug)).GetProperty("server").GetString()!;
+        Assert.NotEqual(tenant.Server, moved);
+
+        var restore = await RestoreAcceptedAsync(slug, backup);
+        await _kit.WaitForRestoreAsync(slug, restore, "Swapped");
+        var restored = TenantNaming.RestoredDatabaseName(Guid.Parse(restore));
+        Assert.Equal("closed", await servers.DatabaseStateAsync(tenant.Server, tenant.DatabaseName)); // the move's kept source
+        Assert.Equal("open", await servers.DatabaseStateAsync(moved, restored));
+
+        using (var admin = fixture.PlatformAdmin())
+        using (var deleted = await admin.DeleteAsync($"/api/tenants/{slug}"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, deleted.StatusCode);
+        }
+        try
+        {
+            await _kit.Tenants.WaitUntilGoneAsync(slug, TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; the tenant: {await servers.TenantAsync(slug)}", e);
+        }
+        foreach (var server in new[] { tenant.Server, moved })
+        {
+            Assert.Equal(0L, await servers.ScalarOnAsync<long>(server, "postgres",
+                "SELECT count(*) FROM pg_database WHERE datname = ANY($1)", new[] { tenant.DatabaseName, restored }));
+            Assert.Equal(0L, await servers.ScalarOnAsync<long>(server, "postgres", "SELECT count(*) FROM pg_roles WHERE rolname = $1", tenant.RoleName));
+        }
     }
 
     [Fact]

@@ -664,6 +664,11 @@ namespace TenantAspire.Tenancy.Catalog.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<string>("DatabaseName")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("database_name");
+
                     b.Property<DateTimeOffset?>("DropSourceAfter")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("drop_source_after");
