@@ -4,7 +4,7 @@ namespace TenantAspire.ProvisioningWorker.Backups;
 
 /// <summary>
 /// A deleted tenant's restore databases (one being filled, one kept for an undo) are dropped with it; its backups stay for
-/// <see cref="BackupOptions.DeletedTenantGrace"/>, marked so the clean-up purges them then. Restores not finished end failed.
+/// <see cref="BackupOptions.DeletedTenantGrace"/>, marked so the clean-up purges them then. Restores not finished end failed; swapped ones complete.
 /// </summary>
 public sealed class RestoreLeftovers(CatalogDbContext db, ServerAdmin admin, TimeProvider clock)
 {
@@ -23,6 +23,13 @@ public sealed class RestoreLeftovers(CatalogDbContext db, ServerAdmin admin, Tim
             .ExecuteUpdateAsync(r => r
                 .SetProperty(x => x.Phase, RestorePhase.Failed)
                 .SetProperty(x => x.Error, "the tenant was deleted")
+                .SetProperty(x => x.UpdatedAt, now)
+                .SetProperty(x => x.CompletedAt, now), ct);
+        // A swapped restore's kept database was dropped above with the rest: it is complete, not waiting for its undo window
+        // (whose operation the delete cancelled).
+        await db.Restores.Where(r => r.TenantId == tenant.Id && r.Phase == RestorePhase.Swapped)
+            .ExecuteUpdateAsync(r => r
+                .SetProperty(x => x.Phase, RestorePhase.Completed)
                 .SetProperty(x => x.UpdatedAt, now)
                 .SetProperty(x => x.CompletedAt, now), ct);
     }
