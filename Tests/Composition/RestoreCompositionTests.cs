@@ -96,7 +96,7 @@ public sealed class RestoreCompositionTests(BackupStackFixture fixture)
         foreach (var server in new[] { tenant.Server, moved })
         {
             Assert.Equal(0L, await servers.ScalarOnAsync<long>(server, "postgres",
-                "SELECT count(*) FROM pg_database WHERE datname = ANY($1)", new[] { tenant.DatabaseName, restored }));
+                "SELECT count(*) FROM pg_database WHERE datname = ANY($1)", (object)new[] { tenant.DatabaseName, restored }));
             Assert.Equal(0L, await servers.ScalarOnAsync<long>(server, "postgres", "SELECT count(*) FROM pg_roles WHERE rolname = $1", tenant.RoleName));
         }
     }
