@@ -17,8 +17,7 @@ public static class ServerTopology
     /// <summary>
     /// Server settings for moves, in both infrastructure modes: logical replication, with room for a drain's concurrent moves
     /// (an apply worker and up to two table-sync workers each). <c>wal_retrieve_retry_interval</c> also paces how soon the
-    /// subscriber starts its table-sync workers: at the default 5 s, four concurrent subscriptions of four tables took 12.6-15.9 s
-    /// to copy; at 200 ms 3.0-7.0 s (same scratch servers, alternating runs).
+    /// subscriber starts its table-sync workers, so its default (5 s) makes every copy seconds slower.
     /// </summary>
     public static readonly string[] ReplicationSettings =
     [

@@ -23,7 +23,7 @@ public sealed class OrphanSweepOptions
 /// <summary>
 /// Reconciles the servers with the catalog after crashes. Every operation cleans up after itself, but a worker SIGKILLed between
 /// creating something on a server and recording it (a subscription's slot, a deleted tenant's role on a server it left) leaves
-/// it behind where no later operation looks: the operation storm with worker kills found both. Every interval, under an
+/// it behind where no later operation looks. Every interval, under an
 /// advisory lock, the sweep removes on every server, in this order: subscriptions and replication slots of moves that are no
 /// longer open (a slot of a finished move keeps WAL for ever), tenant databases no tenant serves from and no move or restore
 /// uses or keeps (a deleted tenant's, an aborted move's target copy, a finished restore's), and roles of deleted tenants. Names are parsed back

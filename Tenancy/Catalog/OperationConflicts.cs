@@ -45,7 +45,7 @@ public static class OperationConflicts
     /// act on a database about to be dropped); the running one, if any, finishes first, because the database's one-running rule
     /// keeps the delete from starting beside it. The records those operations would have carried out (a move, a restore or an
     /// export not yet started) end with them: a delete that then fails must not leave a move "pending" for ever, with no
-    /// operation to run it and every later move refused behind it (the storm with worker kills found that).
+    /// operation to run it and every later move refused behind it.
     /// </summary>
     public static async Task<int> CancelQueuedAsync(CatalogDbContext db, Guid tenantId, string reason, DateTimeOffset now, CancellationToken ct)
     {

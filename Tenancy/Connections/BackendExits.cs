@@ -6,9 +6,9 @@ using TenantAspire.Tenancy.Servers;
 namespace TenantAspire.Tenancy.Connections;
 
 /// <summary>
-/// Waits until a closed connection's server process has left <c>pg_stat_activity</c>: a backend takes 1.6 ms at p50 but up to
-/// 30 ms under load (and once 194 ms) to exit after its client closed (bench backend-exit), and until then it still counts
-/// against the server's connections. The registry hands a one-off connection's budget slot on only after this, so Postgres
+/// Waits until a closed connection's server process has left <c>pg_stat_activity</c>: a backend exits a moment after its
+/// client closed (how long is in docs/architecture.md, *Design notes*), and until then it still counts against the server's
+/// connections. The registry hands a one-off connection's budget slot on only after this, so Postgres
 /// never sees more than the budget, without holding every slot for a worst-case grace. One probe connection per server polls all pending backends in one query every <see cref="RegistryOptions.BackendExitPollInterval"/>
 /// while any are pending. Hand-written: neither Npgsql nor Postgres tells a client when the backend it closed is gone.
 /// </summary>

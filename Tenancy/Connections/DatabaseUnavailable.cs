@@ -31,8 +31,8 @@ public static class DatabaseUnavailable
 
     /// <summary>
     /// The tenant's login refused at connect (28P01, or 42501 "permission denied for database"): a route that was stale for a
-    /// moment sent it to the server a move has just left, whose copy and role are dropped once the source's grace is over (the
-    /// operation storm, with a grace of 2 s, met both). Retried, the request reads the route again and reaches the tenant's
+    /// moment sent it to the server a move has just left, whose copy and role are dropped once the source's grace is over.
+    /// Retried, the request reads the route again and reaches the tenant's
     /// database. A 42501 on a table or any other object stays a 500.
     /// </summary>
     private static bool IsConnectRefused(PostgresException e) =>

@@ -19,17 +19,15 @@ public sealed class RegistryOptions
 
     /// <summary>
     /// After an evicted data source closes its connections, its budget slots are reused only after this grace, the time its
-    /// backends take to exit, so Postgres never sees more than the budget. Measured (bench backend-exit): a closed backend stays in
-    /// pg_stat_activity 1.6 ms at p50, 15-18 ms at p99, 30 ms at most with connects running alongside. (One-off window connections
-    /// are not guessed at: the registry watches their backend leave pg_stat_activity.)
+    /// backends take to exit, so Postgres never sees more than the budget (measured in docs/architecture.md, *Design notes*).
+    /// (One-off window connections are not guessed at: the registry watches their backend leave pg_stat_activity.)
     /// </summary>
     public TimeSpan CloseGrace { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// Most requests of one tenant waiting for a connection at once (per process); more get 503 + Retry-After at once. Keeps a
     /// hot tenant's burst from occupying every waiter and admission-window turn while other tenants wait. Large enough that one
-    /// busy tenant on a quiet system queues for its own few connections instead of being refused (the load benchmark's (b): 32
-    /// concurrent clients on one tenant's 4 connections, no 503).
+    /// busy tenant on a quiet system queues for its own few connections instead of being refused.
     /// </summary>
     public int MaxWaitersPerTenant { get; set; } = 64;
 
@@ -44,8 +42,7 @@ public sealed class RegistryOptions
 
     /// <summary>
     /// Admission: every access frequency is halved after this many accesses per budget slot (at least 1,000): long enough that
-    /// the ranks around the admission threshold are not Poisson noise (measured: B × 50 gave 0.87-0.92× of the ideal hit ratio),
-    /// short enough to follow a shift in which tenants are busy.
+    /// the ranks around the admission threshold are not Poisson noise, short enough to follow a shift in which tenants are busy.
     /// </summary>
     public int AgingAccessesPerSlot { get; set; } = 200;
 

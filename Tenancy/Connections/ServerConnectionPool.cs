@@ -166,8 +166,8 @@ internal sealed class ServerConnectionPool : IAsyncDisposable
                 if (full is not null)
                 {
                     // Its own data source is full: queue for one of its connections, first come first served. A release hands its
-                    // slot to the oldest waiter directly: no race of every waiter for it (the tenancy-tax benchmark measured that
-                    // race's losers at 9× the p99 of a plain Npgsql pool, which queues its own waiters the same way).
+                    // slot to the oldest waiter directly: no race of every waiter for it, whose losers would wait far past a plain
+                    // Npgsql pool's p99 (it queues its own waiters the same way).
                     own = full;
                     handOff = full.Waiters.AddLast(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
                 }

@@ -41,7 +41,7 @@ public sealed class TenantBaggageProcessor : BaseProcessor<Activity>
         {
             data.SetTag(TenantTelemetry.TenantIdKey, tenant);
             // Counted here, not with ConcurrentDictionary.Count: Count takes every one of the dictionary's locks, on every span of
-            // every request (the tenancy-tax benchmark found it as lock contention in the route lookup's spans).
+            // every request.
             if (Interlocked.Increment(ref _remembered) > MaxRemembered)
             {
                 Interlocked.Exchange(ref _remembered, 0);
