@@ -66,7 +66,7 @@ public sealed record FleetState(
         var reasons = new List<string>();
         if (Count("Failed") is > 0 and var failed)
         {
-            reasons.Add($"{failed} tenant(s) failed to provision");
+            reasons.Add($"{failed} tenant(s) failed (provisioning or deletion)");
         }
         if (OperationsFailedLastHour > 0)
         {

@@ -49,7 +49,7 @@ public sealed class TenantStateGate(ITenantHolds holds)
             case TenantStatus.Provisioning:
                 return GateDecision.Refuse(GateRefusal.Conflict, $"Tenant '{slug}' is still being provisioned.");
             case TenantStatus.Failed:
-                return GateDecision.Refuse(GateRefusal.Conflict, $"Tenant '{slug}' failed to provision.");
+                return GateDecision.Refuse(GateRefusal.Conflict, $"Tenant '{slug}' has failed: its provisioning or its deletion did not complete (GET /api/tenants/{slug} says why).");
             case TenantStatus.Hibernated:
                 route = await holds.WakeAndWaitAsync(route, WakeHold, ct);
                 if (route is null)

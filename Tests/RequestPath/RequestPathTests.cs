@@ -313,7 +313,7 @@ public sealed class RequestPathTests(AspireAppFixture fixture)
         using (var response = await admin.GetAsync($"/api/tenants/{broken}/users"))
         {
             await TenantLifecycleTests.AssertProblemAsync(response, HttpStatusCode.Conflict);
-            Assert.Contains("failed to provision", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Contains("has failed: its provisioning or its deletion did not complete", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
     }
 

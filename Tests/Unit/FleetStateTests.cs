@@ -28,7 +28,7 @@ public sealed class FleetStateTests
         Assert.Equal(HealthStatus.Healthy, State().Health().Status);
         var degraded = State(failedTenants: 2, failedOperations: 3).Health();
         Assert.Equal(HealthStatus.Degraded, degraded.Status);
-        Assert.Contains("2 tenant(s) failed to provision", degraded.Description, StringComparison.Ordinal);
+        Assert.Contains("2 tenant(s) failed (provisioning or deletion)", degraded.Description, StringComparison.Ordinal);
         Assert.Contains("3 operation(s) failed in the last hour", degraded.Description, StringComparison.Ordinal);
     }
 }
