@@ -21,8 +21,9 @@ public sealed class PgTools(ServerResolver servers, IOptions<BackupOptions> opti
         // As the tenant's own login (not the admin with --role): a delete's DROP DATABASE … WITH (FORCE) can end this session.
         using var process = Start("pg_dump", server, database, (role, password), role: null, redirectInput: false,
             "--format=custom", "--no-owner", "--no-privileges", $"--snapshot={snapshot}",
-            // A move's bookkeeping table, owned by the mover: not tenant data, and the tenant's role may not read it.
-            $"--exclude-table=public.{MoveNames.MarkerTable}");
+            // A move's bookkeeping table, owned by the mover: not tenant data, and the tenant's role may not read it. A move's
+            // publication neither: a restore, run as the tenant's role, may not create one (superuser only).
+            $"--exclude-table=public.{MoveNames.MarkerTable}", "--no-publications", "--no-subscriptions");
         var errors = process.StandardError.ReadToEndAsync(ct);
         (string, long) written;
         try
@@ -49,7 +50,9 @@ public sealed class PgTools(ServerResolver servers, IOptions<BackupOptions> opti
     public async Task<(string Sha256, long Bytes)> RestoreAsync(string server, string database, string role, Stream input, CancellationToken ct)
     {
         using var process = Start("pg_restore", server, database, login: null, role, redirectInput: true,
-            "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction");
+            "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+            // Dumps made before the dump left them out may hold a move's publication, which the tenant's role may not create.
+            "--no-publications", "--no-subscriptions");
         var errors = process.StandardError.ReadToEndAsync(ct);
         (string, long) read;
         try

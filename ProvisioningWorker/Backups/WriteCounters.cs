@@ -14,11 +14,15 @@ public sealed class WriteCounters(ServerConnections connections)
     public async Task<WriteSignal?> ReadAsync(string server, string database, CancellationToken ct) =>
         (await ReadLikeAsync(server, database.Replace("_", "\\_", StringComparison.Ordinal), ct)).GetValueOrDefault(database);
 
-    /// <summary>The tenant's own writes: its user tables' counters, read inside its database (one admin connection).</summary>
+    /// <summary>
+    /// The tenant's own writes: its user tables' counters, read inside its database as the provisioner. Not as the admin: this
+    /// runs from the backup pass beside the tenant's operations, and a delete's <c>DROP DATABASE … WITH (FORCE)</c>, run by the
+    /// provisioner, may end the provisioner's sessions but not a superuser's (42501).
+    /// </summary>
     public async Task<long> UserWritesAsync(string server, string database, CancellationToken ct)
     {
-        await using var source = connections.AdminIn(server, database);
-        await using var connection = await source.OpenConnectionAsync(ct);
+        await using var connection = connections.OpenProvisionerIn(server, database);
+        await connection.OpenAsync(ct);
         return await UserWritesAsync(connection, null, ct);
     }
 

@@ -176,10 +176,11 @@ public sealed class ServerAdmin(ServerConnections connections, Moves.MoveSql rep
                 await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {SqlIdentifier.Quote(database)} WITH (FORCE)", ct);
                 return;
             }
-            catch (PostgresException e) when (attempt < 20 && e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse)
+            catch (PostgresException e) when (attempt < 100 && e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse)
             {
-                // Our own sessions in that database (opened as the server admin, then SET ROLE) exit a moment after they
-                // close, and the provisioner may not terminate a superuser's backend: wait for them to go.
+                // Our own admin sessions in that database and the replication workers just stopped exit a moment after they
+                // close, and the provisioner may not terminate a superuser's backend: wait for them to go (up to 10 s: a
+                // loaded two-core machine has taken seconds).
                 await Task.Delay(100, ct);
             }
         }

@@ -101,6 +101,25 @@ public sealed class RestoreCompositionTests(BackupStackFixture fixture)
         }
     }
 
+    /// <summary>
+    /// A move's publication in the tenant's database (left by an aborted move whose tidy-up failed, or there while it copies)
+    /// went into dumps, and a restore, run as the tenant's role, then failed: only a superuser may publish a schema.
+    /// </summary>
+    [Fact]
+    public async Task A_publication_in_the_tenants_database_stays_out_of_its_backup_which_restores()
+    {
+        var slug = await _kit.Tenants.CreateActiveAsync("cmp-pub");
+        await _kit.AddUserAsync(slug, $"kept@{slug}.example");
+        var (tenant, _) = await _kit.Tenants.CatalogRowAsync(slug);
+        await new ServerTestKit(fixture).ScalarOnAsync<object>(tenant.Server, tenant.DatabaseName,
+            $"CREATE PUBLICATION move_{Guid.CreateVersion7():N} FOR TABLES IN SCHEMA public");
+        var backup = (await _kit.BackUpNowAsync(slug)).GetProperty("id").GetString()!;
+        var id = await RestoreAcceptedAsync(slug, backup);
+        var restore = await _kit.WaitForRestoreAsync(slug, id, "Swapped", "Failed");
+        Assert.True(restore.GetProperty("phase").GetString() == "swapped", restore.ToString());
+        Assert.Equal([$"kept@{slug}.example"], await _kit.EmailsAsync(slug));
+    }
+
     [Fact]
     public async Task A_swap_says_restoring_not_moving_and_the_audit_trail_shows_the_hold()
     {
