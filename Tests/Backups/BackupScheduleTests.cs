@@ -167,7 +167,7 @@ public sealed class BackupScheduleTests(BackupStackFixture fixture, ITestOutputH
         }
         finally
         {
-            await fixture.RestartExitedAsync("provisioning-worker");
+            await fixture.RestartKilledAsync("provisioning-worker");
         }
         // Every committed blob of the tenant is a recorded backup, whole: its bytes hash to what its row says.
         var container = await _kit.BackupContainerAsync();

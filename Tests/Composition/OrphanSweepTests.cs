@@ -27,7 +27,6 @@ public sealed class OrphanSweepTests(AspireAppFixture fixture)
             INSERT INTO tenant_moves (id, tenant_id, tenant_slug, from_server, to_server, to_tablespace, method, phase, reason, requested_by, created_at, updated_at)
             VALUES ($1, $2, $3, $4, 'postgres-premium', 'pg_default', 'Replication', 'Failed', 'test', 'test', now(), now())
             """, failedMove, tenant.Id, live, tenant.Server);
-        await CatalogAsync("INSERT INTO audit_events (tenant_id, tenant_slug, action, actor, at) VALUES ($1, 'gone-co', 'deleted', 'test', now())", gone);
         await kit.ScalarAsync<object>("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", slot);
         foreach (var id in new[] { gone, stranger })
         {
@@ -36,6 +35,9 @@ public sealed class OrphanSweepTests(AspireAppFixture fixture)
         // Owned by its tenant's role, which the provisioner is a member of, as a tenant database is.
         await kit.ScalarAsync<object>($"GRANT {SqlIdentifier.Quote(TenantNaming.RoleName(gone))} TO {SqlIdentifier.Quote(TenantNaming.ProvisionerRole)}");
         await kit.ScalarAsync<object>($"CREATE DATABASE {SqlIdentifier.Quote(TenantNaming.DatabaseName(gone))} OWNER {SqlIdentifier.Quote(TenantNaming.RoleName(gone))}");
+        // Only now is it a deleted tenant of this catalog: a sweep between the role's creation and the database's would drop the
+        // role under the test's feet.
+        await CatalogAsync("INSERT INTO audit_events (tenant_id, tenant_slug, action, actor, at) VALUES ($1, 'gone-co', 'deleted', 'test', now())", gone);
         try
         {
             async Task<string> LeftAsync() => string.Join(", ", new[]

@@ -144,8 +144,14 @@ public class AspireAppFixture : IAsyncLifetime
     /// <summary>Runs a lifecycle command (<c>resource-stop</c>, <c>resource-start</c>) on one instance until it has taken effect.</summary>
     public Task CommandInstanceAsync(string instance, string command) => Resources.CommandInstanceAsync(instance, command);
 
-    /// <summary>Starts again every instance of <paramref name="resource"/> that exited (a test killed it), and waits until it is healthy.</summary>
+    /// <summary>Starts again every instance of <paramref name="resource"/> that a test stopped, and waits until it is healthy.</summary>
     public Task RestartExitedAsync(string resource) => Resources.RestartExitedAsync(resource);
+
+    /// <summary>
+    /// Starts again the instances of <paramref name="resource"/> a test SIGKILLed: waits until they are seen as exited first (one
+    /// started too early can be reported as failed to start, which a move test met).
+    /// </summary>
+    public Task RestartKilledAsync(string resource) => Resources.RestartKilledAsync(resource);
 
     public HttpClient CreateHttpClient(string resource) => App.CreateHttpClient(resource, "http");
 

@@ -174,7 +174,7 @@ public sealed class MoveTests(ServersStackFixture fixture, ITestOutputHelper out
         }
         finally
         {
-            await fixture.RestartExitedAsync("provisioning-worker"); // the stack's next tests want both worker replicas
+            await fixture.RestartKilledAsync("provisioning-worker"); // the stack's next tests want both worker replicas
         }
         Assert.Contains(done.GetProperty("phase").GetString(), Landed);
         Assert.Equal(ServersStackFixture.Premium, (await _kit.TenantAsync(slug)).GetProperty("server").GetString());
