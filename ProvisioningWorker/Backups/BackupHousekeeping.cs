@@ -25,12 +25,17 @@ public sealed class BackupHousekeeping(CatalogDbContext db, BackupStore store, I
     {
         var live = await db.Backups.AsNoTracking().Where(b => b.TenantDeletedAt == null)
             .Select(b => new { b.Id, b.TenantId, b.Tier, b.CreatedAt, b.BlobName }).ToListAsync(ct);
+        // A backup an accepted restore has yet to read stays until it has (or the restore has failed): a 202 for a restore
+        // must not turn into "backup no longer exists" because retention came first.
+        var wanted = (await db.Restores.AsNoTracking()
+            .Where(r => r.Phase == RestorePhase.Pending || r.Phase == RestorePhase.Restoring)
+            .Select(r => r.BackupId).ToListAsync(ct)).ToHashSet();
         var expired = live.GroupBy(b => b.TenantId).SelectMany(tenant =>
         {
             var newestFirst = tenant.OrderByDescending(b => b.CreatedAt).ToList();
             var policy = options.Value.For(newestFirst[0].Tier);
             var ids = BackupPolicy.Expired(policy, [.. newestFirst.Select(b => (b.Id, b.CreatedAt))], now).ToHashSet();
-            return newestFirst.Where(b => ids.Contains(b.Id));
+            return newestFirst.Where(b => ids.Contains(b.Id) && !wanted.Contains(b.Id));
         }).ToList();
         foreach (var backup in expired)
         {
