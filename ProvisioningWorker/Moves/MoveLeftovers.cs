@@ -14,8 +14,9 @@ public sealed class MoveLeftovers(CatalogDbContext db, MoveSql sql, ServerAdmin 
         var all = await db.Moves.AsNoTracking().Where(m => m.TenantId == tenant.Id).ToListAsync(ct);
         // Subscriptions first (each drops its slot on the publisher), then any slot left behind: a database with either cannot be
         // dropped. Finished moves too: a subscription one left behind has an apply worker connected to the tenant's database as a
-        // superuser, whom the delete's DROP DATABASE … WITH (FORCE), run by the provisioner, may not end (42501). Each place is probed in pg_subscription first, so a tenant without any costs one query each.
-        // A move's database keeps the name it had when the move was asked for (a restore since renamed the tenant's).
+        // superuser, whom the delete's DROP DATABASE … WITH (FORCE), run by the provisioner, may not end (42501). Each place is
+        // probed in pg_subscription first, so a tenant without any costs one query each. Subscriptions live on a move's target,
+        // in the database it filled, which keeps its name even when a restore has since given the tenant a new one.
         foreach (var (server, database) in all.Select(m => (m.ToServer, m.DatabaseOf(tenant))).Append((tenant.Server, tenant.DatabaseName)).Distinct())
         {
             await sql.DropSubscriptionAsync(server, database, ct);
