@@ -34,6 +34,23 @@ public static partial class SqlIdentifier
         return "'" + secret + "'";
     }
 
+    [GeneratedRegex(@"^[a-z][a-z0-9_]{0,39}\z")]
+    private static partial Regex SafeFieldName();
+
+    /// <summary>
+    /// A single-quoted literal for a custom field's name, the JSON key in an expression that an index must match word for word (a
+    /// bound parameter would not match the index's expression). Names are checked against the tenant's definitions first; the
+    /// pattern makes a name with anything but lower-case letters, digits and '_' impossible here.
+    /// </summary>
+    public static string FieldKeyLiteral(string name)
+    {
+        if (!SafeFieldName().IsMatch(name))
+        {
+            throw new ArgumentException($"'{name}' is not a custom field name.", nameof(name));
+        }
+        return "'" + name + "'";
+    }
+
     /// <summary>
     /// A single-quoted literal for an operator-configured value a utility statement cannot parameterise (a tablespace's location,
     /// a subscription's connection string): never user input; quotes are doubled and control characters refused.

@@ -1,0 +1,46 @@
+using TenantAspire.Tenancy.CustomFields;
+using static TenantAspire.Tests.Unit.CustomFields.CustomFieldTestData;
+
+namespace TenantAspire.Tests.Unit.CustomFields;
+
+public sealed class CustomFieldSqlTests
+{
+    [Fact]
+    public void A_query_uses_the_index_expression_word_for_word_and_binds_every_value()
+    {
+        var score = Field("score", CustomFieldType.Number, indexed: true);
+        Assert.Equal("CREATE INDEX CONCURRENTLY \"ix_users_custom_score\" ON public.users (((custom ->> 'score')::numeric))",
+            CustomFieldSql.CreateIndex(score));
+        var query = new CustomQuery([new(score, CustomFilterOp.Gte, 2m), new(Field("plan", CustomFieldType.Enum, values: ["a"]), CustomFilterOp.Eq, "a")],
+            new(score, Descending: true), []);
+        var (where, orderBy, parameters) = CustomFieldSql.Clauses(query, firstParameter: 3);
+        Assert.Equal("((custom ->> 'score')::numeric) >= $3 AND (custom ->> 'plan') = $4", where);
+        Assert.Equal("((custom ->> 'score')::numeric) DESC NULLS LAST, id", orderBy);
+        Assert.Equal([2m, (object)"a"], parameters.Select(p => p.Value));
+        Assert.Contains(CustomFieldSql.Expression(score), CustomFieldSql.CreateIndex(score), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Dates_compare_as_their_iso_text_which_an_index_may_hold()
+    {
+        var joined = Field("joined", CustomFieldType.Date, entity: CustomEntity.Tasks);
+        Assert.Equal("(custom ->> 'joined')", CustomFieldSql.Expression(joined));
+        Assert.Equal("ix_tasks_custom_joined", CustomFieldSql.IndexName(joined));
+        Assert.Equal("DROP INDEX CONCURRENTLY IF EXISTS public.\"ix_tasks_custom_joined\"", CustomFieldSql.DropIndex(joined));
+    }
+
+    [Fact]
+    public void A_name_that_is_not_a_field_name_never_reaches_sql_text()
+    {
+        Assert.Throws<ArgumentException>(() => CustomFieldSql.Expression(Field("x') OR true --", CustomFieldType.Text)));
+        Assert.True(CustomFieldSql.IndexName(Field("a234567890123456789012345678901234567890", CustomFieldType.Text, entity: CustomEntity.Projects)).Length <= 63);
+    }
+
+    [Fact]
+    public void An_empty_query_selects_everything_in_id_order()
+    {
+        var (where, orderBy, parameters) = CustomFieldSql.Clauses(new([], null, []));
+        Assert.Equal(("TRUE", "id"), (where, orderBy));
+        Assert.Empty(parameters);
+    }
+}
