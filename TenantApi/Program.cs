@@ -20,6 +20,7 @@ app.MapExportsApi();
 app.MapUsersApi();
 app.MapProjectsApi();
 app.MapTasksApi();
+app.MapCustomFieldsApi();
 app.MapDiagnosticsApi();
 app.MapBaselineApi();
 

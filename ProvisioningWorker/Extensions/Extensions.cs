@@ -1,3 +1,4 @@
+using TenantAspire.ProvisioningWorker.CustomFields;
 using TenantAspire.ProvisioningWorker.Demo;
 using TenantAspire.ProvisioningWorker.CatalogMigration;
 using TenantAspire.ProvisioningWorker.Telemetry;
@@ -43,6 +44,7 @@ internal static class Extensions
         builder.AddRollouts();
         builder.AddMoves();
         builder.AddBackups();
+        builder.AddCustomFields();
         builder.Services.AddOptions<OrphanSweepOptions>().Bind(builder.Configuration.GetSection(OrphanSweepOptions.Section));
         builder.Services.AddHostedService<OrphanSweeper>(); // what a crash left on a server where no operation looks again
         builder.Services.AddSingleton<SchemaVersionCollector>();

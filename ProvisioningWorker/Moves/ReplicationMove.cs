@@ -14,7 +14,7 @@ namespace TenantAspire.ProvisioningWorker.Moves;
 /// the target is the mover's own until the switch.
 /// </summary>
 public sealed class ReplicationMove(
-    MoveSql sql, MoveStore store, ServerAdmin admin, TenantMigrator migrator, TenantCredentialProtector protector, TenantTablespaces tablespaces,
+    MoveSql sql, MoveStore store, ServerAdmin admin, TenantMigrator migrator, CustomFields.CustomIndexes customIndexes, TenantCredentialProtector protector, TenantTablespaces tablespaces,
     ReplicationCutover cutover, FaultInjector faults, IOptions<MoveOptions> options, TimeProvider clock, ILogger<ReplicationMove> logger)
 {
     public async Task RunAsync(Tenant tenant, TenantMove move, CancellationToken ct)
@@ -55,6 +55,10 @@ public sealed class ReplicationMove(
         if (tenant.SchemaVersion is { } version)
         {
             await migrator.MigrateOnAsync(tenant, move.ToServer, version, ct);
+            if (TenantAspire.Tenancy.Data.TenantMigrations.HasCustomFields(version))
+            {
+                await customIndexes.CopyAsync(tenant, move.FromServer, move.ToServer, ct); // per-tenant indexes are not in the schema
+            }
         }
         await sql.EnsureMarkerAsync(move.FromServer, tenant.DatabaseName, ct);
         await sql.EnsureMarkerAsync(move.ToServer, tenant.DatabaseName, ct);

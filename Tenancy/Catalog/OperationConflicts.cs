@@ -37,6 +37,7 @@ public static class OperationConflicts
         OperationKind.UndoRestore => "restore-undo",
         OperationKind.DropMoveSource => "drop-move-source",
         OperationKind.DropRestorePrevious => "drop-restore-previous",
+        OperationKind.CustomIndexes => "custom-indexes",
         _ => kind.ToString().ToLowerInvariant(),
     };
 

@@ -27,6 +27,12 @@ public enum OperationKind
 
     /// <summary>Make the tenant's pending exports (pg_dump into the store).</summary>
     Export,
+
+    /// <summary>
+    /// Bring the tenant's custom-field indexes in line with its definitions (build pending ones CONCURRENTLY, drop unwanted or
+    /// invalid ones, rebuild any a move left behind). Idempotent: it reads what to do from the tenant's database when it runs.
+    /// </summary>
+    CustomIndexes,
 }
 
 /// <summary>Cancelled: queued work a delete made pointless (it never ran).</summary>

@@ -8,4 +8,7 @@ public sealed class Project
     public User? Owner { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <inheritdoc cref="User.Custom"/>
+    public string? Custom { get; set; }
 }

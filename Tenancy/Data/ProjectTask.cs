@@ -13,4 +13,7 @@ public sealed class ProjectTask
     public bool Done { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <inheritdoc cref="User.Custom"/>
+    public string? Custom { get; set; }
 }

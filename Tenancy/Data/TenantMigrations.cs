@@ -13,14 +13,24 @@ public static class TenantMigrations
     /// <summary>Adds <c>tasks</c> (project to-dos): the first change shipped to existing tenants by a rollout.</summary>
     public const string Tasks = "20261126135427_TenantTasks";
 
+    /// <summary>
+    /// Adds <c>custom_fields</c> (a tenant's own field definitions) and a <c>custom</c> JSONB column on users, projects and tasks:
+    /// additive with a constant default (no table rewrite). Endpoints that existed before read and write <c>custom</c> only on
+    /// tenants at or past it (<see cref="HasCustomFields"/>); a tenant behind it has no definitions, so it has no custom values.
+    /// </summary>
+    public const string CustomFields = "20261205151041_CustomFields";
+
     /// <summary>The newest tenant migration of this build (a unit test holds it equal to what the migrations assembly says).</summary>
-    public const string Latest = Tasks;
+    public const string Latest = CustomFields;
 
     /// <summary>
     /// The oldest tenant schema this build still serves on every endpoint that does not name a newer one. Raised only by a
     /// release that contracts (drops or renames what an older build used), after a rollout has brought every tenant past it.
     /// </summary>
     public const string MinimumServable = Initial;
+
+    /// <summary>Whether a tenant at <paramref name="schemaVersion"/> has the <c>custom</c> columns and its field definitions.</summary>
+    public static bool HasCustomFields(string? schemaVersion) => !IsBehind(schemaVersion, CustomFields);
 
     /// <summary>Migration ids start with a UTC timestamp, so ordinal order is the order they apply in.</summary>
     public static bool IsBehind(string? current, string target) => current is null || string.CompareOrdinal(current, target) < 0;

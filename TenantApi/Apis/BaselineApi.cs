@@ -51,7 +51,7 @@ public static class BaselineApi
         }
         await using var connection = await baseline.Source.OpenConnectionAsync(ct);
         await using var db = schema.CreateContext(connection);
-        return TypedResults.Ok(await UsersApi.PageAsync(db, page, pageSize, ct));
+        return TypedResults.Ok(await UsersApi.PageAsync(db.Users, page, pageSize, ct));
     }
 
     public sealed class BaselineDatabase(string connectionString) : IAsyncDisposable

@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using TenantAspire.Tenancy.Connections;
+using TenantAspire.Tenancy.CustomFields;
 using TenantAspire.Tenancy.Data;
 using TenantAspire.TenantApi.Admin;
 using TenantAspire.TenantApi.Auth;
+using TenantAspire.TenantApi.CustomFields;
 using TenantAspire.TenantApi.OpenApi;
 using TenantAspire.TenantApi.Tenants;
 using static TenantAspire.TenantApi.Problems.Problems;
@@ -26,27 +28,39 @@ public static class TasksApi
         });
 
     public static async Task<Results<Ok<PagedList<TaskDto>>, ProblemHttpResult>> ListAsync(
-        Guid projectId, TenantDb tenantDb, int? page, int? pageSize, CancellationToken ct)
+        Guid projectId, TenantDb tenantDb, TenantCustomFields fields, HttpRequest http, int? page, int? pageSize, CancellationToken ct)
     {
         if (Paging.Validate(page, pageSize) is { } error)
         {
             return BadRequest(error);
+        }
+        var query = await fields.QueryAsync(CustomEntity.Tasks, http, ct);
+        if (query.Errors.Count > 0)
+        {
+            return Invalid(query.Errors);
         }
         var db = await tenantDb.GetAsync(ct);
         if (!await db.Projects.AnyAsync(p => p.Id == projectId, ct))
         {
             return NotFound($"No project {projectId}.");
         }
-        return TypedResults.Ok(await Paging.PageAsync(
-            db.Tasks.AsNoTracking().Where(t => t.ProjectId == projectId).OrderBy(t => t.Id), page, pageSize, TaskDto.From, ct));
+        return TypedResults.Ok(query.IsEmpty
+            ? await Paging.PageAsync(fields.Tasks(db).AsNoTracking().Where(t => t.ProjectId == projectId).OrderBy(t => t.Id), page, pageSize, TaskDto.From, ct)
+            : await TenantCustomFields.PageAsync(db.Tasks, CustomEntity.Tasks, query, "id", ("project_id = @project_id", () => new("project_id", projectId)),
+                page, pageSize, TaskDto.From, ct));
     }
 
     public static async Task<Results<Created<TaskDto>, ProblemHttpResult>> CreateAsync(
-        Guid projectId, TaskRequest request, TenantDb tenantDb, HttpRequest http, TimeProvider clock, CancellationToken ct)
+        Guid projectId, TaskRequest request, TenantDb tenantDb, TenantCustomFields fields, HttpRequest http, TimeProvider clock, CancellationToken ct)
     {
         if (request.Validate() is { } error)
         {
             return BadRequest(error);
+        }
+        var (custom, errors) = await fields.CheckAsync(CustomEntity.Tasks, request.Custom, creating: true, ct);
+        if (errors.Count > 0)
+        {
+            return Invalid(errors);
         }
         var db = await tenantDb.GetAsync(ct);
         if (!await db.Projects.AnyAsync(p => p.Id == projectId, ct))
@@ -57,7 +71,7 @@ public static class TasksApi
         var task = new ProjectTask
         {
             Id = Guid.CreateVersion7(), ProjectId = projectId, Title = request.Title!.Trim(), Done = request.Done ?? false,
-            CreatedAt = now, UpdatedAt = now,
+            CreatedAt = now, UpdatedAt = now, Custom = custom,
         };
         db.Tasks.Add(task);
         if (await WriteRaces.TryAsync(() => db.SaveChangesAsync(ct), Answers(projectId, task.Id)) is { } lost)
@@ -68,20 +82,27 @@ public static class TasksApi
     }
 
     public static async Task<Results<Ok<TaskDto>, ProblemHttpResult>> UpdateAsync(
-        Guid projectId, Guid id, TaskRequest request, TenantDb tenantDb, TimeProvider clock, CancellationToken ct)
+        Guid projectId, Guid id, TaskRequest request, TenantDb tenantDb, TenantCustomFields fields, TimeProvider clock, CancellationToken ct)
     {
         if (request.Validate() is { } error)
         {
             return BadRequest(error);
         }
+        var (custom, errors) = await fields.CheckAsync(CustomEntity.Tasks, request.Custom, creating: false, ct);
+        if (errors.Count > 0)
+        {
+            return Invalid(errors);
+        }
         var db = await tenantDb.GetAsync(ct);
-        if (await db.Tasks.SingleOrDefaultAsync(t => t.Id == id && t.ProjectId == projectId, ct) is not { } task)
+        if (await fields.Tasks(db).AsNoTracking().SingleOrDefaultAsync(t => t.Id == id && t.ProjectId == projectId, ct) is not { } task)
         {
             return NotFound($"No task {id} in project {projectId}.");
         }
+        db.Tasks.Attach(task); // only what changes below is written (see UsersApi.UpdateAsync)
         task.Title = request.Title!.Trim();
         task.Done = request.Done ?? task.Done;
         task.UpdatedAt = clock.GetUtcNow();
+        task.Custom = custom ?? task.Custom;
         return await WriteRaces.TryAsync(() => db.SaveChangesAsync(ct), Answers(projectId, id)) is { } lost
             ? lost
             : TypedResults.Ok(TaskDto.From(task));

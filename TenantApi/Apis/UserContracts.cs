@@ -1,9 +1,12 @@
 using System.Net.Mail;
+using System.Text.Json.Nodes;
 using TenantAspire.Tenancy.Data;
 
 namespace TenantAspire.TenantApi.Apis;
 
-public sealed record UserRequest(string? Email, string? Name)
+/// <param name="Custom">The tenant's custom fields of users (its schema: GET …/custom-fields/schema). On an update, leaving it out keeps
+/// the stored values; sending it replaces them.</param>
+public sealed record UserRequest(string? Email, string? Name, JsonObject? Custom = null)
 {
     /// <summary>Null when valid; the email is compared lower-cased.</summary>
     public string? Validate()
@@ -19,12 +22,13 @@ public sealed record UserRequest(string? Email, string? Name)
     public string NormalizedEmail => Email!.Trim().ToLowerInvariant();
 }
 
-public sealed record UserDto(Guid Id, string Email, string Name, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+/// <param name="Custom">The user's custom field values, by field name (an empty object when there are none).</param>
+public sealed record UserDto(Guid Id, string Email, string Name, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, JsonObject Custom)
 {
-    public static UserDto From(User u) => new(u.Id, u.Email, u.Name, u.CreatedAt, u.UpdatedAt);
+    public static UserDto From(User u) => new(u.Id, u.Email, u.Name, u.CreatedAt, u.UpdatedAt, CustomJson.Read(u.Custom));
 }
 
-public sealed record ProjectRequest(string? Name, Guid? OwnerId)
+public sealed record ProjectRequest(string? Name, Guid? OwnerId, JsonObject? Custom = null)
 {
     public string? Validate() =>
         string.IsNullOrWhiteSpace(Name) || Name.Length > 200 ? "name is required and at most 200 characters."
@@ -32,18 +36,24 @@ public sealed record ProjectRequest(string? Name, Guid? OwnerId)
         : null;
 }
 
-public sealed record ProjectDto(Guid Id, string Name, Guid OwnerId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+public sealed record ProjectDto(Guid Id, string Name, Guid OwnerId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, JsonObject Custom)
 {
-    public static ProjectDto From(Project p) => new(p.Id, p.Name, p.OwnerId, p.CreatedAt, p.UpdatedAt);
+    public static ProjectDto From(Project p) => new(p.Id, p.Name, p.OwnerId, p.CreatedAt, p.UpdatedAt, CustomJson.Read(p.Custom));
 }
 
-public sealed record TaskRequest(string? Title, bool? Done)
+public sealed record TaskRequest(string? Title, bool? Done, JsonObject? Custom = null)
 {
     public string? Validate() =>
         string.IsNullOrWhiteSpace(Title) || Title.Length > 500 ? "title is required and at most 500 characters." : null;
 }
 
-public sealed record TaskDto(Guid Id, Guid ProjectId, string Title, bool Done, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+public sealed record TaskDto(Guid Id, Guid ProjectId, string Title, bool Done, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, JsonObject Custom)
 {
-    public static TaskDto From(ProjectTask t) => new(t.Id, t.ProjectId, t.Title, t.Done, t.CreatedAt, t.UpdatedAt);
+    public static TaskDto From(ProjectTask t) => new(t.Id, t.ProjectId, t.Title, t.Done, t.CreatedAt, t.UpdatedAt, CustomJson.Read(t.Custom));
+}
+
+/// <summary>A row's stored <c>custom</c> (jsonb text) as the object a response carries.</summary>
+public static class CustomJson
+{
+    public static JsonObject Read(string? stored) => stored is null ? [] : JsonNode.Parse(stored)?.AsObject() ?? [];
 }

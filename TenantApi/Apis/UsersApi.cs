@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using TenantAspire.Tenancy.Connections;
+using TenantAspire.Tenancy.CustomFields;
 using TenantAspire.Tenancy.Data;
 using TenantAspire.TenantApi.Admin;
 using TenantAspire.TenantApi.Auth;
+using TenantAspire.TenantApi.CustomFields;
 using TenantAspire.TenantApi.OpenApi;
 using TenantAspire.TenantApi.Tenants;
 using static TenantAspire.TenantApi.Problems.Problems;
@@ -15,40 +17,57 @@ public static class UsersApi
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app) =>
         app.MapTenantScoped("Users", TenantPolicies.TenantMember, api =>
         {
-            api.MapGet("users", ListAsync).WithOperation("ListUsers", "List the tenant's users.");
+            api.MapGet("users", ListAsync).WithOperation("ListUsers",
+                "List the tenant's users (by email; filter with custom.<name>=v, .gt/.gte/.lt/.lte for numbers and dates, sort=[-]custom.<name>).");
             api.MapPost("users", CreateAsync).WithOperation("CreateUser", "Create a user; the email is unique within the tenant.")
                 .RequireAuthorization(TenantPolicies.TenantAdmin);
             api.MapGet("users/{id:guid}", GetAsync).WithOperation("GetUser", "One user.");
-            api.MapPut("users/{id:guid}", UpdateAsync).WithOperation("UpdateUser", "Replace a user's email and name.")
+            api.MapPut("users/{id:guid}", UpdateAsync).WithOperation("UpdateUser", "Replace a user's email and name (and custom values, when sent).")
                 .RequireAuthorization(TenantPolicies.TenantAdmin);
             api.MapDelete("users/{id:guid}", DeleteAsync).WithOperation("DeleteUser", "Delete a user who owns no project.")
                 .RequireAuthorization(TenantPolicies.TenantAdmin);
         });
 
     public static async Task<Results<Ok<PagedList<UserDto>>, ProblemHttpResult>> ListAsync(
-        TenantDb tenantDb, int? page, int? pageSize, CancellationToken ct)
+        TenantDb tenantDb, TenantCustomFields fields, HttpRequest http, int? page, int? pageSize, CancellationToken ct)
     {
         if (Paging.Validate(page, pageSize) is { } error)
         {
             return BadRequest(error);
         }
-        return TypedResults.Ok(await PageAsync(await tenantDb.GetAsync(ct), page, pageSize, ct));
+        var query = await fields.QueryAsync(CustomEntity.Users, http, ct);
+        if (query.Errors.Count > 0)
+        {
+            return Invalid(query.Errors);
+        }
+        var db = await tenantDb.GetAsync(ct);
+        return TypedResults.Ok(query.IsEmpty
+            ? await PageAsync(fields.Users(db), page, pageSize, ct)
+            : await TenantCustomFields.PageAsync(db.Users, CustomEntity.Users, query, "email", null, page, pageSize, UserDto.From, ct));
     }
 
     /// <summary>One page of users by email (shared with the no-tenancy baseline, <see cref="BaselineApi"/>).</summary>
-    internal static Task<PagedList<UserDto>> PageAsync(TenantDbContext db, int? page, int? pageSize, CancellationToken ct) =>
-        Paging.PageAsync(db.Users.AsNoTracking().OrderBy(u => u.Email), page, pageSize, UserDto.From, ct);
+    internal static Task<PagedList<UserDto>> PageAsync(IQueryable<User> users, int? page, int? pageSize, CancellationToken ct) =>
+        Paging.PageAsync(users.AsNoTracking().OrderBy(u => u.Email), page, pageSize, UserDto.From, ct);
 
     public static async Task<Results<Created<UserDto>, ProblemHttpResult>> CreateAsync(
-        UserRequest request, TenantDb tenantDb, HttpRequest http, TimeProvider clock, CancellationToken ct)
+        UserRequest request, TenantDb tenantDb, TenantCustomFields fields, HttpRequest http, TimeProvider clock, CancellationToken ct)
     {
         if (request.Validate() is { } error)
         {
             return BadRequest(error);
         }
+        var (custom, errors) = await fields.CheckAsync(CustomEntity.Users, request.Custom, creating: true, ct);
+        if (errors.Count > 0)
+        {
+            return Invalid(errors);
+        }
         var db = await tenantDb.GetAsync(ct);
         var now = clock.GetUtcNow();
-        var user = new User { Id = Guid.CreateVersion7(), Email = request.NormalizedEmail, Name = request.Name!.Trim(), CreatedAt = now, UpdatedAt = now };
+        var user = new User
+        {
+            Id = Guid.CreateVersion7(), Email = request.NormalizedEmail, Name = request.Name!.Trim(), CreatedAt = now, UpdatedAt = now, Custom = custom,
+        };
         db.Users.Add(user);
         if (await WriteRaces.TryAsync(() => db.SaveChangesAsync(ct), Answers(user.Id)) is { } lost)
         {
@@ -57,29 +76,36 @@ public static class UsersApi
         return TypedResults.Created(TenantScopedRoutes.LocationOf(http, user.Id), UserDto.From(user));
     }
 
-    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> GetAsync(Guid id, TenantDb tenantDb, CancellationToken ct)
+    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> GetAsync(Guid id, TenantDb tenantDb, TenantCustomFields fields, CancellationToken ct)
     {
         var db = await tenantDb.GetAsync(ct);
-        return await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, ct) is { } user
+        return await fields.Users(db).AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, ct) is { } user
             ? TypedResults.Ok(UserDto.From(user))
             : NotFound($"No user {id}.");
     }
 
     public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> UpdateAsync(
-        Guid id, UserRequest request, TenantDb tenantDb, TimeProvider clock, CancellationToken ct)
+        Guid id, UserRequest request, TenantDb tenantDb, TenantCustomFields fields, TimeProvider clock, CancellationToken ct)
     {
         if (request.Validate() is { } error)
         {
             return BadRequest(error);
         }
+        var (custom, errors) = await fields.CheckAsync(CustomEntity.Users, request.Custom, creating: false, ct);
+        if (errors.Count > 0)
+        {
+            return Invalid(errors);
+        }
         var db = await tenantDb.GetAsync(ct);
-        if (await db.Users.SingleOrDefaultAsync(u => u.Id == id, ct) is not { } user)
+        if (await fields.Users(db).AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, ct) is not { } user)
         {
             return NotFound($"No user {id}.");
         }
+        db.Users.Attach(user); // only what changes below is written (a tenant behind the CustomFields migration has no custom column)
         user.Email = request.NormalizedEmail;
         user.Name = request.Name!.Trim();
         user.UpdatedAt = clock.GetUtcNow();
+        user.Custom = custom ?? user.Custom;
         return await WriteRaces.TryAsync(() => db.SaveChangesAsync(ct), Answers(id)) is { } lost ? lost : TypedResults.Ok(UserDto.From(user));
     }
 

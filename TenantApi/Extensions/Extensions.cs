@@ -35,6 +35,8 @@ internal static class Extensions
         builder.AddBackupStore(); // reads only: export downloads and a restore's checksum check (pg_dump runs in the worker)
         builder.Services.AddSingleton<TenantWaker>();
         builder.Services.AddSingleton<ITenantHolds>(sp => sp.GetRequiredService<TenantWaker>());
+        builder.Services.AddScoped<CustomFields.TenantCustomFields>(); // the request's view of its tenant's custom fields
+        builder.Services.AddScoped<CustomFields.IndexRequests>();
         builder.Services.AddSingleton<TenantStateGate>();
         builder.Services.AddBaseline(builder.Configuration); // the tenancy-tax benchmark's twin; nothing unless configured
         builder.Services.AddOptions<TenantRateLimitOptions>().Bind(builder.Configuration.GetSection(TenantRateLimitOptions.Section))

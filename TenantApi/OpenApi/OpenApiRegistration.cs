@@ -10,7 +10,7 @@ internal static class OpenApiRegistration
     /// The OpenAPI document, made complete by transformers where the framework leaves gaps: the bearer scheme and a requirement on
     /// every secured operation; the tenant's <c>slug</c> path parameter and <c>X-Tenant-Id</c> header (they belong to route groups,
     /// not to handler parameters, so the generator never sees them); operationIds for the twice-mapped tenant endpoints; paging
-    /// parameters as bounded integers. Linted with Redocly's recommended rules in the tests (docs/api.md).
+    /// parameters as bounded integers; custom values as a described open object. Linted with Redocly's recommended rules in the tests (docs/api.md).
     /// </summary>
     public static IHostApplicationBuilder AddTenantOpenApi(this IHostApplicationBuilder builder)
     {
@@ -20,6 +20,8 @@ internal static class OpenApiRegistration
             options.AddOperationTransformer<SecurityRequirementTransformer>();
             options.AddOperationTransformer<TenantParametersTransformer>();
             options.AddOperationTransformer<PagingParametersTransformer>();
+            options.CreateSchemaReferenceId = CustomValuesSchemaTransformer.ReferenceIdOf;
+            options.AddSchemaTransformer<CustomValuesSchemaTransformer>();
         });
         return builder;
     }

@@ -45,6 +45,47 @@ public sealed class GeneratedClientTests(AspireAppFixture fixture)
         Assert.True(problem.AdditionalData.ContainsKey("traceId"), "the problem carries its traceId");
     }
 
+    [Fact]
+    public async Task Custom_values_round_trip_through_the_generated_client_and_a_wrong_one_is_a_typed_400()
+    {
+        var slug = await new TenantTestKit(fixture).CreateActiveAsync("kiotacf");
+        var tenantAdmin = Client(fixture.SigningKey, slug, TenantClaims.TenantAdmin);
+        var fields = tenantAdmin.Api.Tenants[slug].CustomFields;
+        await fields.PostAsync(new CustomFieldRequest { Entity = "users", Name = "plan", Type = "enum", Values = ["free", "pro"] });
+        var seats = await fields.PostAsync(new CustomFieldRequest { Entity = "users", Name = "seats", Type = "number", Required = true });
+        Assert.Equal(("number", true, "none"), (seats!.Type, seats.Required, seats.IndexState));
+
+        var created = await tenantAdmin.Api.Tenants[slug].Users.PostAsync(new UserRequest
+        {
+            Email = "custom@kiota.example", Name = "Custom",
+            Custom = new CustomValues { AdditionalData = new Dictionary<string, object> { ["plan"] = "pro", ["seats"] = 12 } },
+        });
+        var fetched = await tenantAdmin.Api.Tenants[slug].Users[created!.Id!.Value].GetAsync();
+        Assert.Equal("pro", Text(fetched!.Custom!.AdditionalData["plan"]));
+        Assert.Equal("12", Text(fetched.Custom.AdditionalData["seats"]));
+
+        var problem = await Assert.ThrowsAsync<ProblemDetails>(() => tenantAdmin.Api.Tenants[slug].Users.PostAsync(new UserRequest
+        {
+            Email = "wrong@kiota.example", Name = "Wrong",
+            Custom = new CustomValues { AdditionalData = new Dictionary<string, object> { ["plan"] = "gold" } },
+        }));
+        Assert.Equal(400, problem.ResponseStatusCode);
+        Assert.Contains("custom.plan", problem.Detail);
+        Assert.Contains("custom.seats", problem.Detail); // required, and missing
+    }
+
+    /// <summary>Kiota hands untyped values back as its own nodes or as primitives, depending on the serializer's version.</summary>
+    private static string? Text(object value) => value switch
+    {
+        Microsoft.Kiota.Abstractions.Serialization.UntypedString s => s.GetValue(),
+        Microsoft.Kiota.Abstractions.Serialization.UntypedDecimal d => d.GetValue().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Microsoft.Kiota.Abstractions.Serialization.UntypedDouble d => d.GetValue().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Microsoft.Kiota.Abstractions.Serialization.UntypedInteger i => i.GetValue().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        Microsoft.Kiota.Abstractions.Serialization.UntypedLong l => l.GetValue().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => value.ToString(),
+    };
+
     private TenantAspireClient Client(string signingKey, string? tenant, string role)
     {
         var token = DevTokenIssuer.Mint(signingKey, tenant, [role], TimeSpan.FromMinutes(10));

@@ -96,8 +96,8 @@ public sealed class RolloutTestKit(AspireAppFixture fixture)
     /// <summary>At N + 1, in its own history and in the catalog, with its first user still there.</summary>
     public async Task AssertMigratedWithRowsAsync(string slug)
     {
-        Assert.Equal(TenantMigrations.Tasks, await Tenants.AppliedMigrationAsync(slug));
-        Assert.Equal(TenantMigrations.Tasks, await Tenants.CatalogScalarAsync<string>("SELECT schema_version FROM tenants WHERE slug = $1", slug));
+        Assert.Equal(TenantMigrations.Latest, await Tenants.AppliedMigrationAsync(slug));
+        Assert.Equal(TenantMigrations.Latest, await Tenants.CatalogScalarAsync<string>("SELECT schema_version FROM tenants WHERE slug = $1", slug));
         using var api = fixture.ApiAs(slug, TenantClaims.Member);
         var users = await api.GetFromJsonAsync<JsonElement>($"/api/tenants/{slug}/users");
         Assert.Equal(1, users.GetProperty("total").GetInt32());

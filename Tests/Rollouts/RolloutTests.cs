@@ -28,12 +28,12 @@ public sealed class RolloutTests(RolloutStackFixture fixture, ITestOutputHelper 
         }
 
         var started = await _kit.StartAsync(new { rings = HalfThenAll, parallelism = 4 });
-        Assert.Equal(TenantMigrations.Tasks, started.GetProperty("target").GetString());
+        Assert.Equal(TenantMigrations.Latest, started.GetProperty("target").GetString());
         var id = started.GetProperty("id").GetString()!;
         var done = await _kit.WaitForStateAsync(id, "completed");
         output.WriteLine(done.ToString());
 
-        Assert.Equal(TenantMigrations.Tasks, await _kit.Tenants.ScalarInAsync<string>("tenant_template",
+        Assert.Equal(TenantMigrations.Latest, await _kit.Tenants.ScalarInAsync<string>("tenant_template",
             "SELECT max(migration_id) FROM \"__EFMigrationsHistory\"", []));
         using (var admin = fixture.PlatformAdmin())
         using (var resume = await admin.PostAsync($"/api/tenants/{fleet[5]}/resume", null))
@@ -44,7 +44,7 @@ public sealed class RolloutTests(RolloutStackFixture fixture, ITestOutputHelper 
         {
             await _kit.AssertMigratedWithRowsAsync(slug);
             var row = await _kit.RowAsync(id, slug);
-            Assert.Equal(("Succeeded", 1, TenantMigrations.Initial, TenantMigrations.Tasks), (row.State, row.Attempts, row.From, row.To));
+            Assert.Equal(("Succeeded", 1, TenantMigrations.Initial, TenantMigrations.Latest), (row.State, row.Attempts, row.From, row.To));
             Assert.Equal(1, await _kit.MigrationsOfAsync(slug));
         }
         // The canaries were ring 0, and every tenant of ring 1 finished after the last canary. (Completion times, not claim times:
@@ -186,7 +186,7 @@ public sealed class RolloutTests(RolloutStackFixture fixture, ITestOutputHelper 
         Assert.Equal(HttpStatusCode.OK, users.StatusCode);
         await _kit.AssertMigratedWithRowsAsync(fleet[1]);
         var row = await _kit.RowAsync(id, fleet[1]);
-        Assert.Equal(("Succeeded", TenantMigrations.Initial, TenantMigrations.Tasks), (row.State, row.From, row.To));
+        Assert.Equal(("Succeeded", TenantMigrations.Initial, TenantMigrations.Latest), (row.State, row.From, row.To));
         await _kit.AssertMigratedWithRowsAsync(fleet[0]);
     }
 

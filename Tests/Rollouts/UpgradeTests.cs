@@ -46,7 +46,7 @@ public sealed class UpgradeTests(ITestOutputHelper output)
                 {
                     foreach (var slug in fleet)
                     {
-                        if (await kit.Tenants.CatalogScalarAsync<string>("SELECT schema_version FROM tenants WHERE slug = $1", slug) != TenantMigrations.Tasks)
+                        if (await kit.Tenants.CatalogScalarAsync<string>("SELECT schema_version FROM tenants WHERE slug = $1", slug) != TenantMigrations.Latest)
                         {
                             return false;
                         }
@@ -62,7 +62,7 @@ public sealed class UpgradeTests(ITestOutputHelper output)
                 output.WriteLine(rollouts.ToString());
                 // Exactly one rollout to the new migration, started by the workers themselves (two workers raced for it).
                 var auto = Assert.Single(rollouts.GetProperty("items").EnumerateArray(),
-                    r => r.GetProperty("target").GetString() == TenantMigrations.Tasks);
+                    r => r.GetProperty("target").GetString() == TenantMigrations.Latest);
                 Assert.Equal("provisioning-worker (auto-rollout)", auto.GetProperty("startedBy").GetString());
                 await Eventually.TrueAsync(async () => (await admin.GetFromJsonAsync<JsonElement>($"/api/rollouts/{auto.GetProperty("id").GetString()}"))
                     .GetProperty("state").GetString() == "completed", TimeSpan.FromSeconds(30), "the auto-rollout completed");

@@ -103,7 +103,9 @@ public sealed class RolloutPolicyTests
     {
         var schema = new TenantSchema();
         Assert.Equal(TenantMigrations.Latest, schema.LatestMigration);
-        Assert.Equal([TenantMigrations.Initial, TenantMigrations.Tasks], schema.Migrations);
+        Assert.Equal([TenantMigrations.Initial, TenantMigrations.Tasks, TenantMigrations.CustomFields], schema.Migrations);
+        Assert.False(TenantMigrations.HasCustomFields(TenantMigrations.Tasks));
+        Assert.True(TenantMigrations.HasCustomFields(TenantMigrations.CustomFields));
         Assert.True(TenantMigrations.IsBehind(null, TenantMigrations.Initial));
         Assert.True(TenantMigrations.IsBehind(TenantMigrations.Initial, TenantMigrations.Tasks));
         Assert.False(TenantMigrations.IsBehind(TenantMigrations.Tasks, TenantMigrations.Tasks));

@@ -7,6 +7,7 @@ using System.IO;
 using System.Threading.Tasks;
 using System;
 using TenantAspire.Tests.ApiClient.Api.Backups;
+using TenantAspire.Tests.ApiClient.Api.CustomFields;
 using TenantAspire.Tests.ApiClient.Api.Diagnostics;
 using TenantAspire.Tests.ApiClient.Api.Fleet;
 using TenantAspire.Tests.ApiClient.Api.Projects;
@@ -26,6 +27,11 @@ namespace TenantAspire.Tests.ApiClient.Api
         public global::TenantAspire.Tests.ApiClient.Api.Backups.BackupsRequestBuilder Backups
         {
             get => new global::TenantAspire.Tests.ApiClient.Api.Backups.BackupsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The customFields property</summary>
+        public global::TenantAspire.Tests.ApiClient.Api.CustomFields.CustomFieldsRequestBuilder CustomFields
+        {
+            get => new global::TenantAspire.Tests.ApiClient.Api.CustomFields.CustomFieldsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The diagnostics property</summary>
         public global::TenantAspire.Tests.ApiClient.Api.Diagnostics.DiagnosticsRequestBuilder Diagnostics

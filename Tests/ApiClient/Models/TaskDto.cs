@@ -16,6 +16,14 @@ namespace TenantAspire.Tests.ApiClient.Models
         public IDictionary<string, object> AdditionalData { get; set; }
         /// <summary>The createdAt property</summary>
         public DateTimeOffset? CreatedAt { get; set; }
+        /// <summary>Custom field values by field name (text, number, boolean, date as yyyy-MM-dd, or an enum value). Each tenant defines its own fields: GET /api/tenants/{slug}/custom-fields/schema is their JSON Schema.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::TenantAspire.Tests.ApiClient.Models.CustomValues? Custom { get; set; }
+#nullable restore
+#else
+        public global::TenantAspire.Tests.ApiClient.Models.CustomValues Custom { get; set; }
+#endif
         /// <summary>The done property</summary>
         public bool? Done { get; set; }
         /// <summary>The id property</summary>
@@ -58,6 +66,7 @@ namespace TenantAspire.Tests.ApiClient.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "createdAt", n => { CreatedAt = n.GetDateTimeOffsetValue(); } },
+                { "custom", n => { Custom = n.GetObjectValue<global::TenantAspire.Tests.ApiClient.Models.CustomValues>(global::TenantAspire.Tests.ApiClient.Models.CustomValues.CreateFromDiscriminatorValue); } },
                 { "done", n => { Done = n.GetBoolValue(); } },
                 { "id", n => { Id = n.GetGuidValue(); } },
                 { "projectId", n => { ProjectId = n.GetGuidValue(); } },
@@ -73,6 +82,7 @@ namespace TenantAspire.Tests.ApiClient.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteDateTimeOffsetValue("createdAt", CreatedAt);
+            writer.WriteObjectValue<global::TenantAspire.Tests.ApiClient.Models.CustomValues>("custom", Custom);
             writer.WriteBoolValue("done", Done);
             writer.WriteGuidValue("id", Id);
             writer.WriteGuidValue("projectId", ProjectId);

@@ -14,6 +14,14 @@ namespace TenantAspire.Tests.ApiClient.Models
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
+        /// <summary>The custom property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::TenantAspire.Tests.ApiClient.Models.CustomValues? Custom { get; set; }
+#nullable restore
+#else
+        public global::TenantAspire.Tests.ApiClient.Models.CustomValues Custom { get; set; }
+#endif
         /// <summary>The done property</summary>
         public bool? Done { get; set; }
         /// <summary>The title property</summary>
@@ -49,6 +57,7 @@ namespace TenantAspire.Tests.ApiClient.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "custom", n => { Custom = n.GetObjectValue<global::TenantAspire.Tests.ApiClient.Models.CustomValues>(global::TenantAspire.Tests.ApiClient.Models.CustomValues.CreateFromDiscriminatorValue); } },
                 { "done", n => { Done = n.GetBoolValue(); } },
                 { "title", n => { Title = n.GetStringValue(); } },
             };
@@ -60,6 +69,7 @@ namespace TenantAspire.Tests.ApiClient.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteObjectValue<global::TenantAspire.Tests.ApiClient.Models.CustomValues>("custom", Custom);
             writer.WriteBoolValue("done", Done);
             writer.WriteStringValue("title", Title);
             writer.WriteAdditionalData(AdditionalData);

@@ -13,10 +13,11 @@ public sealed class CustomFieldSqlTests
             CustomFieldSql.CreateIndex(score));
         var query = new CustomQuery([new(score, CustomFilterOp.Gte, 2m), new(Field("plan", CustomFieldType.Enum, values: ["a"]), CustomFilterOp.Eq, "a")],
             new(score, Descending: true), []);
-        var (where, orderBy, parameters) = CustomFieldSql.Clauses(query, firstParameter: 3);
-        Assert.Equal("((custom ->> 'score')::numeric) >= $3 AND (custom ->> 'plan') = $4", where);
+        var (where, orderBy, parameters) = CustomFieldSql.Clauses(query);
+        Assert.Equal("((custom ->> 'score')::numeric) >= @cf0 AND (custom ->> 'plan') = @cf1", where);
         Assert.Equal("((custom ->> 'score')::numeric) DESC NULLS LAST, id", orderBy);
         Assert.Equal([2m, (object)"a"], parameters.Select(p => p.Value));
+        Assert.Equal(["cf0", "cf1"], parameters.Select(p => p.ParameterName));
         Assert.Contains(CustomFieldSql.Expression(score), CustomFieldSql.CreateIndex(score), StringComparison.Ordinal);
     }
 
@@ -37,10 +38,10 @@ public sealed class CustomFieldSqlTests
     }
 
     [Fact]
-    public void An_empty_query_selects_everything_in_id_order()
+    public void An_empty_query_selects_everything_in_the_lists_own_order()
     {
-        var (where, orderBy, parameters) = CustomFieldSql.Clauses(new([], null, []));
-        Assert.Equal(("TRUE", "id"), (where, orderBy));
+        var (where, orderBy, parameters) = CustomFieldSql.Clauses(new([], null, []), "email");
+        Assert.Equal(("TRUE", "email"), (where, orderBy));
         Assert.Empty(parameters);
     }
 }

@@ -47,7 +47,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Projects
         {
         }
         /// <summary>
-        /// List the tenant&apos;s projects.
+        /// List the tenant&apos;s projects (by name; custom.&lt;name&gt; filters and sort=[-]custom.&lt;name&gt; as for users).
         /// </summary>
         /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Models.PagedListOfProjectDto"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -119,7 +119,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Projects
             return await RequestAdapter.SendAsync<global::TenantAspire.Tests.ApiClient.Models.ProjectDto>(requestInfo, global::TenantAspire.Tests.ApiClient.Models.ProjectDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// List the tenant&apos;s projects.
+        /// List the tenant&apos;s projects (by name; custom.&lt;name&gt; filters and sort=[-]custom.&lt;name&gt; as for users).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -169,7 +169,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Projects
             return new global::TenantAspire.Tests.ApiClient.Api.Projects.ProjectsRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// List the tenant&apos;s projects.
+        /// List the tenant&apos;s projects (by name; custom.&lt;name&gt; filters and sort=[-]custom.&lt;name&gt; as for users).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class ProjectsRequestBuilderGetQueryParameters 

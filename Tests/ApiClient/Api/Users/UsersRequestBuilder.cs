@@ -47,7 +47,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Users
         {
         }
         /// <summary>
-        /// List the tenant&apos;s users.
+        /// List the tenant&apos;s users (by email; filter with custom.&lt;name&gt;=v, .gt/.gte/.lt/.lte for numbers and dates, sort=[-]custom.&lt;name&gt;).
         /// </summary>
         /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Models.PagedListOfUserDto"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -119,7 +119,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Users
             return await RequestAdapter.SendAsync<global::TenantAspire.Tests.ApiClient.Models.UserDto>(requestInfo, global::TenantAspire.Tests.ApiClient.Models.UserDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// List the tenant&apos;s users.
+        /// List the tenant&apos;s users (by email; filter with custom.&lt;name&gt;=v, .gt/.gte/.lt/.lte for numbers and dates, sort=[-]custom.&lt;name&gt;).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -169,7 +169,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Users
             return new global::TenantAspire.Tests.ApiClient.Api.Users.UsersRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// List the tenant&apos;s users.
+        /// List the tenant&apos;s users (by email; filter with custom.&lt;name&gt;=v, .gt/.gte/.lt/.lte for numbers and dates, sort=[-]custom.&lt;name&gt;).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class UsersRequestBuilderGetQueryParameters 

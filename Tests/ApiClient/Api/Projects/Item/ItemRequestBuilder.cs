@@ -109,7 +109,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Projects.Item
             return await RequestAdapter.SendAsync<global::TenantAspire.Tests.ApiClient.Models.ProjectDto>(requestInfo, global::TenantAspire.Tests.ApiClient.Models.ProjectDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Rename a project or change its owner.
+        /// Rename a project or change its owner (and custom values, when sent).
         /// </summary>
         /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Models.ProjectDto"/></returns>
         /// <param name="body">The request body</param>
@@ -184,7 +184,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Projects.Item
             return requestInfo;
         }
         /// <summary>
-        /// Rename a project or change its owner.
+        /// Rename a project or change its owner (and custom values, when sent).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>

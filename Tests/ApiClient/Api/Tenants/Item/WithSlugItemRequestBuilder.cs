@@ -10,6 +10,7 @@ using System.Threading;
 using System;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Backups;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Canary;
+using TenantAspire.Tests.ApiClient.Api.Tenants.Item.CustomFields;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Exports;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Hibernate;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Moves;
@@ -39,6 +40,11 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item
         public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Canary.CanaryRequestBuilder Canary
         {
             get => new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Canary.CanaryRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The customFields property</summary>
+        public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.CustomFields.CustomFieldsRequestBuilder CustomFields
+        {
+            get => new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.CustomFields.CustomFieldsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The exports property</summary>
         public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Exports.ExportsRequestBuilder Exports

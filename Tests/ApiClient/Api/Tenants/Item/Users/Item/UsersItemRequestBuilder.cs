@@ -103,7 +103,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item.Users.Item
             return await RequestAdapter.SendAsync<global::TenantAspire.Tests.ApiClient.Models.UserDto>(requestInfo, global::TenantAspire.Tests.ApiClient.Models.UserDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Replace a user&apos;s email and name.
+        /// Replace a user&apos;s email and name (and custom values, when sent).
         /// </summary>
         /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Models.UserDto"/></returns>
         /// <param name="body">The request body</param>
@@ -178,7 +178,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item.Users.Item
             return requestInfo;
         }
         /// <summary>
-        /// Replace a user&apos;s email and name.
+        /// Replace a user&apos;s email and name (and custom values, when sent).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
