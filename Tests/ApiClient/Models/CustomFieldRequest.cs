@@ -14,14 +14,6 @@ namespace TenantAspire.Tests.ApiClient.Models
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
-        /// <summary>The change property</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public global::TenantAspire.Tests.ApiClient.Models.CustomFieldChange? Change { get; set; }
-#nullable restore
-#else
-        public global::TenantAspire.Tests.ApiClient.Models.CustomFieldChange Change { get; set; }
-#endif
         /// <summary>The description property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -91,7 +83,6 @@ namespace TenantAspire.Tests.ApiClient.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
-                { "change", n => { Change = n.GetObjectValue<global::TenantAspire.Tests.ApiClient.Models.CustomFieldChange>(global::TenantAspire.Tests.ApiClient.Models.CustomFieldChange.CreateFromDiscriminatorValue); } },
                 { "description", n => { Description = n.GetStringValue(); } },
                 { "entity", n => { Entity = n.GetStringValue(); } },
                 { "indexed", n => { Indexed = n.GetBoolValue(); } },
@@ -108,7 +99,6 @@ namespace TenantAspire.Tests.ApiClient.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteObjectValue<global::TenantAspire.Tests.ApiClient.Models.CustomFieldChange>("change", Change);
             writer.WriteStringValue("description", Description);
             writer.WriteStringValue("entity", Entity);
             writer.WriteBoolValue("indexed", Indexed);
