@@ -17,7 +17,7 @@ public sealed class TenantDb(ITenantContext tenant, TenantConnectionRegistry reg
         if (_context is null)
         {
             _lease = await registry.OpenAsync(tenant.Tenant, ct);
-            _context = schema.CreateContext(_lease.Connection);
+            _context = schema.CreateContext(_lease.Connection, TenantMigrations.HasCustomFields(tenant.Tenant.SchemaVersion));
         }
         return _context;
     }

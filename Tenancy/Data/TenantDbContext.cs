@@ -6,6 +6,13 @@ namespace TenantAspire.Tenancy.Data;
 /// <summary>The schema inside every tenant database. Its migrations are separate from the catalog's.</summary>
 public sealed class TenantDbContext(DbContextOptions<TenantDbContext> options) : DbContext(options)
 {
+    /// <summary>
+    /// False for a tenant still behind <see cref="TenantMigrations.CustomFields"/>: its model has no <c>custom</c> columns and no
+    /// definitions, so the endpoints that existed before that migration neither read nor write (nor RETURN) a column it lacks.
+    /// Two models, cached apart by <see cref="TenantModelCacheKeyFactory"/>.
+    /// </summary>
+    public bool WithCustomFields { get; init; } = true;
+
     public DbSet<User> Users => Set<User>();
     public DbSet<Project> Projects => Set<Project>();
     public DbSet<ProjectTask> Tasks => Set<ProjectTask>();
@@ -21,7 +28,6 @@ public sealed class TenantDbContext(DbContextOptions<TenantDbContext> options) :
             // Emails are stored lower-cased (see the users API), so this makes them unique per tenant regardless of case.
             u.HasIndex(x => x.Email).IsUnique();
             u.Property(x => x.Name).HasMaxLength(200);
-            Custom(u);
         });
         modelBuilder.Entity<Project>(p =>
         {
@@ -29,7 +35,6 @@ public sealed class TenantDbContext(DbContextOptions<TenantDbContext> options) :
             p.HasKey(x => x.Id);
             p.Property(x => x.Name).HasMaxLength(200);
             p.HasOne(x => x.Owner).WithMany().HasForeignKey(x => x.OwnerId).OnDelete(DeleteBehavior.Restrict);
-            Custom(p);
         });
         modelBuilder.Entity<ProjectTask>(t =>
         {
@@ -39,8 +44,18 @@ public sealed class TenantDbContext(DbContextOptions<TenantDbContext> options) :
             // A project's tasks are listed in creation order (ids are version-7 GUIDs, so id order is creation order).
             t.HasIndex(x => new { x.ProjectId, x.Id });
             t.HasOne(x => x.Project).WithMany().HasForeignKey(x => x.ProjectId).OnDelete(DeleteBehavior.Cascade);
-            Custom(t);
         });
+        if (!WithCustomFields)
+        {
+            modelBuilder.Entity<User>().Ignore(x => x.Custom);
+            modelBuilder.Entity<Project>().Ignore(x => x.Custom);
+            modelBuilder.Entity<ProjectTask>().Ignore(x => x.Custom);
+            modelBuilder.Ignore<CustomFieldDefinition>();
+            return;
+        }
+        Custom(modelBuilder.Entity<User>());
+        Custom(modelBuilder.Entity<Project>());
+        Custom(modelBuilder.Entity<ProjectTask>());
         modelBuilder.Entity<CustomFieldDefinition>(f =>
         {
             f.ToTable("custom_fields");
@@ -54,10 +69,14 @@ public sealed class TenantDbContext(DbContextOptions<TenantDbContext> options) :
         });
     }
 
-    /// <summary>
-    /// The entity's <c>custom</c> values (CustomFields migration): NOT NULL with a default, so an insert that leaves it null
-    /// (every insert on a tenant still behind that migration) omits the column and the old schema still serves the endpoint.
-    /// </summary>
+    /// <summary>The entity's <c>custom</c> values (CustomFields migration): NOT NULL, <c>{}</c> when an insert leaves it null.</summary>
     private static void Custom<T>(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<T> entity) where T : class =>
         entity.Property<string?>("Custom").HasColumnType("jsonb").IsRequired().HasDefaultValueSql("'{}'::jsonb");
+}
+
+/// <summary>EF Core caches one model per key: the tenant model with and without custom fields are two.</summary>
+public sealed class TenantModelCacheKeyFactory : Microsoft.EntityFrameworkCore.Infrastructure.IModelCacheKeyFactory
+{
+    public object Create(DbContext context, bool designTime) =>
+        (context.GetType(), (context as TenantDbContext)?.WithCustomFields ?? true, designTime);
 }

@@ -13,6 +13,7 @@ public sealed class TenantSchema
     private readonly DbContextOptions<TenantDbContext> _options = new DbContextOptionsBuilder<TenantDbContext>()
         .UseNpgsql(npgsql => npgsql.EnableRetryOnFailure(3))
         .UseSnakeCaseNamingConvention()
+        .ReplaceService<IModelCacheKeyFactory, TenantModelCacheKeyFactory>()
         .Options;
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string? From, string To), string> _scripts = new();
@@ -59,9 +60,11 @@ public sealed class TenantSchema
         return context;
     }
 
-    public TenantDbContext CreateContext(System.Data.Common.DbConnection connection)
+    /// <param name="connection">An open or closed connection to the tenant's database.</param>
+    /// <param name="withCustomFields">False for a tenant behind <see cref="TenantMigrations.CustomFields"/>.</param>
+    public TenantDbContext CreateContext(System.Data.Common.DbConnection connection, bool withCustomFields = true)
     {
-        var context = new TenantDbContext(_options);
+        var context = new TenantDbContext(_options) { WithCustomFields = withCustomFields };
         context.Database.SetDbConnection(connection);
         return context;
     }

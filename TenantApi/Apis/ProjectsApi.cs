@@ -39,7 +39,7 @@ public static class ProjectsApi
         }
         var db = await tenantDb.GetAsync(ct);
         return TypedResults.Ok(query.IsEmpty
-            ? await Paging.PageAsync(fields.Projects(db).AsNoTracking().OrderBy(x => x.Name).ThenBy(x => x.Id), page, pageSize, ProjectDto.From, ct)
+            ? await Paging.PageAsync(db.Projects.AsNoTracking().OrderBy(x => x.Name).ThenBy(x => x.Id), page, pageSize, ProjectDto.From, ct)
             : await TenantCustomFields.PageAsync(db.Projects, CustomEntity.Projects, query, "name, id", null, page, pageSize, ProjectDto.From, ct));
     }
 
@@ -70,10 +70,10 @@ public static class ProjectsApi
         return TypedResults.Created(TenantScopedRoutes.LocationOf(http, project.Id), ProjectDto.From(project));
     }
 
-    public static async Task<Results<Ok<ProjectDto>, ProblemHttpResult>> GetAsync(Guid id, TenantDb tenantDb, TenantCustomFields fields, CancellationToken ct)
+    public static async Task<Results<Ok<ProjectDto>, ProblemHttpResult>> GetAsync(Guid id, TenantDb tenantDb, CancellationToken ct)
     {
         var db = await tenantDb.GetAsync(ct);
-        return await fields.Projects(db).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct) is { } project
+        return await db.Projects.AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct) is { } project
             ? TypedResults.Ok(ProjectDto.From(project))
             : NotFound($"No project {id}.");
     }
@@ -91,7 +91,7 @@ public static class ProjectsApi
             return Invalid(errors);
         }
         var db = await tenantDb.GetAsync(ct);
-        if (await fields.Projects(db).AsNoTracking().SingleOrDefaultAsync(x => x.Id == id, ct) is not { } project)
+        if (await db.Projects.SingleOrDefaultAsync(x => x.Id == id, ct) is not { } project)
         {
             return NotFound($"No project {id}.");
         }
@@ -99,7 +99,6 @@ public static class ProjectsApi
         {
             return BadRequest($"ownerId {request.OwnerId} is not a user of this tenant.");
         }
-        db.Projects.Attach(project); // only what changes below is written (see UsersApi.UpdateAsync)
         project.Name = request.Name!.Trim();
         project.OwnerId = request.OwnerId!.Value;
         project.UpdatedAt = clock.GetUtcNow();

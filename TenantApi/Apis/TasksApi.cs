@@ -45,7 +45,7 @@ public static class TasksApi
             return NotFound($"No project {projectId}.");
         }
         return TypedResults.Ok(query.IsEmpty
-            ? await Paging.PageAsync(fields.Tasks(db).AsNoTracking().Where(t => t.ProjectId == projectId).OrderBy(t => t.Id), page, pageSize, TaskDto.From, ct)
+            ? await Paging.PageAsync(db.Tasks.AsNoTracking().Where(t => t.ProjectId == projectId).OrderBy(t => t.Id), page, pageSize, TaskDto.From, ct)
             : await TenantCustomFields.PageAsync(db.Tasks, CustomEntity.Tasks, query, "id", ("project_id = @project_id", () => new("project_id", projectId)),
                 page, pageSize, TaskDto.From, ct));
     }
@@ -94,11 +94,10 @@ public static class TasksApi
             return Invalid(errors);
         }
         var db = await tenantDb.GetAsync(ct);
-        if (await fields.Tasks(db).AsNoTracking().SingleOrDefaultAsync(t => t.Id == id && t.ProjectId == projectId, ct) is not { } task)
+        if (await db.Tasks.SingleOrDefaultAsync(t => t.Id == id && t.ProjectId == projectId, ct) is not { } task)
         {
             return NotFound($"No task {id} in project {projectId}.");
         }
-        db.Tasks.Attach(task); // only what changes below is written (see UsersApi.UpdateAsync)
         task.Title = request.Title!.Trim();
         task.Done = request.Done ?? task.Done;
         task.UpdatedAt = clock.GetUtcNow();

@@ -18,7 +18,7 @@ public static class UsersApi
         app.MapTenantScoped("Users", TenantPolicies.TenantMember, api =>
         {
             api.MapGet("users", ListAsync).WithOperation("ListUsers",
-                "List the tenant's users (by email; filter with custom.<name>=v, .gt/.gte/.lt/.lte for numbers and dates, sort=[-]custom.<name>).");
+                "List the tenant's users (by email; email=… finds one; filter with custom.<name>=v, .gt/.gte/.lt/.lte for numbers and dates, sort=[-]custom.<name>).");
             api.MapPost("users", CreateAsync).WithOperation("CreateUser", "Create a user; the email is unique within the tenant.")
                 .RequireAuthorization(TenantPolicies.TenantAdmin);
             api.MapGet("users/{id:guid}", GetAsync).WithOperation("GetUser", "One user.");
@@ -29,12 +29,13 @@ public static class UsersApi
         });
 
     public static async Task<Results<Ok<PagedList<UserDto>>, ProblemHttpResult>> ListAsync(
-        TenantDb tenantDb, TenantCustomFields fields, HttpRequest http, int? page, int? pageSize, CancellationToken ct)
+        TenantDb tenantDb, TenantCustomFields fields, HttpRequest http, string? email, int? page, int? pageSize, CancellationToken ct)
     {
         if (Paging.Validate(page, pageSize) is { } error)
         {
             return BadRequest(error);
         }
+        var byEmail = email?.Trim().ToLowerInvariant(); // stored lower-cased (UserRequest.NormalizedEmail)
         var query = await fields.QueryAsync(CustomEntity.Users, http, ct);
         if (query.Errors.Count > 0)
         {
@@ -42,8 +43,9 @@ public static class UsersApi
         }
         var db = await tenantDb.GetAsync(ct);
         return TypedResults.Ok(query.IsEmpty
-            ? await PageAsync(fields.Users(db), page, pageSize, ct)
-            : await TenantCustomFields.PageAsync(db.Users, CustomEntity.Users, query, "email", null, page, pageSize, UserDto.From, ct));
+            ? await PageAsync(byEmail is null ? db.Users : db.Users.Where(u => u.Email == byEmail), page, pageSize, ct)
+            : await TenantCustomFields.PageAsync(db.Users, CustomEntity.Users, query, "email",
+                byEmail is null ? null : ("email = @email", () => new("email", byEmail)), page, pageSize, UserDto.From, ct));
     }
 
     /// <summary>One page of users by email (shared with the no-tenancy baseline, <see cref="BaselineApi"/>).</summary>
@@ -76,10 +78,10 @@ public static class UsersApi
         return TypedResults.Created(TenantScopedRoutes.LocationOf(http, user.Id), UserDto.From(user));
     }
 
-    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> GetAsync(Guid id, TenantDb tenantDb, TenantCustomFields fields, CancellationToken ct)
+    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> GetAsync(Guid id, TenantDb tenantDb, CancellationToken ct)
     {
         var db = await tenantDb.GetAsync(ct);
-        return await fields.Users(db).AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, ct) is { } user
+        return await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, ct) is { } user
             ? TypedResults.Ok(UserDto.From(user))
             : NotFound($"No user {id}.");
     }
@@ -97,11 +99,10 @@ public static class UsersApi
             return Invalid(errors);
         }
         var db = await tenantDb.GetAsync(ct);
-        if (await fields.Users(db).AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, ct) is not { } user)
+        if (await db.Users.SingleOrDefaultAsync(u => u.Id == id, ct) is not { } user)
         {
             return NotFound($"No user {id}.");
         }
-        db.Users.Attach(user); // only what changes below is written (a tenant behind the CustomFields migration has no custom column)
         user.Email = request.NormalizedEmail;
         user.Name = request.Name!.Trim();
         user.UpdatedAt = clock.GetUtcNow();

@@ -13,7 +13,7 @@ namespace TenantAspire.TenantApi.CustomFields;
 /// <summary>
 /// The request's view of its tenant's custom fields, for the users, projects and tasks endpoints. Those endpoints existed before
 /// the CustomFields migration and still serve tenants a rollout has not reached (expand-only, docs/operations.md): on such a
-/// tenant there are no definitions, so no custom values, and nothing here touches the <c>custom</c> column.
+/// tenant there are no definitions, so no custom values (its <see cref="TenantDbContext"/> model has no <c>custom</c> column).
 /// </summary>
 public sealed class TenantCustomFields(ITenantContext tenant, TenantDb tenantDb)
 {
@@ -46,24 +46,6 @@ public sealed class TenantCustomFields(ITenantContext tenant, TenantDb tenantDb)
         var relevant = query.Where(q => q.Key.StartsWith(CustomQuery.Prefix, StringComparison.Ordinal) || q.Key == "sort").ToList();
         return relevant.Count == 0 ? new([], null, []) : CustomQuery.Parse(relevant, await OfAsync(entity, ct));
     }
-
-    /// <summary>The entity's rows, with <c>custom</c> only where the tenant's schema has it.</summary>
-    public IQueryable<User> Users(TenantDbContext db) => Available ? db.Users : db.Users.Select(u => new User
-    {
-        Id = u.Id, Email = u.Email, Name = u.Name, CreatedAt = u.CreatedAt, UpdatedAt = u.UpdatedAt,
-    });
-
-    /// <inheritdoc cref="Users"/>
-    public IQueryable<Project> Projects(TenantDbContext db) => Available ? db.Projects : db.Projects.Select(p => new Project
-    {
-        Id = p.Id, Name = p.Name, OwnerId = p.OwnerId, CreatedAt = p.CreatedAt, UpdatedAt = p.UpdatedAt,
-    });
-
-    /// <inheritdoc cref="Users"/>
-    public IQueryable<ProjectTask> Tasks(TenantDbContext db) => Available ? db.Tasks : db.Tasks.Select(t => new ProjectTask
-    {
-        Id = t.Id, ProjectId = t.ProjectId, Title = t.Title, Done = t.Done, CreatedAt = t.CreatedAt, UpdatedAt = t.UpdatedAt,
-    });
 
     /// <summary>
     /// One page of a list filtered or sorted by custom fields: SQL from <see cref="CustomFieldSql"/> (names from the definitions,

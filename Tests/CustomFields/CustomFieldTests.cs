@@ -122,6 +122,9 @@ public sealed class CustomFieldTests(AspireAppFixture fixture)
         Assert.Equal(["c@cf.example"], await EmailsAsync(member, slug, "custom.score.gt=7.5&custom.vip=true"));
         Assert.Equal(["c@cf.example", "a@cf.example", "b@cf.example", "d@cf.example"], await EmailsAsync(member, slug, "sort=-custom.score"));
         Assert.Equal(["b@cf.example"], await EmailsAsync(member, slug, "sort=custom.score&pageSize=1"));
+        Assert.Equal(["a@cf.example"], await EmailsAsync(member, slug, "email=A@cf.example"));
+        Assert.Equal(["a@cf.example"], await EmailsAsync(member, slug, "email=a@cf.example&custom.plan=pro"));
+        Assert.Empty(await EmailsAsync(member, slug, "email=a@cf.example&custom.plan=free"));
         await AssertInvalidAsync(member.GetAsync($"{users}?custom.nope=1"), "custom.nope");
         await AssertInvalidAsync(member.GetAsync($"{users}?custom.plan.gt=free"), "custom.plan.gt");
         await AssertInvalidAsync(member.GetAsync($"{users}?custom.score=abc"), "custom.score");

@@ -44,4 +44,25 @@ public sealed class CustomFieldSqlTests
         Assert.Equal(("TRUE", "email"), (where, orderBy));
         Assert.Empty(parameters);
     }
+
+    [Fact]
+    public void A_type_change_rewrites_values_canonically_and_a_removal_takes_them_out()
+    {
+        var score = Field("score", CustomFieldType.Text);
+        Assert.Equal("UPDATE public.users SET custom = custom || jsonb_build_object('score', to_jsonb((custom ->> 'score')::numeric)) WHERE custom ? 'score'",
+            CustomFieldSql.ConvertValues(score, CustomFieldType.Number));
+        Assert.Equal("UPDATE public.users SET custom = custom - 'score' WHERE custom ? 'score'", CustomFieldSql.RemoveValues(score));
+        Assert.Contains("IN ('string', 'number', 'boolean')", CustomFieldSql.CountNotConverting(score, CustomFieldType.Text, []).Sql);
+        var (enumSql, enumParameters) = CustomFieldSql.CountNotConverting(score, CustomFieldType.Enum, ["a", "b"]);
+        Assert.Contains("= ANY($1)", enumSql);
+        Assert.Equal((string[])["a", "b"], Assert.Single(enumParameters).Value);
+    }
+
+    [Fact]
+    public void A_moves_empty_target_builds_plainly_and_a_leftover_is_dropped_by_its_name()
+    {
+        var score = Field("score", CustomFieldType.Number, indexed: true);
+        Assert.StartsWith("CREATE INDEX \"ix_users_custom_score\"", CustomFieldSql.CreateIndex(score, concurrently: false));
+        Assert.Equal("DROP INDEX CONCURRENTLY IF EXISTS public.\"ix_users_custom_old\"", CustomFieldSql.DropIndex("ix_users_custom_old"));
+    }
 }
