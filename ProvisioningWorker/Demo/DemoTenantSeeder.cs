@@ -69,7 +69,8 @@ public sealed class DemoTenantSeeder(
             if (tenant.Status == TenantStatus.Active)
             {
                 await using var data = schema.CreateContext(connections.TenantConnectionString(
-                    tenant.Server, tenant.DatabaseName, tenant.RoleName, protector.Unprotect(tenant.ProtectedPassword!)));
+                    tenant.Server, tenant.DatabaseName, tenant.RoleName, protector.Unprotect(tenant.ProtectedPassword!)),
+                    TenantMigrations.HasCustomFields(tenant.SchemaVersion)); // a fleet pinned at an older schema (tests, an old release)
                 if (!await data.Users.AnyAsync(ct))
                 {
                     var now = clock.GetUtcNow();

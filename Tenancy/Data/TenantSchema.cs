@@ -53,9 +53,11 @@ public sealed class TenantSchema
         return probe.GetService<IMigrator>().GenerateScript(key.From, key.To, MigrationsSqlGenerationOptions.NoTransactions);
     });
 
-    public TenantDbContext CreateContext(string connectionString)
+    /// <param name="connectionString">The tenant database's.</param>
+    /// <param name="withCustomFields">False for a tenant behind <see cref="TenantMigrations.CustomFields"/>.</param>
+    public TenantDbContext CreateContext(string connectionString, bool withCustomFields = true)
     {
-        var context = new TenantDbContext(_options);
+        var context = new TenantDbContext(_options) { WithCustomFields = withCustomFields };
         context.Database.SetConnectionString(connectionString);
         return context;
     }

@@ -35,7 +35,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Users
         /// </summary>
         /// <param name="pathParameters">Path parameters for the request</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public UsersRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/users{?page*,pageSize*}", pathParameters)
+        public UsersRequestBuilder(Dictionary<string, object> pathParameters, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/users{?email*,page*,pageSize*}", pathParameters)
         {
         }
         /// <summary>
@@ -43,11 +43,11 @@ namespace TenantAspire.Tests.ApiClient.Api.Users
         /// </summary>
         /// <param name="rawUrl">The raw URL to use for the request builder.</param>
         /// <param name="requestAdapter">The request adapter to use to execute the requests.</param>
-        public UsersRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/users{?page*,pageSize*}", rawUrl)
+        public UsersRequestBuilder(string rawUrl, IRequestAdapter requestAdapter) : base(requestAdapter, "{+baseurl}/api/users{?email*,page*,pageSize*}", rawUrl)
         {
         }
         /// <summary>
-        /// List the tenant&apos;s users (by email; filter with custom.&lt;name&gt;=v, .gt/.gte/.lt/.lte for numbers and dates, sort=[-]custom.&lt;name&gt;).
+        /// List the tenant&apos;s users (by email; email=… finds one; filter with custom.&lt;name&gt;=v, .gt/.gte/.lt/.lte for numbers and dates, sort=[-]custom.&lt;name&gt;).
         /// </summary>
         /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Models.PagedListOfUserDto"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -119,7 +119,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Users
             return await RequestAdapter.SendAsync<global::TenantAspire.Tests.ApiClient.Models.UserDto>(requestInfo, global::TenantAspire.Tests.ApiClient.Models.UserDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// List the tenant&apos;s users (by email; filter with custom.&lt;name&gt;=v, .gt/.gte/.lt/.lte for numbers and dates, sort=[-]custom.&lt;name&gt;).
+        /// List the tenant&apos;s users (by email; email=… finds one; filter with custom.&lt;name&gt;=v, .gt/.gte/.lt/.lte for numbers and dates, sort=[-]custom.&lt;name&gt;).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -169,11 +169,24 @@ namespace TenantAspire.Tests.ApiClient.Api.Users
             return new global::TenantAspire.Tests.ApiClient.Api.Users.UsersRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// List the tenant&apos;s users (by email; filter with custom.&lt;name&gt;=v, .gt/.gte/.lt/.lte for numbers and dates, sort=[-]custom.&lt;name&gt;).
+        /// List the tenant&apos;s users (by email; email=… finds one; filter with custom.&lt;name&gt;=v, .gt/.gte/.lt/.lte for numbers and dates, sort=[-]custom.&lt;name&gt;).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class UsersRequestBuilderGetQueryParameters 
         {
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+            #pragma warning disable CS1591
+            [QueryParameter("email")]
+            public string? Email { get; set; }
+            #pragma warning restore CS1591
+#nullable restore
+#else
+            #pragma warning disable CS1591
+            [QueryParameter("email")]
+            public string Email { get; set; }
+            #pragma warning restore CS1591
+#endif
             /// <summary>Page number, from 1.</summary>
             [QueryParameter("page")]
             public int? Page { get; set; }

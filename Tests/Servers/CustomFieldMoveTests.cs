@@ -1,0 +1,30 @@
+using TenantAspire.Tests.CustomFields;
+using TenantAspire.Tests.Infrastructure;
+
+namespace TenantAspire.Tests.Servers;
+
+[Collection(ServersStackCollection.Name)]
+public sealed class CustomFieldMoveTests(ServersStackFixture fixture)
+{
+    private readonly ServerTestKit _kit = new(fixture);
+    private readonly CustomFieldTestKit _fields = new(fixture);
+
+    [Fact]
+    public async Task A_tenant_moved_to_another_server_keeps_its_fields_values_and_indexes()
+    {
+        string? slug = null;
+        for (var attempt = 0; attempt < 6 && slug is null; attempt++) // placement alternates: a standard tenant on the standard server
+        {
+            var (candidate, server) = await _kit.ActiveAsync("mv-cf");
+            slug = server == ServersStackFixture.Standard ? candidate : null;
+        }
+        Assert.NotNull(slug);
+        await _fields.DefineAndFillAsync(slug);
+
+        var move = (await _kit.ChangeTierAsync(slug, "premium"))!.Value;
+        await _kit.WaitForMoveAsync(slug, move.GetProperty("id").GetString()!, "Switched", "Completed");
+
+        Assert.Equal(ServersStackFixture.Premium, (await _kit.TenantAsync(slug)).GetProperty("server").GetString());
+        await _fields.AssertKeptAsync(slug);
+    }
+}
