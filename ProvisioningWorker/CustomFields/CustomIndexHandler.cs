@@ -49,6 +49,7 @@ public sealed class CustomIndexHandler(CatalogDbContext db, CustomIndexes indexe
         try
         {
             await CustomIndexes.ExecuteAsync(connection, CustomFieldSql.CreateIndex(field), ct);
+            await CustomIndexes.ExecuteAsync(connection, CustomFieldSql.Analyze(field.Entity), ct);
         }
         catch (PostgresException e) when (Failures.IsPermanent(e) || e.SqlState is PostgresErrorCodes.DiskFull or PostgresErrorCodes.ProgramLimitExceeded)
         {

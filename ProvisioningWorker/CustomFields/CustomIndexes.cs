@@ -76,6 +76,7 @@ public sealed class CustomIndexes(ServerConnections connections, TenantCredentia
             await using var create = new NpgsqlCommand(CustomFieldSql.CreateIndex(field, concurrently: false), target);
             await create.ExecuteNonQueryAsync(ct);
         }
+        // The expression statistics come with the autoanalyze that follows the initial copy's inserts.
     }
 
     public static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct, params NpgsqlParameter[] parameters)

@@ -45,6 +45,12 @@ public static class CustomFieldSql
 
     public static string DropIndex(CustomFieldDefinition field) => DropIndex(IndexName(field));
 
+    /// <summary>
+    /// Statistics of the table, including the new index's expression: without them the planner guesses 0.5 % of rows match a
+    /// custom value, and with a list's ORDER BY … LIMIT it walks the sort column's index instead (measured: 50 ms, not 3, at 100k).
+    /// </summary>
+    public static string Analyze(CustomEntity entity) => $"ANALYZE public.{Table(entity)}";
+
     /// <summary>Drops an index by the name <see cref="ExistingIndexes"/> found (an unwanted or invalid one).</summary>
     public static string DropIndex(string indexName) =>
         $"DROP INDEX CONCURRENTLY IF EXISTS public.{SqlIdentifier.Quote(indexName)}";
