@@ -13,7 +13,7 @@ public sealed class CustomFieldMoveTests(ServersStackFixture fixture)
     public async Task A_tenant_moved_to_another_server_keeps_its_fields_values_and_indexes()
     {
         string? slug = null;
-        for (var attempt = 0; attempt < 6 && slug is null; attempt++) // placement alternates: a standard tenant on the standard server
+        for (var attempt = 0; attempt < 20 && slug is null; attempt++) // placement alternates: a standard tenant on the standard server
         {
             var (candidate, server) = await _kit.ActiveAsync("mv-cf");
             slug = server == ServersStackFixture.Standard ? candidate : null;
