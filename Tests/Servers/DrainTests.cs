@@ -101,11 +101,7 @@ public sealed class DrainTests(ServersStackFixture fixture, ITestOutputHelper ou
         var slugs = new List<string>();
         while (slugs.Count < 8)
         {
-            var (slug, server) = await _kit.ActiveAsync("bud");
-            if (server == ServersStackFixture.Standard)
-            {
-                slugs.Add(slug);
-            }
+            slugs.Add(await _kit.OnStandardServerAsync("bud"));
         }
         var clients = slugs.SelectMany(s => new[]
         {

@@ -17,20 +17,6 @@ public sealed class MoveTests(ServersStackFixture fixture, ITestOutputHelper out
     private static readonly string[] Replicas = ["tenant-api", AspireAppFixture.SecondApi];
     private readonly ServerTestKit _kit = new(fixture);
 
-    /// <summary>An active standard tenant on the standard server (placement alternates: premium ones are asked to move there first).</summary>
-    private async Task<string> OnStandardServerAsync(string prefix)
-    {
-        for (var attempt = 0; attempt < 6; attempt++)
-        {
-            var (slug, server) = await _kit.ActiveAsync(prefix);
-            if (server == ServersStackFixture.Standard)
-            {
-                return slug;
-            }
-        }
-        throw new InvalidOperationException("placement never chose the standard server");
-    }
-
     private List<HttpClient> BothApis(string slug) =>
         [fixture.ApiOn("tenant-api", slug, TenantClaims.TenantAdmin), fixture.ApiOn(AspireAppFixture.SecondApi, slug, TenantClaims.TenantAdmin)];
 
@@ -50,7 +36,7 @@ public sealed class MoveTests(ServersStackFixture fixture, ITestOutputHelper out
     [Fact]
     public async Task A_move_under_a_continuous_writer_loses_and_doubles_nothing_and_the_source_is_closed_then_dropped()
     {
-        var slug = await OnStandardServerAsync("mv-live");
+        var slug = await _kit.OnStandardServerAsync("mv-live");
         var (row, password) = await _kit.Tenants.CatalogRowAsync(slug);
         var apis = BothApis(slug);
         await using var writer = new ContinuousWriter(slug, apis).Start();
@@ -106,7 +92,7 @@ public sealed class MoveTests(ServersStackFixture fixture, ITestOutputHelper out
     [Fact]
     public async Task A_cut_over_longer_than_the_max_pause_aborts_and_the_source_serves_on()
     {
-        var slug = await OnStandardServerAsync("mv-abort");
+        var slug = await _kit.OnStandardServerAsync("mv-abort");
         var (row, _) = await _kit.Tenants.CatalogRowAsync(slug);
         await _kit.Tenants.InjectFaultAsync(slug, MoveSteps.Cutover, "delay:2500");
         var move = (await _kit.ChangeTierAsync(slug, "premium"))!.Value;
@@ -132,7 +118,7 @@ public sealed class MoveTests(ServersStackFixture fixture, ITestOutputHelper out
     [InlineData(MoveSteps.Cutover)]
     public async Task A_worker_killed_in_a_phase_leaves_the_tenant_served_and_a_retry_converges(string step)
     {
-        var slug = await OnStandardServerAsync("mv-kill");
+        var slug = await _kit.OnStandardServerAsync("mv-kill");
         using (var api = fixture.ApiAs(slug, TenantClaims.TenantAdmin))
         using (var user = await api.PostAsJsonAsync($"/api/tenants/{slug}/users", new { email = $"before@{slug}.example", name = "Before" }))
         {
@@ -198,7 +184,7 @@ public sealed class MoveTests(ServersStackFixture fixture, ITestOutputHelper out
                 Assert.Equal(HttpStatusCode.Created, warm.StatusCode);
             }
         }
-        var slug = await OnStandardServerAsync("mv-routes");
+        var slug = await _kit.OnStandardServerAsync("mv-routes");
         var (row, _) = await _kit.Tenants.CatalogRowAsync(slug);
         var apis = BothApis(slug);
         foreach (var (api, i) in apis.Select((a, i) => (a, i)))

@@ -35,6 +35,28 @@ public sealed class ServerTestKit(AspireAppFixture fixture)
         return (slug, tenant.GetProperty("server").GetString()!);
     }
 
+    /// <summary>
+    /// An active standard tenant placed on the standard server. Placement follows load, and a drain leaves the standard server the
+    /// fuller one for the rest of the run, so the premium server is shown full (capacity 0 in this stack's catalog) for the
+    /// creation and gets its capacity back after: the choice is the placement rule's, not luck's.
+    /// </summary>
+    public async Task<string> OnStandardServerAsync(string prefix)
+    {
+        const string SetCapacity = "UPDATE servers SET capacity = $2 WHERE name = $1 RETURNING capacity";
+        var capacity = await Tenants.CatalogScalarAsync<int>("SELECT capacity FROM servers WHERE name = $1", ServersStackFixture.Premium);
+        await Tenants.CatalogScalarAsync<int>(SetCapacity, ServersStackFixture.Premium, 0);
+        try
+        {
+            var (slug, server) = await ActiveAsync(prefix);
+            Assert.Equal(ServersStackFixture.Standard, server);
+            return slug;
+        }
+        finally
+        {
+            await Tenants.CatalogScalarAsync<int>(SetCapacity, ServersStackFixture.Premium, capacity);
+        }
+    }
+
     /// <summary>Asks for a tier change; returns the move (202) or null when nothing had to move (200).</summary>
     public async Task<JsonElement?> ChangeTierAsync(string slug, string tier)
     {
