@@ -12,7 +12,7 @@ for a in "$@"; do
   if [[ "$a" == "--fast" ]]; then fast=true; else args+=("$a"); fi
 done
 if $fast; then
-  args+=(--filter "FullyQualifiedName~TenantAspire.Tests.Unit")
+  args=(--filter "FullyQualifiedName~TenantAspire.Tests.Unit" "${args[@]}") # before any `-- key=value` run settings
 else
   scripts/ensure-local-deps.sh
   scripts/ensure-api-tools.sh

@@ -2,6 +2,7 @@
 """Prints a test run's summary from its trx file: the failed tests with the first lines of their message, the N slowest tests,
 the time per test class, and the last lines of each failed test's output. test.sh prints it last, so the tail of a CI log names what failed and what was slow."""
 import sys
+from datetime import datetime
 import xml.etree.ElementTree as ET
 from collections import Counter
 
@@ -25,9 +26,11 @@ def main(path, slowest=20):
                         stdout.text if stdout is not None and stdout.text else ""))
     times = root.find(NS + "Times")
     failed = [r for r in results if r[2] == "Failed"]
-    print(f"\n== {len(results)} tests, {len(failed)} failed, {sum(r[0] for r in results) / 60:.1f} min in tests")
+    print(f"\n== {len(results)} tests, {len(failed)} failed, {sum(r[0] for r in results) / 60:.1f} min of test time (summed)")
     if times is not None and times.get("start") and times.get("finish"):
-        print(f"   run: {times.get('start')} .. {times.get('finish')}")
+        # Collections run in parallel, so the wall time of the run is what a reader waits for, not the sum above.
+        wall = (datetime.fromisoformat(times.get("finish")[:26]) - datetime.fromisoformat(times.get("start")[:26])).total_seconds()
+        print(f"   run: {times.get('start')} .. {times.get('finish')}: {wall / 60:.1f} min wall")
     by_class = Counter()
     for d, name, _, _, _ in results:
         by_class[name.split("(")[0].rsplit(".", 1)[0]] += d

@@ -1,6 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using Npgsql;
+using TenantAspire.Tests.Infrastructure;
 
 namespace TenantAspire.Tests.EndToEnd;
 
@@ -29,6 +30,8 @@ public sealed class LocalDataReuseTests
 
     private static async Task<object?> WithCatalogAsync(string root, string sql)
     {
+        await using var slot = await StackSlots.TakeAsync(); // a whole stack: one of the run's slots (disposed after the app)
+        await using var booting = await StackSlots.BootingAsync(); // it only boots: the gate for its whole life
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
             ["Infrastructure=local", $"LocalInfrastructure:DataRoot={root}"]);
         await using var app = await builder.BuildAsync();

@@ -39,6 +39,28 @@ public class AspireAppFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        _slot = await StackSlots.TakeAsync();
+        try
+        {
+            await using var booting = await StackSlots.BootingAsync();
+            await BootAsync();
+        }
+        catch
+        {
+            // xunit does not dispose a fixture whose initialisation failed: stop what did start, or it runs on beside the others.
+            if (App is not null)
+            {
+                await App.DisposeAsync();
+            }
+            await _slot.DisposeAsync();
+            throw;
+        }
+    }
+
+    private IAsyncDisposable? _slot;
+
+    private async Task BootAsync()
+    {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
         [
             "Infrastructure=local",
@@ -193,6 +215,21 @@ public class AspireAppFixture : IAsyncLifetime
     public const int InProcessTenantTagCap = 2;
 
     public async Task DisposeAsync()
+    {
+        try
+        {
+            await StopAsync();
+        }
+        finally
+        {
+            if (_slot is not null)
+            {
+                await _slot.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task StopAsync()
     {
         if (_inProcess is { IsValueCreated: true, Value.IsCompletedSuccessfully: true })
         {
