@@ -51,6 +51,7 @@ public class AspireAppFixture : IAsyncLifetime
             if (App is not null)
             {
                 await App.DisposeAsync();
+                App = null!; // nothing left for a later DisposeAsync to stop
             }
             await _slot.DisposeAsync();
             throw;
@@ -231,6 +232,10 @@ public class AspireAppFixture : IAsyncLifetime
 
     private async Task StopAsync()
     {
+        if (App is null)
+        {
+            return; // its boot failed and was cleaned up there
+        }
         if (_inProcess is { IsValueCreated: true, Value.IsCompletedSuccessfully: true })
         {
             await (await _inProcess.Value).DisposeAsync();
