@@ -28,7 +28,7 @@ def main(path, slowest=20):
     failed = [r for r in results if r[2] == "Failed"]
     print(f"\n== {len(results)} tests, {len(failed)} failed, {sum(r[0] for r in results) / 60:.1f} min of test time (summed)")
     if times is not None and times.get("start") and times.get("finish"):
-        # Collections run in parallel, so the wall time of the run is what a reader waits for, not the sum above.
+        # With parallel collections (docs/testing.md) the wall time is what a reader waits for, not the sum above.
         wall = (datetime.fromisoformat(times.get("finish")[:26]) - datetime.fromisoformat(times.get("start")[:26])).total_seconds()
         print(f"   run: {times.get('start')} .. {times.get('finish')}: {wall / 60:.1f} min wall")
     by_class = Counter()
