@@ -50,10 +50,12 @@ public sealed record Infrastructure(
         LocalPrerequisites.EnsurePresent(postgresBin);
         dataRoot.EnsureExists();
         var maxConnections = builder.Configuration.GetValue("LocalInfrastructure:MaxConnections", ServerTopology.MaxConnections);
+        var archiving = builder.Configuration.GetValue("LocalInfrastructure:Archiving", true);
         var servers = ServerTopology.Servers.Select(spec =>
         {
             var root = dataRoot.Combine($"{spec.Name}-tablespaces"); // beside the data folder: a tablespace may not live inside it
-            return builder.AddLocalPostgres(spec.Name, dataRoot, postgresBin, maxConnections, root)
+            var archive = archiving ? dataRoot.Combine($"{spec.Name}-archive") : null; // pgBackRest's repository, logs and scratch
+            return builder.AddLocalPostgres(spec.Name, dataRoot, postgresBin, maxConnections, root, archive)
                 .WithAnnotation(new TablespaceRootAnnotation(root))
                 .WithAnnotation(new MaxConnectionsAnnotation(maxConnections));
         }).ToList();

@@ -12,6 +12,12 @@ public sealed record TablespaceRootAnnotation(string Root) : IResourceAnnotation
 /// </summary>
 public sealed record MaxConnectionsAnnotation(int MaxConnections) : IResourceAnnotation;
 
+/// <summary>
+/// A server that archives its WAL with pgBackRest (set by <see cref="Infrastructure"/> in local mode): the worker runs pgBackRest
+/// with this configuration file and stanza for base backups, the recovery window and point-in-time restores.
+/// </summary>
+public sealed record ArchiveAnnotation(string ConfigPath, string Stanza) : IResourceAnnotation;
+
 /// <summary>Marks a tenant-api process (with its replicas): together they share each server's connection budget.</summary>
 public sealed record TenantApiAnnotation : IResourceAnnotation;
 
@@ -46,6 +52,11 @@ public static class ServerWiring
                 if (resource.Annotations.OfType<TablespaceRootAnnotation>().SingleOrDefault() is { } root)
                 {
                     project.WithEnvironment($"{key}TablespaceRoot", root.Root);
+                }
+                if (resource.Annotations.OfType<ArchiveAnnotation>().SingleOrDefault() is { } archive)
+                {
+                    project.WithEnvironment($"{key}Archive__Config", archive.ConfigPath)
+                        .WithEnvironment($"{key}Archive__Stanza", archive.Stanza);
                 }
             }
             else

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure local infrastructure mode can run: PostgreSQL 15 server binaries, redis-server and Azurite (the backup store).
+# Makes sure local infrastructure mode can run: PostgreSQL 15 server binaries, redis-server, pgbackrest (WAL archiving) and Azurite
+# (the backup store).
 # Installs what is missing with apt when it can (root, apt-get present); otherwise stops with one line saying what to install.
 # Azurite comes from npm into .tools/azurite (git-ignored): 3.35.0 is the newest release that runs on Node.js 20.
 set -euo pipefail
@@ -17,6 +18,7 @@ fi
 missing=()
 [[ -x "$PG_BIN/postgres" && -x "$PG_BIN/initdb" ]] || missing+=(postgresql-15)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v pgbackrest >/dev/null || missing+=(pgbackrest) # continuous WAL archiving and point-in-time restore
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then

@@ -40,7 +40,7 @@ public static class LocalPostgresExtensions
 {
     public static IResourceBuilder<LocalPostgresServerResource> AddLocalPostgres(
         this IDistributedApplicationBuilder builder, string name, LocalDataRoot dataRoot, string postgresBin, int maxConnections,
-        string tablespaceRoot)
+        string tablespaceRoot, string? archiveFolder)
     {
         var password = builder.AddParameter($"{name}-password", dataRoot.ReadOrCreateSecret($"{name}-password"), secret: true);
         var script = Path.Combine(AppContext.BaseDirectory, "Local", "run-postgres.sh");
@@ -77,7 +77,7 @@ public static class LocalPostgresExtensions
             }
         });
 
-        return builder.AddResource(resource)
+        var server = builder.AddResource(resource)
             .WithArgs(script)
             .WithEndpoint(name: LocalPostgresServerResource.EndpointName, scheme: "tcp", env: "PGPORT")
             .WithEnvironment("PGDATA", dataRoot.Combine(name))
@@ -88,6 +88,15 @@ public static class LocalPostgresExtensions
             .WithEnvironment("PG_TABLESPACES", tablespaceRoot)
             .WithHealthCheck(healthKey)
             .WithIconName("Database");
+        if (archiveFolder is not null)
+        {
+            // run-postgres.sh writes pgBackRest's configuration there at every start (the port may change) and archives into it.
+            server.WithEnvironment("ARCHIVE_DIR", archiveFolder)
+                .WithEnvironment("ARCHIVE_STANZA", name)
+                .WithEnvironment("PG_ARCHIVE_TIMEOUT", ArchiveSettings.ArchiveTimeout)
+                .WithAnnotation(new ArchiveAnnotation(Path.Combine(archiveFolder, ArchiveSettings.ConfigFile), name));
+        }
+        return server;
     }
 
     public static IResourceBuilder<LocalPostgresDatabaseResource> AddDatabase(

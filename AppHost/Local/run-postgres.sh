@@ -39,15 +39,51 @@ else
   echo "reusing the existing cluster in $PGDATA"
 fi
 
+# Continuous archiving (ARCHIVE_DIR set; not PGBACKREST_*: pgBackRest would read those as its own options): pgBackRest's repository, logs, locks and configuration live in that folder, owned by
+# postgres and readable by its group (a point-in-time restore's scratch instance runs as another user in that group, so it can read
+# the repository but never write this server's folders). The configuration is written at every start: the port may change.
+# pgBackRest reaches the server for a base backup over a Unix socket only, so the server listens on one in that folder too.
+archive=()
+socket_dir=
+if [[ -n "${ARCHIVE_DIR:-}" ]]; then
+  : "${ARCHIVE_STANZA:?ARCHIVE_STANZA is not set}"
+  command -v pgbackrest >/dev/null || { echo "pgbackrest not found: run scripts/ensure-local-deps.sh (apt-get install -y pgbackrest)" >&2; exit 127; }
+  socket_dir="$ARCHIVE_DIR/socket"
+  mkdir -p "$ARCHIVE_DIR/repo" "$ARCHIVE_DIR/log" "$ARCHIVE_DIR/lock" "$ARCHIVE_DIR/spool" "$socket_dir"
+  conf="$ARCHIVE_DIR/pgbackrest.conf"
+  cat > "$conf" <<CONF
+[global]
+repo1-path=$ARCHIVE_DIR/repo
+log-path=$ARCHIVE_DIR/log
+lock-path=$ARCHIVE_DIR/lock
+spool-path=$ARCHIVE_DIR/spool
+log-level-console=warn
+log-level-file=info
+compress-type=lz4
+start-fast=y
+
+[$ARCHIVE_STANZA]
+pg1-path=$PGDATA
+pg1-port=$PGPORT
+pg1-socket-path=$socket_dir
+pg1-user=postgres
+CONF
+  if [[ $(id -u) -eq 0 ]]; then chown -R postgres:postgres "$ARCHIVE_DIR"; fi
+  chmod 750 "$ARCHIVE_DIR" "$socket_dir"
+  chmod 640 "$conf"
+  archive=(-c archive_mode=on -c "archive_timeout=${PG_ARCHIVE_TIMEOUT:-30s}"
+    -c "archive_command=pgbackrest --config=$conf --stanza=$ARCHIVE_STANZA archive-push %p")
+fi
+
 # Not exec'd: a stop from the dashboard (SIGTERM) would be Postgres' "smart" shutdown, which waits for every pooled client to
 # disconnect, i.e. forever. Forward it as SIGINT, the "fast" shutdown (sessions ended, clean checkpoint), and exit with Postgres.
 # PG_SETTINGS: the AppHost's server settings (ServerTopology.ReplicationSettings), "name=value" separated by spaces.
 settings=()
 for setting in ${PG_SETTINGS:-wal_level=logical}; do settings+=(-c "$setting"); done
 "${as_postgres[@]}" "$BIN/postgres" -D "$PGDATA" -p "$PGPORT" \
-  -c listen_addresses=127.0.0.1 -c unix_socket_directories= \
+  -c listen_addresses=127.0.0.1 -c unix_socket_directories="$socket_dir" \
   -c max_connections="${PG_MAX_CONNECTIONS:-200}" -c log_min_messages=warning \
-  "${settings[@]}" &
+  "${settings[@]}" "${archive[@]}" &
 postgres_pid=$!
 trap 'kill -INT "$postgres_pid" 2>/dev/null' TERM INT
 status=0

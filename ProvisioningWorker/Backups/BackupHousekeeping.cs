@@ -29,7 +29,7 @@ public sealed class BackupHousekeeping(CatalogDbContext db, BackupStore store, I
         // must not turn into "backup no longer exists" because retention came first.
         var wanted = (await db.Restores.AsNoTracking()
             .Where(r => r.Phase == RestorePhase.Pending || r.Phase == RestorePhase.Restoring)
-            .Select(r => r.BackupId).ToListAsync(ct)).ToHashSet();
+            .Where(r => r.BackupId != null).Select(r => r.BackupId!.Value).ToListAsync(ct)).ToHashSet();
         var expired = live.GroupBy(b => b.TenantId).SelectMany(tenant =>
         {
             var newestFirst = tenant.OrderByDescending(b => b.CreatedAt).ToList();

@@ -14,16 +14,21 @@ namespace TenantAspire.ProvisioningWorker.Backups;
 /// </summary>
 public sealed class PgTools(ServerResolver servers, IOptions<BackupOptions> options)
 {
+    private static readonly string[] DumpArgs =
+    [
+        "--format=custom", "--no-owner", "--no-privileges",
+        // A move's bookkeeping table, owned by the mover: not tenant data, and the tenant's role may not read it. A move's
+        // publication neither: a restore, run as the tenant's role, may not create one (superuser only).
+        $"--exclude-table=public.{MoveNames.MarkerTable}", "--no-publications", "--no-subscriptions",
+    ];
+
     /// <summary>Dumps (custom format) in the exported <paramref name="snapshot"/>, hashing what it writes to <paramref name="output"/>.</summary>
     public async Task<(string Sha256, long Bytes)> DumpAsync(string server, string database, string role, string password, string snapshot,
         Stream output, CancellationToken ct)
     {
         // As the tenant's own login (not the admin with --role): a delete's DROP DATABASE … WITH (FORCE) can end this session.
         using var process = Start("pg_dump", server, database, (role, password), role: null, redirectInput: false,
-            "--format=custom", "--no-owner", "--no-privileges", $"--snapshot={snapshot}",
-            // A move's bookkeeping table, owned by the mover: not tenant data, and the tenant's role may not read it. A move's
-            // publication neither: a restore, run as the tenant's role, may not create one (superuser only).
-            $"--exclude-table=public.{MoveNames.MarkerTable}", "--no-publications", "--no-subscriptions");
+            [.. DumpArgs, $"--snapshot={snapshot}"]);
         var errors = process.StandardError.ReadToEndAsync(ct);
         (string, long) written;
         try
@@ -81,6 +86,36 @@ public sealed class PgTools(ServerResolver servers, IOptions<BackupOptions> opti
         return read;
     }
 
+    /// <summary>
+    /// Copies <paramref name="sourceDatabase"/> of another instance (a point-in-time restore's scratch instance, its superuser acting
+    /// as <paramref name="sourceRole"/>, the tenant's role there) into an empty database of <paramref name="server"/>, restored as
+    /// <paramref name="role"/>: pg_dump piped into <see cref="RestoreAsync"/>.
+    /// </summary>
+    public async Task CopyAsync(Npgsql.NpgsqlConnectionStringBuilder source, string sourceDatabase, string sourceRole, string server,
+        string database, string role, CancellationToken ct)
+    {
+        using var dump = Start("pg_dump", source, sourceDatabase, sourceRole, redirectInput: false, DumpArgs);
+        var errors = dump.StandardError.ReadToEndAsync(ct);
+        try
+        {
+            await RestoreAsync(server, database, role, dump.StandardOutput.BaseStream, ct);
+        }
+        catch (PgToolException) when (dump.HasExited && dump.ExitCode != 0)
+        {
+            throw new PgToolException("pg_dump", dump.ExitCode, await errors); // pg_dump failed first: the restore only saw a short input
+        }
+        catch
+        {
+            Stop(dump);
+            throw;
+        }
+        await dump.WaitForExitAsync(ct);
+        if (dump.ExitCode != 0)
+        {
+            throw new PgToolException("pg_dump", dump.ExitCode, await errors);
+        }
+    }
+
     private static void Stop(Process process)
     {
         try
@@ -103,6 +138,12 @@ public sealed class PgTools(ServerResolver servers, IOptions<BackupOptions> opti
             endpoint.Username = own.Role;
             endpoint.Password = own.Password;
         }
+        return Start(tool, endpoint, database, login is null ? role : null, redirectInput, toolArgs, asAdmin: login is null);
+    }
+
+    private Process Start(string tool, Npgsql.NpgsqlConnectionStringBuilder endpoint, string database, string? role, bool redirectInput,
+        string[] toolArgs, bool asAdmin = true)
+    {
         var start = new ProcessStartInfo(Path.Combine(options.Value.PgBin, tool))
         {
             RedirectStandardOutput = true,
@@ -125,7 +166,7 @@ public sealed class PgTools(ServerResolver servers, IOptions<BackupOptions> opti
         }
         start.Environment["PGPASSWORD"] = endpoint.Password;
         start.Environment["PGAPPNAME"] = tool;
-        if (login is null)
+        if (asAdmin)
         {
             // Keep the statements of this session (never secrets here, but tenant data can appear in errors) out of the server
             // log. Only a superuser may set it; pg_dump as the tenant's login sends catalog queries and COPY … TO STDOUT, whose

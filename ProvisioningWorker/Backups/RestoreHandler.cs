@@ -1,18 +1,19 @@
 using Microsoft.Extensions.Options;
+using TenantAspire.ProvisioningWorker.Archiving;
 using TenantAspire.Tenancy.Catalog;
 using TenantAspire.Tenancy.Telemetry;
 
 namespace TenantAspire.ProvisioningWorker.Backups;
 
 /// <summary>
-/// Restores as durable operations. Restore: the backup goes into a new database on the tenant's server, is verified
-/// (<see cref="BackupRestorer"/>), then swapped in (<see cref="DatabaseSwap"/>); the replaced database is kept closed for
+/// Restores as durable operations. Restore: the backup (<see cref="BackupRestorer"/>) or the moment asked
+/// (<see cref="PointInTimeRestorer"/>) goes into a new database on the tenant's server and is verified, then swapped in (<see cref="DatabaseSwap"/>); the replaced database is kept closed for
 /// <see cref="BackupOptions.UndoWindow"/> (in place) or dropped at once (a sibling's, which was empty). Undo swaps back and drops
 /// the restored one. Every step can run again: a worker that died mid-restore starts the copy over, one that died mid-swap lets
 /// the tenant back into its database first.
 /// </summary>
 public sealed class RestoreHandler(
-    CatalogDbContext db, OperationLease lease, BackupRestorer restorer, DatabaseSwap swap, TenantWakeUp wakeUp, ServerAdmin admin,
+    CatalogDbContext db, OperationLease lease, BackupRestorer restorer, PointInTimeRestorer pointInTime, DatabaseSwap swap, TenantWakeUp wakeUp, ServerAdmin admin,
     ServerConnections connections, FaultInjector faults, IOptions<BackupOptions> options, TimeProvider clock, ILogger<RestoreHandler> logger)
 {
     public async Task RunAsync(TenantOperation operation, CancellationToken ct)
@@ -32,20 +33,19 @@ public sealed class RestoreHandler(
             // A sibling still provisioning, or a tenant hibernated or suspended meanwhile: try again shortly.
             throw new InvalidOperationException($"tenant '{tenant.Slug}' is {tenant.Status.ToString().ToLowerInvariant()}; a restore needs it active");
         }
-        var backup = await db.Backups.AsNoTracking().SingleOrDefaultAsync(b => b.Id == restore.BackupId, ct)
-                     ?? throw new BackupUnusableException($"backup {restore.BackupId} no longer exists");
         using var activity = BackupTelemetry.Start("tenant restore", tenant.Slug);
         activity?.SetTag("restore.mode", restore.Mode.ToString());
+        activity?.SetTag("restore.point_in_time", restore.PointInTime is not null);
 
         restore.Phase = RestorePhase.Restoring;
         restore.UpdatedAt = clock.GetUtcNow();
         await lease.SaveChangesAsync(ct);
-        var rows = await restorer.RestoreAsync(backup, tenant.Server, restore.NewDatabase, tenant.RoleName, tenant.Tablespace, ct);
+        var (rows, schemaVersion, source) = await FillAsync(restore, tenant, ct);
         await faults.ThrowIfInjectedAsync(tenant.Slug, BackupSteps.Swap, ct);
 
         var previous = tenant.DatabaseName;
         var sibling = restore.Mode == RestoreMode.Sibling;
-        var pause = await swap.SwapAsync(tenant, restore.NewDatabase, backup.SchemaVersion, (now, held) =>
+        var pause = await swap.SwapAsync(tenant, restore.NewDatabase, schemaVersion, (now, held) =>
         {
             restore.Phase = sibling ? RestorePhase.Completed : RestorePhase.Swapped;
             restore.PreviousDatabase = previous;
@@ -56,7 +56,7 @@ public sealed class RestoreHandler(
             restore.UndoUntil = sibling ? null : now + options.Value.UndoWindow;
             restore.CompletedAt = sibling ? now : null;
             db.AuditEvents.Add(Audit.Event(tenant, "restored", Audit.WorkerActor, now,
-                $"backup {backup.Id} of '{backup.TenantSlug}' taken {backup.CreatedAt:O}; {rows} rows verified; requests held {held.TotalMilliseconds:0} ms"));
+                $"{source} of '{restore.SourceSlug}'; {rows} rows verified; requests held {held.TotalMilliseconds:0} ms"));
             if (!sibling)
             {
                 db.Enqueue(tenant.Id, OperationKind.DropRestorePrevious, OperationTrace.None, restore.UndoUntil!.Value);
@@ -67,8 +67,25 @@ public sealed class RestoreHandler(
             await admin.DropDatabaseAsync(tenant.Server, previous, ct); // the sibling's own empty database: nothing to undo to
         }
         BackupTelemetry.Restores.Add(1, new("mode", restore.Mode.ToString()), new("outcome", "succeeded"));
-        logger.LogInformation("Restored backup {Backup} into {Tenant} ({Mode}): {Rows} rows verified, requests held {Pause:0} ms",
-            backup.Id, tenant.Slug, restore.Mode, rows, pause.TotalMilliseconds);
+        logger.LogInformation("Restored {Source} into {Tenant} ({Mode}): {Rows} rows verified, requests held {Pause:0} ms",
+            source, tenant.Slug, restore.Mode, rows, pause.TotalMilliseconds);
+    }
+
+    /// <summary>The new database filled and verified: from the backup, or from the source server's archive at the moment asked.</summary>
+    private async Task<(long Rows, string? SchemaVersion, string Source)> FillAsync(TenantRestore restore, Tenant tenant, CancellationToken ct)
+    {
+        if (restore.PointInTime is { } at)
+        {
+            var result = await pointInTime.RestoreAsync(restore, tenant.Server, restore.NewDatabase, tenant.RoleName, tenant.Tablespace, ct);
+            restore.ReachedAt = result.ReachedAt;
+            restore.WalPosition = result.WalPosition;
+            return (result.Rows, result.SchemaVersion,
+                $"point in time {at:O} (last transaction replayed {result.ReachedAt?.ToString("O") ?? "none"}, WAL {result.WalPosition ?? "?"})");
+        }
+        var backup = await db.Backups.AsNoTracking().SingleOrDefaultAsync(b => b.Id == restore.BackupId, ct)
+                     ?? throw new BackupUnusableException($"backup {restore.BackupId} no longer exists");
+        var rows = await restorer.RestoreAsync(backup, tenant.Server, restore.NewDatabase, tenant.RoleName, tenant.Tablespace, ct);
+        return (rows, backup.SchemaVersion, $"backup {backup.Id} taken {backup.CreatedAt:O}");
     }
 
     /// <summary>Given up: the tenant stays (or is put back) on its own database, the half-made one is dropped, the restore failed.</summary>

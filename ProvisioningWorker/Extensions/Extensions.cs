@@ -1,3 +1,4 @@
+using TenantAspire.ProvisioningWorker.Archiving;
 using TenantAspire.ProvisioningWorker.CustomFields;
 using TenantAspire.ProvisioningWorker.Demo;
 using TenantAspire.ProvisioningWorker.CatalogMigration;
@@ -44,6 +45,7 @@ internal static class Extensions
         builder.AddRollouts();
         builder.AddMoves();
         builder.AddBackups();
+        builder.AddArchiving();
         builder.AddCustomFields();
         builder.Services.AddOptions<OrphanSweepOptions>().Bind(builder.Configuration.GetSection(OrphanSweepOptions.Section));
         builder.Services.AddHostedService<OrphanSweeper>(); // what a crash left on a server where no operation looks again

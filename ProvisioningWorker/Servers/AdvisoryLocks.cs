@@ -36,6 +36,59 @@ public static class AdvisoryLocks
     /// <summary>The orphan sweep (slots, subscriptions and roles left by crashes): one worker at a time.</summary>
     public const long OrphanSweep = 727281;
 
+    /// <summary>The archive pass (stanzas, base backups, recovery windows): one worker at a time.</summary>
+    public const long ArchivePass = 727282;
+
+    /// <summary>
+    /// A server's scratch instance (point-in-time restores): one at a time per server, across workers. Taken with the server's
+    /// number as the second key (<see cref="HoldForServerAsync"/>).
+    /// </summary>
+    public const int ScratchInstance = 727283;
+
+    /// <summary>
+    /// Takes the two-key session lock (<paramref name="lockId"/>, a stable number for <paramref name="server"/>) on the catalog
+    /// connection of <paramref name="db"/> (a context of its own: the connection stays open while the lock is held), waiting for it
+    /// or not (<paramref name="wait"/>). Returns what releases it, or null when another worker holds it.
+    /// </summary>
+    public static async Task<IAsyncDisposable?> HoldForServerAsync(TenantAspire.Tenancy.Catalog.CatalogDbContext db, int lockId, string server,
+        bool wait, CancellationToken ct)
+    {
+        var key = BitConverter.ToInt32(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(server)));
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            var held = wait
+                ? await db.Database.SqlQuery<bool>($"SELECT true AS \"Value\" FROM pg_advisory_lock({lockId}, {key})").SingleAsync(ct)
+                : await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({lockId}, {key}) AS \"Value\"").SingleAsync(ct);
+            if (held)
+            {
+                return new Release(db, lockId, key);
+            }
+        }
+        catch
+        {
+            await db.Database.CloseConnectionAsync();
+            throw;
+        }
+        await db.Database.CloseConnectionAsync();
+        return null;
+    }
+
+    private sealed class Release(TenantAspire.Tenancy.Catalog.CatalogDbContext db, int lockId, int key) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({lockId}, {key})", CancellationToken.None);
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync(); // a session lock also ends with its session
+            }
+        }
+    }
+
     /// <summary>
     /// Runs <paramref name="work"/> under a session advisory lock on the catalog if no other worker holds it (false: it does, and
     /// nothing ran). The context's connection stays open for the lock's life.

@@ -9,21 +9,36 @@ namespace TenantAspire.Tenancy.Backups;
 public sealed record RestoreRefusal(string Reason, bool NoServer = false);
 
 /// <summary>
-/// Asks for a restore of <paramref name="backup"/>: in place (into the backup's own tenant) or as a new sibling tenant named
+/// What a restore brings back: a backup (<see cref="BackupId"/>), or the source tenant's database as it was at <see cref="At"/>, from
+/// the WAL archive of the server that held it then (<see cref="Server"/>, <see cref="Database"/>).
+/// </summary>
+public sealed record RestoreSource(
+    string SourceSlug, TenantTier Tier, DateTimeOffset At, Guid? BackupId, string? Server = null, string? Database = null, string? Role = null)
+{
+    public static RestoreSource Of(TenantBackup backup) => new(backup.TenantSlug, backup.Tier, backup.CreatedAt, backup.Id);
+
+    public static RestoreSource PointInTime(Tenant tenant, DateTimeOffset at) =>
+        new(tenant.Slug, tenant.Tier, at, null, tenant.Server, tenant.DatabaseName, tenant.RoleName);
+
+    public override string ToString() => BackupId is { } id ? $"backup {id} taken {At:O}" : $"point in time {At:O}";
+}
+
+/// <summary>
+/// Asks for a restore of a <see cref="RestoreSource"/>: in place (into the backup's own tenant) or as a new sibling tenant named
 /// <c>asSlug</c> (provisioned as usual, then filled from the backup). Writes the <see cref="TenantRestore"/> and queues its operation in
 /// the caller's unit of work. The one owner of "start a restore".
 /// </summary>
 public static class RestorePlanner
 {
     public static async Task<(TenantRestore? Restore, Tenant? Sibling, RestoreRefusal? Refusal)> PlanAsync(CatalogDbContext db, Tenant tenant,
-        TenantBackup backup, string? asSlug, string actor, OperationTrace trace, DateTimeOffset now, CancellationToken ct)
+        RestoreSource source, string? asSlug, string actor, OperationTrace trace, DateTimeOffset now, CancellationToken ct)
     {
         if (asSlug is not null)
         {
-            var planned = await PlanSiblingAsync(db, backup, asSlug, actor, trace, now, ct);
+            var planned = await PlanSiblingAsync(db, source, asSlug, actor, trace, now, ct);
             if (planned.Restore is not null)
             {
-                db.AuditEvents.Add(Audit.Event(tenant, "restore-requested", actor, now, $"backup {backup.Id} taken {backup.CreatedAt:O} as sibling '{asSlug}'"));
+                db.AuditEvents.Add(Audit.Event(tenant, "restore-requested", actor, now, $"{source} as sibling '{asSlug}'"));
             }
             return planned;
         }
@@ -39,45 +54,45 @@ public static class RestorePlanner
         {
             return (null, null, new($"Tenant '{tenant.Slug}' is moving; restore it once the move is done."));
         }
-        var restore = Restore(db, tenant, backup, RestoreMode.InPlace, actor, trace, now);
-        db.AuditEvents.Add(Audit.Event(tenant, "restore-requested", actor, now, $"backup {backup.Id} taken {backup.CreatedAt:O} (in place)"));
+        var restore = Restore(db, tenant, source, RestoreMode.InPlace, actor, trace, now);
+        db.AuditEvents.Add(Audit.Event(tenant, "restore-requested", actor, now, $"{source} (in place)"));
         return (restore, null, null);
     }
 
     /// <summary>
-    /// A backup restored into a new tenant <paramref name="asSlug"/>, whether or not its own tenant still exists (a deleted
+    /// A source restored into a new tenant <paramref name="asSlug"/>; a backup whether or not its own tenant still exists (a deleted
     /// tenant's backups are kept for the grace precisely so that a mistaken delete can be undone this way).
     /// </summary>
     public static async Task<(TenantRestore? Restore, Tenant? Sibling, RestoreRefusal? Refusal)> PlanSiblingAsync(CatalogDbContext db,
-        TenantBackup backup, string asSlug, string actor, OperationTrace trace, DateTimeOffset now, CancellationToken ct)
+        RestoreSource source, string asSlug, string actor, OperationTrace trace, DateTimeOffset now, CancellationToken ct)
     {
-        var (sibling, refusal) = await SiblingAsync(db, backup, asSlug, actor, trace, now, ct);
+        var (sibling, refusal) = await SiblingAsync(db, source, asSlug, actor, trace, now, ct);
         if (refusal is not null)
         {
             return (null, null, refusal);
         }
-        var restore = Restore(db, sibling!, backup, RestoreMode.Sibling, actor, trace, now);
-        db.AuditEvents.Add(Audit.Event(sibling!, "restore-requested", actor, now, $"backup {backup.Id} of '{backup.TenantSlug}' taken {backup.CreatedAt:O}"));
+        var restore = Restore(db, sibling!, source, RestoreMode.Sibling, actor, trace, now);
+        db.AuditEvents.Add(Audit.Event(sibling!, "restore-requested", actor, now, $"{source} of '{source.SourceSlug}'"));
         return (restore, sibling, null);
     }
 
     /// <summary>A new tenant, provisioned like any other (role, database, grants); the restore then replaces its empty database.</summary>
-    private static async Task<(Tenant? Sibling, RestoreRefusal? Refusal)> SiblingAsync(CatalogDbContext db, TenantBackup backup, string asSlug,
+    private static async Task<(Tenant? Sibling, RestoreRefusal? Refusal)> SiblingAsync(CatalogDbContext db, RestoreSource source, string asSlug,
         string actor, OperationTrace trace, DateTimeOffset now, CancellationToken ct)
     {
         if (await db.Tenants.AnyAsync(t => t.Slug == asSlug, ct))
         {
             return (null, new($"A tenant with slug '{asSlug}' already exists."));
         }
-        if (ServerPlacement.Choose(backup.Tier, await ServerLoads.ReadAsync(db, ct)) is not { } server)
+        if (ServerPlacement.Choose(source.Tier, await ServerLoads.ReadAsync(db, ct)) is not { } server)
         {
-            return (null, new($"No open server takes {backup.Tier.ToString().ToLowerInvariant()} tenants now.", NoServer: true));
+            return (null, new($"No open server takes {source.Tier.ToString().ToLowerInvariant()} tenants now.", NoServer: true));
         }
-        var name = $"{backup.TenantSlug} (restored from {backup.CreatedAt:yyyy-MM-dd HH:mm}Z)";
-        return (TenantFactory.Request(db, asSlug, name.Length > 200 ? name[..200] : name, backup.Tier, server, actor, trace, now), null);
+        var name = $"{source.SourceSlug} (restored from {source.At:yyyy-MM-dd HH:mm:ss}Z)";
+        return (TenantFactory.Request(db, asSlug, name.Length > 200 ? name[..200] : name, source.Tier, server, actor, trace, now), null);
     }
 
-    private static TenantRestore Restore(CatalogDbContext db, Tenant target, TenantBackup backup, RestoreMode mode, string actor,
+    private static TenantRestore Restore(CatalogDbContext db, Tenant target, RestoreSource source, RestoreMode mode, string actor,
         OperationTrace trace, DateTimeOffset now)
     {
         var id = Guid.CreateVersion7();
@@ -86,8 +101,12 @@ public static class RestorePlanner
             Id = id,
             TenantId = target.Id,
             TenantSlug = target.Slug,
-            BackupId = backup.Id,
-            SourceSlug = backup.TenantSlug,
+            BackupId = source.BackupId,
+            PointInTime = source.BackupId is null ? source.At : null,
+            SourceServer = source.Server,
+            SourceDatabase = source.Database,
+            SourceRole = source.Role,
+            SourceSlug = source.SourceSlug,
             Mode = mode,
             Server = target.Server,
             Phase = RestorePhase.Pending,

@@ -106,6 +106,7 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             s.HasKey(x => x.Name);
             s.Property(x => x.Name).HasMaxLength(63);
             s.Property(x => x.State).HasConversion<string>().HasMaxLength(16);
+            s.Property(x => x.ArchiveError).HasMaxLength(2000);
         });
 
         modelBuilder.Entity<TenantMove>(m =>
@@ -165,6 +166,10 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             r.Property(x => x.PreviousDatabase).HasMaxLength(63);
             r.Property(x => x.RequestedBy).HasMaxLength(200);
             r.Property(x => x.Error).HasMaxLength(2000);
+            r.Property(x => x.SourceServer).HasMaxLength(63);
+            r.Property(x => x.SourceDatabase).HasMaxLength(63);
+            r.Property(x => x.SourceRole).HasMaxLength(63);
+            r.Property(x => x.WalPosition).HasMaxLength(32);
             r.HasIndex(x => x.TenantId);
             // At most one open restore per tenant: a partial unique index, written in the migration by hand (as for moves).
         });

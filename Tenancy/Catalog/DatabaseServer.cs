@@ -23,6 +23,19 @@ public sealed class DatabaseServer
     public long Bytes { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>
+    /// The oldest moment a point-in-time restore can reach on this server: the end of its oldest base backup in the archive's
+    /// repository (null: not archived, or no base backup yet). Written by the worker's archive pass.
+    /// </summary>
+    public DateTimeOffset? RecoverableFrom { get; set; }
+
+    /// <summary>When the newest WAL segment was archived: every write acknowledged before it is recoverable (the RPO's clock).</summary>
+    public DateTimeOffset? ArchivedUntil { get; set; }
+
+    /// <summary>The archive pass's last problem on this server (a failing archive_command, a failed base backup), or null.</summary>
+    public string? ArchiveError { get; set; }
+    public DateTimeOffset? ArchiveCheckedAt { get; set; }
+
     public IReadOnlyCollection<TenantTier> TierValues() =>
         [.. Tiers.Select(t => Enum.TryParse<TenantTier>(t, out var tier) ? tier : (TenantTier?)null).OfType<TenantTier>()];
 }

@@ -10,7 +10,10 @@ public enum RestoreMode { InPlace, Sibling }
 /// </summary>
 public enum RestorePhase { Pending, Restoring, Swapped, Completed, Undoing, Undone, Failed }
 
-/// <summary>A row of <c>tenant_restores</c>: one restore of a backup, durable across worker crashes.</summary>
+/// <summary>
+/// A row of <c>tenant_restores</c>: one restore, durable across worker crashes, of a backup (<see cref="BackupId"/>) or of the
+/// source tenant's database as it was at <see cref="PointInTime"/> (from its server's WAL archive).
+/// </summary>
 public sealed class TenantRestore
 {
     public static readonly RestorePhase[] OpenPhases = [RestorePhase.Pending, RestorePhase.Restoring, RestorePhase.Undoing];
@@ -20,7 +23,21 @@ public sealed class TenantRestore
     /// <summary>The tenant whose database is replaced: the backup's own tenant, or the new sibling.</summary>
     public Guid TenantId { get; set; }
     public required string TenantSlug { get; set; }
-    public Guid BackupId { get; set; }
+    public Guid? BackupId { get; set; }
+
+    /// <summary>The moment restored to (a point-in-time restore), instead of a backup.</summary>
+    public DateTimeOffset? PointInTime { get; set; }
+
+    /// <summary>A point-in-time restore's source: the server whose archive holds the moment, and the tenant's database there.</summary>
+    public string? SourceServer { get; set; }
+    public string? SourceDatabase { get; set; }
+
+    /// <summary>The source tenant's role: the dump of the recovered copy reads as it (a sibling's own role does not exist there).</summary>
+    public string? SourceRole { get; set; }
+
+    /// <summary>What recovery reached: the last transaction replayed before the target (its commit time) and the WAL position.</summary>
+    public DateTimeOffset? ReachedAt { get; set; }
+    public string? WalPosition { get; set; }
 
     /// <summary>The tenant the backup was taken of.</summary>
     public required string SourceSlug { get; set; }

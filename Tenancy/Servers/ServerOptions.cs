@@ -41,6 +41,16 @@ public sealed class ServerDefinition
     /// <summary>Where this server's tablespaces live, as the server sees the path (one folder per storage class under it).</summary>
     public string? TablespaceRoot { get; set; }
 
+    /// <summary>Continuous archiving with pgBackRest, when the server has it (point-in-time restore needs it).</summary>
+    public ServerArchive? Archive { get; set; }
+
     /// <summary>Tenant connections all API replicas together may hold on this server.</summary>
     public int ConnectionBudget => Math.Max(0, MaxConnections - ReservedConnections);
+}
+
+/// <summary>Where a server archives its WAL: pgBackRest's configuration file (repository, server path and port) and stanza.</summary>
+public sealed class ServerArchive
+{
+    public string Config { get; set; } = "";
+    public string Stanza { get; set; } = "";
 }

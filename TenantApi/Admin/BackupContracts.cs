@@ -18,16 +18,32 @@ public sealed record BackupDto(
         b is { DrilledAt: { } at, DrillOutcome: { } outcome } ? new DrillDto(at, outcome, b.DrillError) : null);
 }
 
-/// <summary>A restore: <c>asSlug</c> restores into a new sibling tenant of that slug instead of in place.</summary>
-public sealed record RestoreRequest(Guid? BackupId, string? AsSlug);
+/// <summary>
+/// A restore of a backup (<c>backupId</c>) or to a moment (<c>pointInTime</c>, RFC 3339; exactly one of the two): <c>asSlug</c>
+/// restores into a new sibling tenant of that slug instead of in place.
+/// </summary>
+public sealed record RestoreRequest(Guid? BackupId, string? AsSlug, DateTimeOffset? PointInTime = null);
 
+/// <summary>
+/// A restore. A point-in-time restore has <c>pointInTime</c> (asked), <c>reachedAt</c> (the commit time of the last transaction
+/// recovery replayed before it) and <c>walPosition</c> (where recovery stopped); a backup's restore has <c>backupId</c>.
+/// </summary>
 public sealed record RestoreDto(
-    Guid Id, string Tenant, Guid BackupId, string SourceTenant, RestoreMode Mode, RestorePhase Phase, long RowsVerified, int? PauseMs,
-    DateTimeOffset? UndoUntil, string RequestedBy, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? SwappedAt, DateTimeOffset? CompletedAt)
+    Guid Id, string Tenant, Guid? BackupId, string SourceTenant, RestoreMode Mode, RestorePhase Phase, long RowsVerified, int? PauseMs,
+    DateTimeOffset? UndoUntil, string RequestedBy, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? SwappedAt, DateTimeOffset? CompletedAt,
+    DateTimeOffset? PointInTime, DateTimeOffset? ReachedAt, string? WalPosition)
 {
     public static RestoreDto From(TenantRestore r) => new(r.Id, r.TenantSlug, r.BackupId, r.SourceSlug, r.Mode, r.Phase, r.RowsVerified,
-        r.PauseMs, r.UndoUntil, r.RequestedBy, r.Error, r.CreatedAt, r.SwappedAt, r.CompletedAt);
+        r.PauseMs, r.UndoUntil, r.RequestedBy, r.Error, r.CreatedAt, r.SwappedAt, r.CompletedAt, r.PointInTime, r.ReachedAt, r.WalPosition);
 }
+
+/// <summary>
+/// A tenant's point-in-time window: any moment from <c>earliest</c> to now can be restored (null <c>earliest</c>: its server has no
+/// WAL archive or no base backup yet). <c>archivedUntil</c> is when the server's newest WAL segment reached the archive: every write
+/// acknowledged before it survives the loss of the server; <c>archiveLagSeconds</c> is how long ago that was (the RPO now).
+/// </summary>
+public sealed record RecoveryDto(string Tenant, string Server, DateTimeOffset? Earliest, DateTimeOffset Latest, DateTimeOffset? ArchivedUntil,
+    double? ArchiveLagSeconds, string? ArchiveError);
 
 /// <summary>One backup pass of the worker over the fleet.</summary>
 public sealed record BackupPassDto(

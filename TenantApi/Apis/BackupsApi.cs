@@ -22,11 +22,13 @@ public static class BackupsApi
             .WithSummary("Back the tenant up now (background), whether or not it changed since its newest backup.")
             .ProducesProblem(StatusCodes.Status409Conflict);
         tenant.MapPost("restore", RestoreAsync).WithName("RestoreTenant")
-            .WithSummary("Restore a backup: in place (requests held briefly at the swap; undo possible) or as a new sibling tenant (asSlug).")
+            .WithSummary("Restore a backup (backupId) or the tenant as it was at a moment (pointInTime): in place (requests held briefly at the swap; undo possible) or as a new sibling tenant (asSlug).")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         tenant.MapPost("restore/undo", UndoAsync).WithName("UndoTenantRestore")
             .WithSummary("Put back the database the tenant's newest restore replaced (within the undo window).")
             .ProducesProblem(StatusCodes.Status409Conflict);
+        tenant.MapGet("recovery", RecoveryAsync).WithName("GetTenantRecoveryWindow")
+            .WithSummary("The moments the tenant can be restored to (pointInTime), and how far its server's WAL archive has come.");
         tenant.MapGet("restores", ListRestoresAsync).WithName("ListTenantRestores").WithSummary("The tenant's restores, newest first.");
         tenant.MapGet("restores/{id:guid}", GetRestoreAsync).WithName("GetTenantRestore").WithSummary("One restore of the tenant.");
 
@@ -73,9 +75,9 @@ public static class BackupsApi
     public static async Task<Results<Accepted<RestoreDto>, ProblemHttpResult>> RestoreAsync(
         string slug, RestoreRequest request, [AsParameters] AdminContext context, [FromServices] BackupStore store, CancellationToken ct)
     {
-        if (request.BackupId is not { } backupId)
+        if (request.BackupId is null == request.PointInTime is null)
         {
-            return BadRequest("backupId is required.");
+            return BadRequest("Give exactly one of backupId (restore a backup) and pointInTime (restore to a moment, RFC 3339).");
         }
         if (request.AsSlug is not null && TenantSlug.Validate(request.AsSlug) is { } slugError)
         {
@@ -85,19 +87,33 @@ public static class BackupsApi
         {
             return TenantsApi.UnknownTenant(slug);
         }
-        if (await context.Db.Backups.AsNoTracking().SingleOrDefaultAsync(b => b.Id == backupId && b.TenantId == tenant.Id, ct) is not { } backup)
+        RestoreSource source;
+        if (request.PointInTime is { } pointInTime)
         {
-            return NotFound($"Tenant '{slug}' has no backup {backupId}.");
+            var window = await RecoveryWindow.ForAsync(context.Db, tenant, ct);
+            if (window.Refuse(pointInTime, context.Clock.GetUtcNow()) is { } outside)
+            {
+                return BadRequest(outside);
+            }
+            source = RestoreSource.PointInTime(tenant, pointInTime.ToUniversalTime());
         }
-        if (await CorruptionAsync(store, backup, ct) is { } corrupt)
+        else if (await context.Db.Backups.AsNoTracking().SingleOrDefaultAsync(b => b.Id == request.BackupId && b.TenantId == tenant.Id, ct) is not { } backup)
+        {
+            return NotFound($"Tenant '{slug}' has no backup {request.BackupId}.");
+        }
+        else if (await CorruptionAsync(store, backup, ct) is { } corrupt)
         {
             return corrupt;
+        }
+        else
+        {
+            source = RestoreSource.Of(backup);
         }
         if (request.AsSlug is not null)
         {
             TenantTelemetry.Enter(request.AsSlug);
         }
-        var (restore, sibling, refusal) = await RestorePlanner.PlanAsync(context.Db, tenant, backup, request.AsSlug, context.Actor(),
+        var (restore, sibling, refusal) = await RestorePlanner.PlanAsync(context.Db, tenant, source, request.AsSlug, context.Actor(),
             OperationTrace.Capture(), context.Clock.GetUtcNow(), ct);
         return await QueueAsync(context, restore, sibling, refusal,
             sibling is null ? $"Tenant '{slug}' started a restore meanwhile; retry." : $"A tenant with slug '{request.AsSlug}' already exists.", ct);
@@ -156,7 +172,7 @@ public static class BackupsApi
             return corrupt;
         }
         TenantTelemetry.Enter(request.AsSlug);
-        var (restore, sibling, refusal) = await RestorePlanner.PlanSiblingAsync(context.Db, backup, request.AsSlug, context.Actor(),
+        var (restore, sibling, refusal) = await RestorePlanner.PlanSiblingAsync(context.Db, RestoreSource.Of(backup), request.AsSlug, context.Actor(),
             OperationTrace.Capture(), context.Clock.GetUtcNow(), ct);
         return await QueueAsync(context, restore, sibling, refusal, $"A tenant with slug '{request.AsSlug}' already exists.", ct);
     }
@@ -225,6 +241,19 @@ public static class BackupsApi
         }
         await context.Db.NotifyWorkersAsync(ct);
         return TypedResults.Accepted($"/api/tenants/{slug}/restores/{restore!.Id}", RestoreDto.From(restore));
+    }
+
+    public static async Task<Results<Ok<RecoveryDto>, ProblemHttpResult>> RecoveryAsync(
+        string slug, [AsParameters] AdminContext context, CancellationToken ct)
+    {
+        if (await TenantsApi.FindAsync(context.Db, slug, ct) is not { } tenant)
+        {
+            return TenantsApi.UnknownTenant(slug);
+        }
+        var window = await RecoveryWindow.ForAsync(context.Db, tenant, ct);
+        var now = context.Clock.GetUtcNow();
+        return TypedResults.Ok(new RecoveryDto(tenant.Slug, window.Server, window.Earliest, now, window.ArchivedUntil,
+            window.ArchivedUntil is { } until ? Math.Round((now - until).TotalSeconds, 1) : null, window.ArchiveError));
     }
 
     public static Task<Results<Ok<PagedList<RestoreDto>>, ProblemHttpResult>> ListRestoresAsync(

@@ -182,12 +182,13 @@ public sealed class TenantLifecycleTests(AspireAppFixture fixture)
 
     private Task<long> TenantCountAsync() => _kit.CatalogScalarAsync<long>("SELECT count(*) FROM tenants");
 
-    internal static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
+    internal static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
     {
         Assert.Equal(expected, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal((int)expected, problem.GetProperty("status").GetInt32());
         Assert.False(string.IsNullOrEmpty(problem.GetProperty("traceId").GetString()));
+        return problem;
     }
 }

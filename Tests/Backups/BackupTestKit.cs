@@ -91,6 +91,26 @@ public sealed class BackupTestKit(AspireAppFixture fixture)
         return await admin.PostAsJsonAsync($"/api/tenants/{slug}/restore", new { backupId, asSlug });
     }
 
+    /// <summary>A point-in-time restore of the tenant (in place, or as the sibling <paramref name="asSlug"/>).</summary>
+    public async Task<HttpResponseMessage> RestoreToAsync(string slug, DateTimeOffset pointInTime, string? asSlug = null)
+    {
+        using var admin = fixture.PlatformAdmin();
+        return await admin.PostAsJsonAsync($"/api/tenants/{slug}/restore", new { pointInTime, asSlug });
+    }
+
+    /// <summary>The tenant's recovery window, once its server's first base backup is in the archive (earliest set).</summary>
+    public async Task<JsonElement> RecoveryWindowAsync(string slug)
+    {
+        using var admin = fixture.PlatformAdmin();
+        JsonElement window = default;
+        await Eventually.TrueAsync(async () =>
+        {
+            window = await admin.GetFromJsonAsync<JsonElement>($"/api/tenants/{slug}/recovery");
+            return window.GetProperty("earliest").ValueKind == JsonValueKind.String;
+        }, TimeSpan.FromSeconds(120), $"a recovery window for {slug} (its server's first base backup)");
+        return window;
+    }
+
     public async Task<JsonElement> WaitForRestoreAsync(string slug, string id, params string[] phases)
     {
         using var admin = fixture.PlatformAdmin();

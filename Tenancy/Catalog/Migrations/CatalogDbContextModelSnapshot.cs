@@ -161,6 +161,19 @@ namespace TenantAspire.Tenancy.Catalog.Migrations
                         .HasColumnType("character varying(63)")
                         .HasColumnName("name");
 
+                    b.Property<DateTimeOffset?>("ArchiveCheckedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("archive_checked_at");
+
+                    b.Property<string>("ArchiveError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("archive_error");
+
+                    b.Property<DateTimeOffset?>("ArchivedUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("archived_until");
+
                     b.Property<long>("Bytes")
                         .HasColumnType("bigint")
                         .HasColumnName("bytes");
@@ -172,6 +185,10 @@ namespace TenantAspire.Tenancy.Catalog.Migrations
                     b.Property<int>("ConnectionBudget")
                         .HasColumnType("integer")
                         .HasColumnName("connection_budget");
+
+                    b.Property<DateTimeOffset?>("RecoverableFrom")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("recoverable_from");
 
                     b.Property<string>("State")
                         .IsRequired()
@@ -859,7 +876,7 @@ namespace TenantAspire.Tenancy.Catalog.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
-                    b.Property<Guid>("BackupId")
+                    b.Property<Guid?>("BackupId")
                         .HasColumnType("uuid")
                         .HasColumnName("backup_id");
 
@@ -898,10 +915,18 @@ namespace TenantAspire.Tenancy.Catalog.Migrations
                         .HasColumnType("character varying(16)")
                         .HasColumnName("phase");
 
+                    b.Property<DateTimeOffset?>("PointInTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("point_in_time");
+
                     b.Property<string>("PreviousDatabase")
                         .HasMaxLength(63)
                         .HasColumnType("character varying(63)")
                         .HasColumnName("previous_database");
+
+                    b.Property<DateTimeOffset?>("ReachedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reached_at");
 
                     b.Property<string>("RequestedBy")
                         .IsRequired()
@@ -918,6 +943,21 @@ namespace TenantAspire.Tenancy.Catalog.Migrations
                         .HasMaxLength(63)
                         .HasColumnType("character varying(63)")
                         .HasColumnName("server");
+
+                    b.Property<string>("SourceDatabase")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("source_database");
+
+                    b.Property<string>("SourceRole")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("source_role");
+
+                    b.Property<string>("SourceServer")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("source_server");
 
                     b.Property<string>("SourceSlug")
                         .IsRequired()
@@ -946,6 +986,11 @@ namespace TenantAspire.Tenancy.Catalog.Migrations
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
+
+                    b.Property<string>("WalPosition")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("wal_position");
 
                     b.HasKey("Id")
                         .HasName("pk_tenant_restores");

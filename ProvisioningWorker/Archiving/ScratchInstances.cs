@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+using TenantAspire.ProvisioningWorker.Backups;
+using TenantAspire.Tenancy.Catalog;
+using TenantAspire.Tenancy.Servers;
+
+namespace TenantAspire.ProvisioningWorker.Archiving;
+
+/// <summary>
+/// Makes <see cref="ScratchInstance"/>s: one per server at a time across workers (a session lock on the catalog), in the folder
+/// <c>scratch</c> of the server's archive folder, on a port the system hands out. pgBackRest restores the base backup that ended
+/// last before the target with only the tenant's database (<c>--db-include</c>; the others come back as empty files) — or the
+/// whole cluster when that backup predates the database — with every tablespace mapped inside the scratch folder, WAL replay up
+/// to the target, promotion there, and archiving off (the copy never writes into the server's archive). As root it runs as
+/// <see cref="ArchiveOptions.ScratchUser"/>: replaying a CREATE TABLESPACE would empty the live server's folder at the recorded
+/// location, which that user cannot write (the restore then fails; it never harms the server). Whatever happens the folder is
+/// deleted: by the instance's disposal, or by <see cref="RemoveLeftoversAsync"/> after a crash.
+/// </summary>
+public sealed class ScratchInstances(
+    IServiceScopeFactory scopes, ServerResolver servers, PgBackRest pgBackRest, IOptions<ArchiveOptions> options,
+    IOptions<BackupOptions> backupOptions, ILogger<ScratchInstances> logger)
+{
+    public static string FolderOf(ServerArchive archive) => Path.Combine(Path.GetDirectoryName(archive.Config)!, "scratch");
+
+    /// <summary>A crashed worker's scratch instance of <paramref name="server"/>, unless a live worker is using it.</summary>
+    public async Task RemoveLeftoversAsync(string server, CancellationToken ct)
+    {
+        var folder = FolderOf(servers.Definition(server).Archive!);
+        if (!Directory.Exists(folder))
+        {
+            return;
+        }
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+        if (await AdvisoryLocks.HoldForServerAsync(db, AdvisoryLocks.ScratchInstance, server, wait: false, ct) is not { } held)
+        {
+            return;
+        }
+        await using (held)
+        {
+            logger.LogWarning("Removing a scratch instance of server {Server} left by a crash", server);
+            DeleteFolder(folder);
+        }
+    }
+
+    /// <summary>Restores <paramref name="server"/>'s <paramref name="database"/> as it was at <paramref name="target"/> and starts it.</summary>
+    public async Task<ScratchInstance> StartAsync(string server, string database, DateTimeOffset target, CancellationToken ct)
+    {
+        var archive = servers.Definition(server).Archive ?? throw new BackupUnusableException($"server '{server}' does not archive its WAL");
+        var scope = scopes.CreateAsyncScope();
+        IAsyncDisposable? held = null;
+        var handedOver = false;
+        try
+        {
+            held = await AdvisoryLocks.HoldForServerAsync(scope.ServiceProvider.GetRequiredService<CatalogDbContext>(),
+                AdvisoryLocks.ScratchInstance, server, wait: true, ct);
+            var folder = FolderOf(archive);
+            DeleteFolder(folder); // the lock is ours: whatever is there was left by a crash
+            var backup = BaseBackupPolicy.StartingPoint(await pgBackRest.BackupsAsync(archive, ct), target)
+                         ?? throw new BackupUnusableException($"server '{server}' has no base backup that ended before {target:O}");
+            await RestoreFilesAsync(archive, folder, backup, database, target, ct);
+            var instance = new ScratchInstance(StartPostgres(folder, server, out var port), port, servers.Endpoint(server).Password!, folder,
+                new ScopeAndLock(scope, held!));
+            handedOver = true; // the instance owns the lock and the scope now: disposing it releases both
+            try
+            {
+                await instance.WaitPromotedAsync(options.Value.ScratchTimeout, ct);
+            }
+            catch
+            {
+                await instance.DisposeAsync();
+                throw;
+            }
+            return instance;
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                if (held is not null)
+                {
+                    DeleteFolder(FolderOf(archive));
+                    await held.DisposeAsync();
+                }
+                await scope.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task RestoreFilesAsync(ServerArchive archive, string folder, BaseBackup backup, string database, DateTimeOffset target,
+        CancellationToken ct)
+    {
+        string[] Args(bool onlyDatabase) =>
+        [
+            $"--pg1-path={Path.Combine(folder, "data")}", $"--log-path={Path.Combine(folder, "log")}", $"--lock-path={Path.Combine(folder, "lock")}",
+            "restore", $"--set={backup.Label}", "--type=time", "--target=" + target.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00",
+            "--target-action=promote", "--archive-mode=off", $"--tablespace-map-all={Path.Combine(folder, "tablespaces")}",
+            .. onlyDatabase ? new[] { $"--db-include={database}" } : [],
+        ];
+        await CreateFolderAsync(folder, ct);
+        try
+        {
+            await pgBackRest.RunAsScratchAsync(archive, Args(onlyDatabase: true), ct);
+        }
+        catch (PgBackRestException e) when (e.Stderr.Contains("[080]", StringComparison.Ordinal))
+        {
+            // The database was created after that base backup (pgBackRest can only leave out databases it holds): the whole cluster.
+            DeleteFolder(folder);
+            await CreateFolderAsync(folder, ct);
+            await pgBackRest.RunAsScratchAsync(archive, Args(onlyDatabase: false), ct);
+        }
+    }
+
+    private async Task CreateFolderAsync(string folder, CancellationToken ct)
+    {
+        foreach (var sub in new[] { "data", "tablespaces", "log", "lock" })
+        {
+            Directory.CreateDirectory(Path.Combine(folder, sub));
+        }
+        if (!OperatingSystem.IsWindows()) // Postgres insists on a data folder only its owner can enter
+        {
+            File.SetUnixFileMode(Path.Combine(folder, "data"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        if (PgBackRest.IsRoot)
+        {
+            using var chown = Process.Start("chown", ["-R", $"{options.Value.ScratchUser}:postgres", folder])!;
+            await chown.WaitForExitAsync(ct);
+            if (chown.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"chown of the scratch folder {folder} failed ({chown.ExitCode})");
+            }
+        }
+    }
+
+    private Process StartPostgres(string folder, string server, out int port)
+    {
+        port = FreePort();
+        var postgres = Path.Combine(backupOptions.Value.PgBin, "postgres");
+        var start = new ProcessStartInfo(PgBackRest.IsRoot ? "setpriv" : postgres)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        if (PgBackRest.IsRoot)
+        {
+            foreach (var arg in new[] { $"--reuid={options.Value.ScratchUser}", "--regid=postgres", "--clear-groups", postgres })
+            {
+                start.ArgumentList.Add(arg);
+            }
+        }
+        foreach (var arg in new[]
+                 {
+                     "-D", Path.Combine(folder, "data"), "-p", port.ToString(CultureInfo.InvariantCulture),
+                     // hot_standby off: no session before the promotion at the target, and no check of the primary's settings.
+                     "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "hot_standby=off",
+                     "-c", "archive_mode=off", "-c", "autovacuum=off", "-c", "shared_buffers=32MB",
+                     "-c", $"max_connections={Math.Max(20, servers.Definition(server).MaxConnections)}", "-c", "log_min_messages=log",
+                 })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        return Process.Start(start) ?? throw new InvalidOperationException("the scratch instance did not start");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Stops a Postgres still running in the folder (its postmaster.pid) and deletes the folder.</summary>
+    internal static void DeleteFolder(string folder)
+    {
+        var pidFile = Path.Combine(folder, "data", "postmaster.pid");
+        if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid))
+        {
+            try
+            {
+                using var postmaster = Process.GetProcessById(pid);
+                if (postmaster.ProcessName == "postgres") // not a process that got the number since
+                {
+                    postmaster.Kill(entireProcessTree: true);
+                    postmaster.WaitForExit(10_000);
+                }
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // gone already
+            }
+        }
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private sealed class ScopeAndLock(AsyncServiceScope scope, IAsyncDisposable held) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await held.DisposeAsync();
+            await scope.DisposeAsync();
+        }
+    }
+}
