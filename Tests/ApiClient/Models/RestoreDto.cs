@@ -36,6 +36,10 @@ namespace TenantAspire.Tests.ApiClient.Models
         public int? PauseMs { get; set; }
         /// <summary>The phase property</summary>
         public global::TenantAspire.Tests.ApiClient.Models.RestorePhase? Phase { get; set; }
+        /// <summary>The pointInTime property</summary>
+        public DateTimeOffset? PointInTime { get; set; }
+        /// <summary>The reachedAt property</summary>
+        public DateTimeOffset? ReachedAt { get; set; }
         /// <summary>The requestedBy property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -66,6 +70,14 @@ namespace TenantAspire.Tests.ApiClient.Models
 #endif
         /// <summary>The undoUntil property</summary>
         public DateTimeOffset? UndoUntil { get; set; }
+        /// <summary>The walPosition property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? WalPosition { get; set; }
+#nullable restore
+#else
+        public string WalPosition { get; set; }
+#endif
         /// <summary>
         /// Instantiates a new <see cref="global::TenantAspire.Tests.ApiClient.Models.RestoreDto"/> and sets the default values.
         /// </summary>
@@ -99,12 +111,15 @@ namespace TenantAspire.Tests.ApiClient.Models
                 { "mode", n => { Mode = n.GetEnumValue<global::TenantAspire.Tests.ApiClient.Models.RestoreMode>(); } },
                 { "pauseMs", n => { PauseMs = n.GetIntValue(); } },
                 { "phase", n => { Phase = n.GetEnumValue<global::TenantAspire.Tests.ApiClient.Models.RestorePhase>(); } },
+                { "pointInTime", n => { PointInTime = n.GetDateTimeOffsetValue(); } },
+                { "reachedAt", n => { ReachedAt = n.GetDateTimeOffsetValue(); } },
                 { "requestedBy", n => { RequestedBy = n.GetStringValue(); } },
                 { "rowsVerified", n => { RowsVerified = n.GetLongValue(); } },
                 { "sourceTenant", n => { SourceTenant = n.GetStringValue(); } },
                 { "swappedAt", n => { SwappedAt = n.GetDateTimeOffsetValue(); } },
                 { "tenant", n => { Tenant = n.GetStringValue(); } },
                 { "undoUntil", n => { UndoUntil = n.GetDateTimeOffsetValue(); } },
+                { "walPosition", n => { WalPosition = n.GetStringValue(); } },
             };
         }
         /// <summary>
@@ -122,12 +137,15 @@ namespace TenantAspire.Tests.ApiClient.Models
             writer.WriteEnumValue<global::TenantAspire.Tests.ApiClient.Models.RestoreMode>("mode", Mode);
             writer.WriteIntValue("pauseMs", PauseMs);
             writer.WriteEnumValue<global::TenantAspire.Tests.ApiClient.Models.RestorePhase>("phase", Phase);
+            writer.WriteDateTimeOffsetValue("pointInTime", PointInTime);
+            writer.WriteDateTimeOffsetValue("reachedAt", ReachedAt);
             writer.WriteStringValue("requestedBy", RequestedBy);
             writer.WriteLongValue("rowsVerified", RowsVerified);
             writer.WriteStringValue("sourceTenant", SourceTenant);
             writer.WriteDateTimeOffsetValue("swappedAt", SwappedAt);
             writer.WriteStringValue("tenant", Tenant);
             writer.WriteDateTimeOffsetValue("undoUntil", UndoUntil);
+            writer.WriteStringValue("walPosition", WalPosition);
             writer.WriteAdditionalData(AdditionalData);
         }
     }

@@ -24,6 +24,8 @@ namespace TenantAspire.Tests.ApiClient.Models
 #endif
         /// <summary>The backupId property</summary>
         public Guid? BackupId { get; set; }
+        /// <summary>The pointInTime property</summary>
+        public DateTimeOffset? PointInTime { get; set; }
         /// <summary>
         /// Instantiates a new <see cref="global::TenantAspire.Tests.ApiClient.Models.RestoreRequest"/> and sets the default values.
         /// </summary>
@@ -51,6 +53,7 @@ namespace TenantAspire.Tests.ApiClient.Models
             {
                 { "asSlug", n => { AsSlug = n.GetStringValue(); } },
                 { "backupId", n => { BackupId = n.GetGuidValue(); } },
+                { "pointInTime", n => { PointInTime = n.GetDateTimeOffsetValue(); } },
             };
         }
         /// <summary>
@@ -62,6 +65,7 @@ namespace TenantAspire.Tests.ApiClient.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteStringValue("asSlug", AsSlug);
             writer.WriteGuidValue("backupId", BackupId);
+            writer.WriteDateTimeOffsetValue("pointInTime", PointInTime);
             writer.WriteAdditionalData(AdditionalData);
         }
     }

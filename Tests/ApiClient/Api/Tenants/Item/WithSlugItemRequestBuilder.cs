@@ -15,6 +15,7 @@ using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Exports;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Hibernate;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Moves;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects;
+using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Recovery;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Restore;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Restores;
 using TenantAspire.Tests.ApiClient.Api.Tenants.Item.Resume;
@@ -65,6 +66,11 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item
         public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.ProjectsRequestBuilder Projects
         {
             get => new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Projects.ProjectsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The recovery property</summary>
+        public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Recovery.RecoveryRequestBuilder Recovery
+        {
+            get => new global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Recovery.RecoveryRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The restore property</summary>
         public global::TenantAspire.Tests.ApiClient.Api.Tenants.Item.Restore.RestoreRequestBuilder Restore

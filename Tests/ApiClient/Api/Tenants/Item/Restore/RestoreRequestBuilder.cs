@@ -40,7 +40,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item.Restore
         {
         }
         /// <summary>
-        /// Restore a backup: in place (requests held briefly at the swap; undo possible) or as a new sibling tenant (asSlug).
+        /// Restore a backup (backupId) or the tenant as it was at a moment (pointInTime): in place (requests held briefly at the swap; undo possible) or as a new sibling tenant (asSlug).
         /// </summary>
         /// <returns>A <see cref="global::TenantAspire.Tests.ApiClient.Models.RestoreDto"/></returns>
         /// <param name="body">The request body</param>
@@ -77,7 +77,7 @@ namespace TenantAspire.Tests.ApiClient.Api.Tenants.Item.Restore
             return await RequestAdapter.SendAsync<global::TenantAspire.Tests.ApiClient.Models.RestoreDto>(requestInfo, global::TenantAspire.Tests.ApiClient.Models.RestoreDto.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Restore a backup: in place (requests held briefly at the swap; undo possible) or as a new sibling tenant (asSlug).
+        /// Restore a backup (backupId) or the tenant as it was at a moment (pointInTime): in place (requests held briefly at the swap; undo possible) or as a new sibling tenant (asSlug).
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
