@@ -30,7 +30,15 @@ public sealed class ArchivePass(
         await readiness.WaitAsync(stoppingToken); // the tablespaces exist: a base backup taken now holds them (see ScratchInstance)
         foreach (var server in archived)
         {
-            await scratches.RemoveLeftoversAsync(server, stoppingToken); // a crashed worker's scratch instance
+            try
+            {
+                await scratches.RemoveLeftoversAsync(server, stoppingToken); // a crashed worker's scratch instance
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Never stop the worker for it: the next restore on that server clears the folder under the lock anyway.
+                logger.LogWarning(e, "Could not remove the scratch instance left on server {Server}", server);
+            }
         }
         using var timer = new PeriodicTimer(options.Value.PassInterval, clock);
         do

@@ -75,7 +75,7 @@ public static class BackupsApi
     public static async Task<Results<Accepted<RestoreDto>, ProblemHttpResult>> RestoreAsync(
         string slug, RestoreRequest request, [AsParameters] AdminContext context, [FromServices] BackupStore store, CancellationToken ct)
     {
-        if (request.BackupId is null == request.PointInTime is null)
+        if ((request.BackupId is null) == (request.PointInTime is null))
         {
             return BadRequest("Give exactly one of backupId (restore a backup) and pointInTime (restore to a moment, RFC 3339).");
         }
