@@ -15,7 +15,8 @@ namespace TenantAspire.ProvisioningWorker.Archiving;
 /// at a time, and pgBackRest's own stanza lock besides.
 /// </summary>
 public sealed class ArchivePass(
-    IServiceScopeFactory scopes, ProvisioningReadiness readiness, ServerResolver servers, PgBackRest pgBackRest, ScratchInstances scratches,
+    IServiceScopeFactory scopes, ProvisioningReadiness readiness, ServerResolver servers, ServerConnections connections, PgBackRest pgBackRest,
+    ScratchInstances scratches,
     IOptions<ArchiveOptions> options, TimeProvider clock, ILogger<ArchivePass> logger) : BackgroundService
 {
     private readonly HashSet<string> _stanzas = new(StringComparer.Ordinal);
@@ -115,7 +116,7 @@ public sealed class ArchivePass(
     /// <summary>Postgres' own view of its archiving: when a segment last reached the archive, and whether the newest attempt failed.</summary>
     private async Task<(DateTimeOffset? ArchivedAt, string? Failure)> ArchiverAsync(string server, CancellationToken ct)
     {
-        await using var connection = new NpgsqlConnection(servers.Endpoint(server).ConnectionString);
+        await using var connection = connections.OpenSuperuser(server, "postgres");
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand(
             "SELECT last_archived_time, last_failed_time, last_failed_wal FROM pg_stat_archiver", connection);
