@@ -81,7 +81,10 @@ public sealed class RolloutTests(RolloutStackFixture fixture, ITestOutputHelper 
         Assert.Contains(fleet[0], halted.GetProperty("haltReason").GetString());
         Assert.Contains(halted.GetProperty("failures").EnumerateArray(), f => f.GetProperty("tenant").GetString() == fleet[0]);
         Assert.Equal("Failed", (await _kit.RowAsync(id, fleet[0])).State);
+        // A halt stops new work at once; the other canary, already migrating in parallel, finishes on its own.
         var otherCanary = await _kit.RowAsync(id, fleet[1]);
+        await Eventually.TrueAsync(async () => (otherCanary = await _kit.RowAsync(id, fleet[1])).State != "Running",
+            TimeSpan.FromSeconds(30), "the other canary's migration finished");
         Assert.Equal("Succeeded", otherCanary.State);
         foreach (var slug in fleet.Skip(2)) // the next ring was never started
         {
