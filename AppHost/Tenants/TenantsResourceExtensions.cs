@@ -18,7 +18,9 @@ public static class TenantsResourceExtensions
         IResourceBuilder<IResourceWithConnectionString> catalog, IResourceBuilder<ProjectResource> api, string signingKey)
     {
         var resource = new TenantsResource(Name, catalog.Resource);
-        var commands = new TenantsCommands(api.GetEndpoint("http"), signingKey);
+        var adminApi = new AdminApi(api.GetEndpoint("http"), signingKey);
+        var commands = new TenantsCommands(adminApi);
+        var rollouts = new RolloutCommands(adminApi);
         var catalogConnection = CatalogRoles.ApiConnectionString(
             new EndpointReference(builder.Resources.OfType<IResourceWithEndpoints>().Single(r => r.Name == ResourceNames.Postgres), "tcp"),
             ResourceNames.Catalog, builder.Resources.OfType<ParameterResource>().Single(p => p.Name == CatalogRoles.ApiPasswordParameter));
@@ -37,10 +39,6 @@ public static class TenantsResourceExtensions
         builder.Services.AddHealthChecks().AddCheck(healthKey, () =>
             monitor?.Latest?.Health() ?? HealthCheckResult.Unhealthy("the catalog has not been read yet"));
 
-        // Commands are enabled once the API answers (it validates and audits everything they do).
-        ResourceCommandState WhenApiRunning(UpdateCommandStateContext context) =>
-            context.ResourceSnapshot.State?.Text == KnownResourceStates.Running ? ResourceCommandState.Enabled : ResourceCommandState.Disabled;
-
         return builder.AddResource(resource)
             .WithInitialState(new CustomResourceSnapshot
             {
@@ -50,20 +48,36 @@ public static class TenantsResourceExtensions
             })
             .WithIconName("PeopleTeam")
             .WithHealthCheck(healthKey)
-            .WithCommand(TenantsCommands.CreateTenant, "Create tenant", commands.CreateTenantAsync, new CommandOptions
-            {
-                Description = "Create a tenant through the admin API (audited as 'dashboard').",
-                IconName = "PersonAdd",
-                IsHighlighted = true,
-                Arguments = [.. TenantsCommands.CreateTenantArguments()],
-                UpdateState = WhenApiRunning,
-            })
-            .WithCommand(TenantsCommands.HibernateIdle, "Hibernate idle tenants now", commands.HibernateIdleAsync, new CommandOptions
-            {
-                Description = "Ask the workers to scan now and hibernate every tenant idle for Hibernation:IdleAfter.",
-                IconName = "WeatherMoon",
-                ConfirmationMessage = "Hibernate every tenant that has been idle for Hibernation:IdleAfter now? Their next request wakes them.",
-                UpdateState = WhenApiRunning,
-            });
+            .WithAdminCommand(TenantsCommands.CreateTenant, "Create tenant", commands.CreateTenantAsync, "PersonAdd",
+                "Create a tenant through the admin API (audited as 'dashboard').", TenantsCommands.CreateTenantArguments(), highlighted: true)
+            .WithAdminCommand(TenantsCommands.HibernateIdle, "Hibernate idle tenants now", commands.HibernateIdleAsync, "WeatherMoon",
+                "Ask the workers to scan now and hibernate every tenant idle for Hibernation:IdleAfter.",
+                confirmation: "Hibernate every tenant that has been idle for Hibernation:IdleAfter now? Their next request wakes them.")
+            .WithAdminCommand(TenantsCommands.BackUpNow, "Back up now", commands.BackUpNowAsync, "Save",
+                "Back one tenant up now, changed or not (a snapshot: pg_dump into the backup store).", TenantsCommands.BackUpNowArguments())
+            .WithAdminCommand(TenantsCommands.RestoreToPointInTime, "Restore tenant to a point in time", commands.RestoreToPointInTimeAsync, "History",
+                "Restore one tenant as it was at a moment of its recovery window, in place (undo possible) or as a new tenant.",
+                TenantsCommands.RestoreToPointInTimeArguments())
+            .WithAdminCommand(RolloutCommands.Start, "Start rollout", rollouts.StartAsync, "ArrowSync",
+                "Migrate every tenant behind the target, ring by ring (canaries first).", RolloutCommands.StartArguments())
+            .WithAdminCommand(RolloutCommands.Pause, "Pause rollout", rollouts.PauseAsync, "Pause",
+                "Pause the open rollout: tenants migrating now finish, no new one starts.")
+            .WithAdminCommand(RolloutCommands.Resume, "Resume rollout", rollouts.ResumeAsync, "Play",
+                "Resume a paused or halted rollout (a halted ring's failed tenants are tried again).");
     }
+
+    /// <summary>A command that calls the admin API: enabled once the resource runs (the API validates and audits what it does).</summary>
+    private static IResourceBuilder<TenantsResource> WithAdminCommand(this IResourceBuilder<TenantsResource> builder, string name,
+        string displayName, Func<ExecuteCommandContext, Task<ExecuteCommandResult>> execute, string icon, string description,
+        IReadOnlyList<InteractionInput>? arguments = null, string? confirmation = null, bool highlighted = false) =>
+        builder.WithCommand(name, displayName, execute, new CommandOptions
+        {
+            Description = description,
+            IconName = icon,
+            IsHighlighted = highlighted,
+            Arguments = [.. arguments ?? []],
+            ConfirmationMessage = confirmation,
+            UpdateState = context => context.ResourceSnapshot.State?.Text == KnownResourceStates.Running
+                ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+        });
 }

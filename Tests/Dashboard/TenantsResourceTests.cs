@@ -78,6 +78,60 @@ public sealed class TenantsResourceTests(FaultStackFixture fixture)
             TimeSpan.FromSeconds(15), "tenants.hibernated follows the catalog");
     }
 
+    [Fact]
+    public async Task Back_up_now_makes_a_manual_backup_of_the_tenant()
+    {
+        await WaitRunningAsync();
+        var slug = await _kit.CreateActiveAsync("dashbak");
+        var backups = new Backups.BackupTestKit(fixture);
+
+        var result = await ExecuteAsync(TenantsCommands.BackUpNow, ("slug", slug));
+        Assert.True(result.Success, result.Message);
+
+        await backups.WaitForBackupAsync(slug, b => b.GetProperty("trigger").GetString() == ProvisioningWorker.Backups.BackupHandler.ManualTrigger,
+            what: $"the dashboard's backup of {slug}");
+        var unknown = await ExecuteAsync(TenantsCommands.BackUpNow, ("slug", "no-such-tenant"));
+        Assert.False(unknown.Success);
+        Assert.Contains("404", unknown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Restore_to_a_point_in_time_refuses_a_future_moment_or_garbage_with_the_APIs_reason_and_changes_nothing()
+    {
+        await WaitRunningAsync();
+        var slug = await _kit.CreateActiveAsync("dashpit");
+        var future = DateTimeOffset.UtcNow.AddHours(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+
+        var inFuture = await ExecuteAsync(TenantsCommands.RestoreToPointInTime, ("slug", slug), ("pointInTime", future), ("asSlug", ""));
+        Assert.False(inFuture.Success);
+        Assert.Contains("400", inFuture.Message, StringComparison.Ordinal);
+        Assert.Contains("future", inFuture.Message, StringComparison.OrdinalIgnoreCase);
+
+        var garbage = await ExecuteAsync(TenantsCommands.RestoreToPointInTime, ("slug", slug), ("pointInTime", "yesterday-ish"), ("asSlug", ""));
+        Assert.False(garbage.Success);
+        Assert.Contains("400", garbage.Message, StringComparison.Ordinal);
+        Assert.Equal(0L, await _kit.CatalogScalarAsync<long>(
+            "SELECT count(*) FROM tenant_restores WHERE tenant_slug = $1", slug));
+    }
+
+    [Fact]
+    public async Task Rollout_commands_go_through_the_API_and_pause_refuses_when_no_rollout_is_running()
+    {
+        await WaitRunningAsync();
+        var badRings = await ExecuteAsync(RolloutCommands.Start, ("target", ""), ("rings", "ten, twenty"));
+        Assert.False(badRings.Success);
+        Assert.Contains("percentages", badRings.Message, StringComparison.Ordinal);
+
+        var unknownTarget = await ExecuteAsync(RolloutCommands.Start, ("target", "20990101000000_NoSuchMigration"), ("rings", ""));
+        Assert.False(unknownTarget.Success);
+        Assert.Contains("400", unknownTarget.Message, StringComparison.Ordinal);
+
+        // Nothing on this stack is behind: no rollout is open, so pause is refused (no rollout at all, or the API's 409).
+        var pause = await ExecuteAsync(RolloutCommands.Pause);
+        Assert.False(pause.Success);
+        Assert.True(pause.Message is not null && (pause.Message.Contains("409", StringComparison.Ordinal) || pause.Message.Contains("no rollout", StringComparison.Ordinal)), pause.Message);
+    }
+
     private async Task WaitRunningAsync()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
