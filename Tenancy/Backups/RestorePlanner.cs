@@ -17,8 +17,9 @@ public sealed record RestoreSource(
 {
     public static RestoreSource Of(TenantBackup backup) => new(backup.TenantSlug, backup.Tier, backup.CreatedAt, backup.Id);
 
-    public static RestoreSource PointInTime(Tenant tenant, DateTimeOffset at) =>
-        new(tenant.Slug, tenant.Tier, at, null, tenant.Server, tenant.DatabaseName, tenant.RoleName);
+    /// <summary>The tenant at <paramref name="at"/>, from the server and database that held it then (its placement history).</summary>
+    public static RestoreSource PointInTime(Tenant tenant, DateTimeOffset at, Placement heldBy) =>
+        new(tenant.Slug, tenant.Tier, at, null, heldBy.Server, heldBy.Database, tenant.RoleName);
 
     public override string ToString() => BackupId is { } id ? $"backup {id} taken {At:O}" : $"point in time {At:O}";
 }

@@ -1,3 +1,4 @@
+using TenantAspire.Tenancy.Backups;
 using TenantAspire.Tenancy.Catalog;
 
 namespace TenantAspire.TenantApi.Admin;
@@ -31,19 +32,28 @@ public sealed record RestoreRequest(Guid? BackupId, string? AsSlug, DateTimeOffs
 public sealed record RestoreDto(
     Guid Id, string Tenant, Guid? BackupId, string SourceTenant, RestoreMode Mode, RestorePhase Phase, long RowsVerified, int? PauseMs,
     DateTimeOffset? UndoUntil, string RequestedBy, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? SwappedAt, DateTimeOffset? CompletedAt,
-    DateTimeOffset? PointInTime, DateTimeOffset? ReachedAt, string? WalPosition)
+    DateTimeOffset? PointInTime, DateTimeOffset? ReachedAt, string? WalPosition, string? SourceServer)
 {
     public static RestoreDto From(TenantRestore r) => new(r.Id, r.TenantSlug, r.BackupId, r.SourceSlug, r.Mode, r.Phase, r.RowsVerified,
-        r.PauseMs, r.UndoUntil, r.RequestedBy, r.Error, r.CreatedAt, r.SwappedAt, r.CompletedAt, r.PointInTime, r.ReachedAt, r.WalPosition);
+        r.PauseMs, r.UndoUntil, r.RequestedBy, r.Error, r.CreatedAt, r.SwappedAt, r.CompletedAt, r.PointInTime, r.ReachedAt, r.WalPosition,
+        r.PointInTime is null ? null : r.SourceServer);
 }
 
 /// <summary>
 /// A tenant's point-in-time window: any moment from <c>earliest</c> to now can be restored (null <c>earliest</c>: its server has no
 /// WAL archive or no base backup yet). <c>archivedUntil</c> is when the server's newest WAL segment reached the archive: every write
 /// acknowledged before it survives the loss of the server; <c>archiveLagSeconds</c> is how long ago that was (the RPO now).
+/// <c>history</c>: where the tenant lived when, oldest first; a moment is restored from the server that held it then.
 /// </summary>
 public sealed record RecoveryDto(string Tenant, string Server, DateTimeOffset? Earliest, DateTimeOffset Latest, DateTimeOffset? ArchivedUntil,
-    double? ArchiveLagSeconds, string? ArchiveError);
+    double? ArchiveLagSeconds, string? ArchiveError, IReadOnlyList<PlacementDto> History);
+
+/// <summary>One placement of a tenant: its server and database from <c>from</c> until <c>to</c> (null: now), and how far back that server's archive reaches.</summary>
+public sealed record PlacementDto(string Server, string Database, DateTimeOffset From, DateTimeOffset? To, DateTimeOffset? RecoverableFrom)
+{
+    public static PlacementDto Of(RecoverablePlacement p) =>
+        new(p.Placement.Server, p.Placement.Database, p.Placement.From, p.Placement.To, p.RecoverableFrom);
+}
 
 /// <summary>One backup pass of the worker over the fleet.</summary>
 public sealed record BackupPassDto(

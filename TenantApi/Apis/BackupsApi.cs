@@ -95,7 +95,7 @@ public static class BackupsApi
             {
                 return BadRequest(outside);
             }
-            source = RestoreSource.PointInTime(tenant, pointInTime.ToUniversalTime());
+            source = RestoreSource.PointInTime(tenant, pointInTime.ToUniversalTime(), window.SourceAt(pointInTime).Placement);
         }
         else if (await context.Db.Backups.AsNoTracking().SingleOrDefaultAsync(b => b.Id == request.BackupId && b.TenantId == tenant.Id, ct) is not { } backup)
         {
@@ -253,7 +253,8 @@ public static class BackupsApi
         var window = await RecoveryWindow.ForAsync(context.Db, tenant, ct);
         var now = context.Clock.GetUtcNow();
         return TypedResults.Ok(new RecoveryDto(tenant.Slug, window.Server, window.Earliest, now, window.ArchivedUntil,
-            window.ArchivedUntil is { } until ? Math.Round((now - until).TotalSeconds, 1) : null, window.ArchiveError));
+            window.ArchivedUntil is { } until ? Math.Round((now - until).TotalSeconds, 1) : null, window.ArchiveError,
+            [.. window.History.Select(PlacementDto.Of)]));
     }
 
     public static Task<Results<Ok<PagedList<RestoreDto>>, ProblemHttpResult>> ListRestoresAsync(

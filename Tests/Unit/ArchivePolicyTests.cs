@@ -42,34 +42,90 @@ public sealed class ArchivePolicyTests
         Assert.Null(BaseBackupPolicy.StartingPoint(backups, full.Stop));
     }
 
+    private Tenant Acme(string server = "postgres", string database = "tdb_a") => new()
+    {
+        Slug = "acme", Name = "Acme", Server = server, DatabaseName = database, RoleName = "t_a", CreatedAt = _clock.GetUtcNow() - Day,
+    };
+
+    private static Dictionary<string, DatabaseServer> Servers(params (string Name, DateTimeOffset? From)[] servers) =>
+        servers.ToDictionary(s => s.Name, s => new DatabaseServer { Name = s.Name, RecoverableFrom = s.From });
+
     [Fact]
-    public void A_tenants_window_starts_at_the_newest_of_its_servers_oldest_backup_its_creation_and_its_databases_last_change()
+    public void On_one_server_the_window_starts_at_the_newer_of_its_oldest_base_backup_and_the_tenants_creation()
     {
         var now = _clock.GetUtcNow();
-        var tenant = new Tenant { Slug = "acme", Name = "Acme", Server = "postgres", DatabaseName = "tdb_a", RoleName = "t_a", CreatedAt = now - Day };
-        var server = new DatabaseServer { Name = "postgres", RecoverableFrom = now - 3 * Day, ArchivedUntil = now - TimeSpan.FromSeconds(20) };
-        Assert.Equal(now - Day, RecoveryWindow.Of(tenant, server).Earliest);
-        Assert.Equal(now - Hour, RecoveryWindow.Of(tenant, server, now - Hour, null).Earliest); // moved or swapped an hour ago
-        server.RecoverableFrom = now - TimeSpan.FromMinutes(5);
-        Assert.Equal(now - TimeSpan.FromMinutes(5), RecoveryWindow.Of(tenant, server, now - Hour).Earliest);
-        Assert.Equal(now - TimeSpan.FromSeconds(20), RecoveryWindow.Of(tenant, server).ArchivedUntil);
+        var tenant = Acme();
+        var history = PlacementHistory.Of(tenant, []);
+        Assert.Equal([new Placement("postgres", "tdb_a", now - Day, null)], history);
+        var servers = Servers(("postgres", now - 3 * Day));
+        servers["postgres"].ArchivedUntil = now - TimeSpan.FromSeconds(20);
+        Assert.Equal(now - Day, RecoveryWindow.Of(tenant, history, servers).Earliest);
+        Assert.Equal(now - TimeSpan.FromSeconds(20), RecoveryWindow.Of(tenant, history, servers).ArchivedUntil);
+        Assert.Equal(now - TimeSpan.FromMinutes(5), RecoveryWindow.Of(tenant, history, Servers(("postgres", now - TimeSpan.FromMinutes(5)))).Earliest);
 
-        server.RecoverableFrom = null; // no base backup yet, or not archived
-        Assert.Null(RecoveryWindow.Of(tenant, server).Earliest);
-        Assert.Null(RecoveryWindow.Of(tenant, null).Earliest);
+        Assert.Null(RecoveryWindow.Of(tenant, history, Servers(("postgres", null))).Earliest); // no base backup yet, or not archived
+        Assert.Null(RecoveryWindow.Of(tenant, history, Servers()).Earliest);
+    }
+
+    [Fact]
+    public void The_history_follows_moves_and_in_place_restores_and_leaves_the_tenant_where_it_is_now()
+    {
+        var now = _clock.GetUtcNow();
+        var tenant = Acme("premium", "tdb_a_r1");
+        PlacementChange[] changes = // given out of order: the history sorts them
+        [
+            new(now - Hour, "premium", "tdb_a", "premium", "tdb_a_r1"), // an in-place restore's swap
+            new(now - 6 * Hour, "postgres", "tdb_a", "premium", "tdb_a"), // a move's switch
+        ];
+        Assert.Equal(
+            [
+                new Placement("postgres", "tdb_a", now - Day, now - 6 * Hour),
+                new Placement("premium", "tdb_a", now - 6 * Hour, now - Hour),
+                new Placement("premium", "tdb_a_r1", now - Hour, null),
+            ],
+            PlacementHistory.Of(tenant, changes));
+    }
+
+    [Fact]
+    public void A_moment_before_a_move_is_restored_from_the_old_server_when_its_archive_reaches_back_to_it()
+    {
+        var now = _clock.GetUtcNow();
+        var tenant = Acme("premium");
+        var switchedAt = now - 6 * Hour;
+        var history = PlacementHistory.Of(tenant, [new PlacementChange(switchedAt, "postgres", "tdb_a", "premium", "tdb_a")]);
+
+        var both = RecoveryWindow.Of(tenant, history, Servers(("postgres", now - 3 * Day), ("premium", now - 2 * Day)));
+        Assert.Equal(now - Day, both.Earliest);
+        Assert.Equal(("postgres", "tdb_a"), (both.SourceAt(switchedAt - TimeSpan.FromSeconds(1)).Placement.Server, both.SourceAt(switchedAt - TimeSpan.FromSeconds(1)).Placement.Database));
+        Assert.Equal("premium", both.SourceAt(switchedAt).Placement.Server); // the switch itself: the new server
+        Assert.Null(both.Refuse(now - 12 * Hour, now));
+
+        // The new server archives only from after the switch: a gap between the switch and its first base backup.
+        var gap = RecoveryWindow.Of(tenant, history, Servers(("postgres", now - 3 * Day), ("premium", now - 2 * Hour)));
+        Assert.Equal(now - 2 * Hour, gap.Earliest);
+        Assert.Null(gap.Refuse(now - 12 * Hour, now)); // the old server still covers it
+        Assert.Contains("archives from", gap.Refuse(now - 3 * Hour, now), StringComparison.Ordinal);
+
+        // The old server never archived: history before the switch is out of reach.
+        var oldUnarchived = RecoveryWindow.Of(tenant, history, Servers(("postgres", null), ("premium", now - 2 * Day)));
+        Assert.Equal(switchedAt, oldUnarchived.Earliest);
+        Assert.Contains("no WAL archive", oldUnarchived.Refuse(now - 12 * Hour, now), StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_target_in_the_future_before_the_window_or_without_a_window_is_refused_with_the_reason()
     {
         var now = _clock.GetUtcNow();
-        var window = new RecoveryWindow("postgres", now - Hour, now - TimeSpan.FromSeconds(10), null);
+        var tenant = Acme();
+        var history = PlacementHistory.Of(tenant, []);
+        var window = RecoveryWindow.Of(tenant, history, Servers(("postgres", now - Hour)));
         Assert.Null(window.Refuse(now - TimeSpan.FromMinutes(30), now));
         Assert.Null(window.Refuse(now, now)); // later than the archive: the restore archives the current WAL first
         Assert.Null(window.Refuse(now - Hour, now));
         Assert.Contains("future", window.Refuse(now.AddSeconds(1), now), StringComparison.Ordinal);
         Assert.Contains("earliest", window.Refuse(now - Hour - TimeSpan.FromSeconds(1), now), StringComparison.Ordinal);
-        Assert.Contains("no point-in-time recovery", new RecoveryWindow("postgres", null, null, null).Refuse(now - Hour, now), StringComparison.Ordinal);
+        Assert.Contains("created", window.Refuse(now - 2 * Day, now), StringComparison.Ordinal);
+        Assert.Contains("no point-in-time recovery", RecoveryWindow.Of(tenant, history, Servers()).Refuse(now - Hour, now), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -28,6 +28,14 @@ namespace TenantAspire.Tests.ApiClient.Models
         public double? ArchiveLagSeconds { get; set; }
         /// <summary>The earliest property</summary>
         public DateTimeOffset? Earliest { get; set; }
+        /// <summary>The history property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<global::TenantAspire.Tests.ApiClient.Models.PlacementDto>? History { get; set; }
+#nullable restore
+#else
+        public List<global::TenantAspire.Tests.ApiClient.Models.PlacementDto> History { get; set; }
+#endif
         /// <summary>The latest property</summary>
         public DateTimeOffset? Latest { get; set; }
         /// <summary>The server property</summary>
@@ -75,6 +83,7 @@ namespace TenantAspire.Tests.ApiClient.Models
                 { "archiveLagSeconds", n => { ArchiveLagSeconds = n.GetDoubleValue(); } },
                 { "archivedUntil", n => { ArchivedUntil = n.GetDateTimeOffsetValue(); } },
                 { "earliest", n => { Earliest = n.GetDateTimeOffsetValue(); } },
+                { "history", n => { History = n.GetCollectionOfObjectValues<global::TenantAspire.Tests.ApiClient.Models.PlacementDto>(global::TenantAspire.Tests.ApiClient.Models.PlacementDto.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "latest", n => { Latest = n.GetDateTimeOffsetValue(); } },
                 { "server", n => { Server = n.GetStringValue(); } },
                 { "tenant", n => { Tenant = n.GetStringValue(); } },
@@ -91,6 +100,7 @@ namespace TenantAspire.Tests.ApiClient.Models
             writer.WriteStringValue("archiveError", ArchiveError);
             writer.WriteDoubleValue("archiveLagSeconds", ArchiveLagSeconds);
             writer.WriteDateTimeOffsetValue("earliest", Earliest);
+            writer.WriteCollectionOfObjectValues<global::TenantAspire.Tests.ApiClient.Models.PlacementDto>("history", History);
             writer.WriteDateTimeOffsetValue("latest", Latest);
             writer.WriteStringValue("server", Server);
             writer.WriteStringValue("tenant", Tenant);

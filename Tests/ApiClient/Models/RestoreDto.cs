@@ -50,6 +50,14 @@ namespace TenantAspire.Tests.ApiClient.Models
 #endif
         /// <summary>The rowsVerified property</summary>
         public long? RowsVerified { get; set; }
+        /// <summary>The sourceServer property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public string? SourceServer { get; set; }
+#nullable restore
+#else
+        public string SourceServer { get; set; }
+#endif
         /// <summary>The sourceTenant property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -115,6 +123,7 @@ namespace TenantAspire.Tests.ApiClient.Models
                 { "reachedAt", n => { ReachedAt = n.GetDateTimeOffsetValue(); } },
                 { "requestedBy", n => { RequestedBy = n.GetStringValue(); } },
                 { "rowsVerified", n => { RowsVerified = n.GetLongValue(); } },
+                { "sourceServer", n => { SourceServer = n.GetStringValue(); } },
                 { "sourceTenant", n => { SourceTenant = n.GetStringValue(); } },
                 { "swappedAt", n => { SwappedAt = n.GetDateTimeOffsetValue(); } },
                 { "tenant", n => { Tenant = n.GetStringValue(); } },
@@ -141,6 +150,7 @@ namespace TenantAspire.Tests.ApiClient.Models
             writer.WriteDateTimeOffsetValue("reachedAt", ReachedAt);
             writer.WriteStringValue("requestedBy", RequestedBy);
             writer.WriteLongValue("rowsVerified", RowsVerified);
+            writer.WriteStringValue("sourceServer", SourceServer);
             writer.WriteStringValue("sourceTenant", SourceTenant);
             writer.WriteDateTimeOffsetValue("swappedAt", SwappedAt);
             writer.WriteStringValue("tenant", Tenant);
