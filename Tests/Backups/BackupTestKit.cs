@@ -111,6 +111,16 @@ public sealed class BackupTestKit(AspireAppFixture fixture)
         return window;
     }
 
+    /// <summary>Waits until the tenant's point-in-time window has begun (its server's base backup ended a second ago or more).</summary>
+    public async Task WaitForWindowAsync(string slug)
+    {
+        var earliest = (await RecoveryWindowAsync(slug)).GetProperty("earliest").GetDateTimeOffset();
+        if (earliest.AddSeconds(1) - DateTimeOffset.UtcNow is { Ticks: > 0 } wait)
+        {
+            await Task.Delay(wait);
+        }
+    }
+
     public async Task<JsonElement> WaitForRestoreAsync(string slug, string id, params string[] phases)
     {
         using var admin = fixture.PlatformAdmin();

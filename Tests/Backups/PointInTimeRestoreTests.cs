@@ -126,11 +126,7 @@ public sealed class PointInTimeRestoreTests(BackupStackFixture fixture)
     /// <summary>Writes a user once the tenant's window has begun (its server's base backup ended before the write).</summary>
     private async Task WriteAfterWindowStartsAsync(string slug, string user)
     {
-        var earliest = (await _kit.RecoveryWindowAsync(slug)).GetProperty("earliest").GetDateTimeOffset();
-        if (earliest.AddSeconds(1) - DateTimeOffset.UtcNow is { Ticks: > 0 } wait)
-        {
-            await Task.Delay(wait);
-        }
+        await _kit.WaitForWindowAsync(slug);
         await _kit.AddUserAsync(slug, $"{user}@{slug}.example");
     }
 }
