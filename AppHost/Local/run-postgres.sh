@@ -25,26 +25,13 @@ if [[ -n "${PG_TABLESPACES:-}" ]]; then
   chmod 700 "$PG_TABLESPACES/standard" "$PG_TABLESPACES/premium"
 fi
 
-if [[ ! -s "$PGDATA/PG_VERSION" ]]; then
-  echo "initdb: first run, creating a new cluster in $PGDATA"
-  pwfile="$(mktemp)"
-  trap 'rm -f "$pwfile"' EXIT
-  printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile"
-  if [[ $(id -u) -eq 0 ]]; then chown postgres "$pwfile"; fi
-  "${as_postgres[@]}" "$BIN/initdb" -D "$PGDATA" -U postgres --pwfile="$pwfile" --auth=scram-sha-256 \
-    --encoding=UTF8 --locale=C.UTF-8 >/dev/null
-  rm -f "$pwfile"
-  trap - EXIT
-else
-  echo "reusing the existing cluster in $PGDATA"
-fi
-
 # Continuous archiving (ARCHIVE_DIR set; not PGBACKREST_*: pgBackRest would read those as its own options): pgBackRest's repository, logs, locks and configuration live in that folder, owned by
 # postgres and readable by its group (a point-in-time restore's scratch instance runs as another user in that group, so it can read
 # the repository but never write this server's folders). The configuration is written at every start: the port may change.
 # pgBackRest reaches the server for a base backup over a Unix socket only, so the server listens on one in that folder too.
 archive=()
 socket_dir=
+conf=
 if [[ -n "${ARCHIVE_DIR:-}" ]]; then
   : "${ARCHIVE_STANZA:?ARCHIVE_STANZA is not set}"
   command -v pgbackrest >/dev/null || { echo "pgbackrest not found: run scripts/ensure-local-deps.sh (apt-get install -y pgbackrest)" >&2; exit 127; }
@@ -73,6 +60,43 @@ CONF
   chmod 640 "$conf"
   archive=(-c archive_mode=on -c "archive_timeout=${PG_ARCHIVE_TIMEOUT:-30s}"
     -c "archive_command=pgbackrest --config=$conf --stanza=$ARCHIVE_STANZA archive-push %p")
+fi
+
+# A lost server: the data folder holds no cluster, but this server's archive holds base backups. Rebuild it from the archive (the
+# newest base backup, then every archived WAL segment; Postgres promotes at the end of the archive) instead of an empty initdb,
+# which would silently start the server over without its tenants. Tablespace folders left by the lost cluster are moved aside,
+# never deleted (pgBackRest restores into empty ones only). docs/operations.md, "Losing a server".
+has_base_backup() {
+  [[ -n "$conf" ]] && "${as_postgres[@]}" pgbackrest --config="$conf" --stanza="$ARCHIVE_STANZA" --log-level-console=off \
+    info --output=json 2>/dev/null | grep -q '"label"'
+}
+if [[ ! -s "$PGDATA/PG_VERSION" ]] && has_base_backup; then
+  echo "rebuild: $PGDATA holds no cluster but stanza $ARCHIVE_STANZA has base backups: restoring the server from its archive"
+  if [[ -n "${PG_TABLESPACES:-}" ]]; then
+    aside="$PG_TABLESPACES/lost-$(date -u +%Y%m%dT%H%M%SZ)"
+    for class in standard premium; do
+      for leftover in "$PG_TABLESPACES/$class"/PG_*; do
+        [[ -e "$leftover" ]] || continue
+        mkdir -p "$aside/$class"
+        mv "$leftover" "$aside/$class/"
+        echo "rebuild: moved the lost cluster's $leftover aside to $aside/$class/"
+      done
+    done
+  fi
+  "${as_postgres[@]}" pgbackrest --config="$conf" --stanza="$ARCHIVE_STANZA" --log-level-console=info restore
+  echo "rebuild: restored; Postgres now replays the archived WAL and promotes at its end"
+elif [[ ! -s "$PGDATA/PG_VERSION" ]]; then
+  echo "initdb: first run, creating a new cluster in $PGDATA"
+  pwfile="$(mktemp)"
+  trap 'rm -f "$pwfile"' EXIT
+  printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile"
+  if [[ $(id -u) -eq 0 ]]; then chown postgres "$pwfile"; fi
+  "${as_postgres[@]}" "$BIN/initdb" -D "$PGDATA" -U postgres --pwfile="$pwfile" --auth=scram-sha-256 \
+    --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+  rm -f "$pwfile"
+  trap - EXIT
+else
+  echo "reusing the existing cluster in $PGDATA"
 fi
 
 # Not exec'd: a stop from the dashboard (SIGTERM) would be Postgres' "smart" shutdown, which waits for every pooled client to

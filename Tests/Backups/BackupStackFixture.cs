@@ -15,7 +15,8 @@ public sealed class BackupStackFixture : AspireAppFixture
     public static readonly TimeSpan UndoWindow = TimeSpan.FromSeconds(15);
     public static readonly TimeSpan DeletedTenantGrace = TimeSpan.FromSeconds(10);
 
-    protected override void Configure(IDistributedApplicationTestingBuilder builder) =>
+    protected override void Configure(IDistributedApplicationTestingBuilder builder)
+    {
         builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "provisioning-worker"))
             .WithEnvironment("Backups__Scheduled", "true")
             .WithEnvironment("Backups__ScanInterval", "00:00:01")
@@ -24,7 +25,13 @@ public sealed class BackupStackFixture : AspireAppFixture
             .WithEnvironment("Backups__DrillInterval", "00:00:02")
             .WithEnvironment("Backups__DrillsPerPass", "5")
             .WithEnvironment("Backups__DeletedTenantGrace", DeletedTenantGrace.ToString("c", System.Globalization.CultureInfo.InvariantCulture))
-            .WithEnvironment("Backups__UndoWindow", UndoWindow.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
+            .WithEnvironment("Backups__UndoWindow", UndoWindow.ToString("c", System.Globalization.CultureInfo.InvariantCulture))
+            // The archive pass reads each server's archiving state every 2 s (and the premium server below ships its WAL every
+            // 5 s), so the lost-server test waits seconds, not a minute, for its write to reach the archive.
+            .WithEnvironment("Archive__PassInterval", "00:00:02");
+        builder.CreateResourceBuilder(builder.Resources.OfType<TenantAspire.AppHost.Local.LocalPostgresServerResource>().Single(r => r.Name == "postgres-premium"))
+            .WithEnvironment("PG_ARCHIVE_TIMEOUT", "5s");
+    }
 }
 
 [CollectionDefinition(Name)]
