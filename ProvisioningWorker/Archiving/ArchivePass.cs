@@ -29,18 +29,6 @@ public sealed class ArchivePass(
             return;
         }
         await readiness.WaitAsync(stoppingToken); // the tablespaces exist: a base backup taken now holds them (see ScratchInstance)
-        foreach (var server in archived)
-        {
-            try
-            {
-                await scratches.RemoveLeftoversAsync(server, stoppingToken); // a crashed worker's scratch instance
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                // Never stop the worker for it: the next restore on that server clears the folder under the lock anyway.
-                logger.LogWarning(e, "Could not remove the scratch instance left on server {Server}", server);
-            }
-        }
         using var timer = new PeriodicTimer(options.Value.PassInterval, clock);
         do
         {
@@ -52,6 +40,7 @@ public sealed class ArchivePass(
                 {
                     foreach (var server in archived)
                     {
+                        await RemoveLeftoverScratchAsync(server, stoppingToken);
                         await ServerAsync(db, server, stoppingToken);
                     }
                 }, stoppingToken);
@@ -62,6 +51,23 @@ public sealed class ArchivePass(
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>
+    /// A crashed worker's scratch instance (its Postgres keeps running, orphaned): removed at the next pass by whichever worker runs
+    /// it, unless a live worker holds that server's scratch lock. Never stops the pass: the next restore on that server clears the
+    /// folder under the lock anyway.
+    /// </summary>
+    private async Task RemoveLeftoverScratchAsync(string server, CancellationToken ct)
+    {
+        try
+        {
+            await scratches.RemoveLeftoversAsync(server, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Could not remove the scratch instance left on server {Server}", server);
+        }
     }
 
     private async Task ServerAsync(CatalogDbContext db, string server, CancellationToken ct)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TenantAspire.ProvisioningWorker.Backups;
+using TenantAspire.ProvisioningWorker.Operations;
 using TenantAspire.Tenancy.Catalog;
 
 namespace TenantAspire.ProvisioningWorker.Archiving;
@@ -15,8 +16,8 @@ public sealed record PointInTimeResult(long Rows, string? SchemaVersion, DateTim
 /// <see cref="RestoreHandler"/> then swaps it in like a backup's restore.
 /// </summary>
 public sealed class PointInTimeRestorer(
-    ScratchInstances scratches, ServerAdmin admin, ServerConnections connections, PgTools tools, IOptions<ArchiveOptions> options,
-    TimeProvider clock)
+    ScratchInstances scratches, ServerAdmin admin, ServerConnections connections, PgTools tools, FaultInjector faults,
+    IOptions<ArchiveOptions> options, TimeProvider clock)
 {
     public async Task<PointInTimeResult> RestoreAsync(TenantRestore restore, string server, string database, string role, string? tablespace,
         CancellationToken ct)
@@ -25,6 +26,7 @@ public sealed class PointInTimeRestorer(
         await ArchivePastAsync(source, ct);
         await using var scratch = await scratches.StartAsync(source, sourceDatabase, target, ct);
         await scratch.OpenDatabaseAsync(sourceDatabase, ct);
+        await faults.ThrowIfInjectedAsync(restore.TenantSlug, BackupSteps.Scratch, ct);
         Dictionary<string, long> expected;
         await using (var connection = new NpgsqlConnection(scratch.Endpoint(sourceDatabase).ConnectionString))
         {

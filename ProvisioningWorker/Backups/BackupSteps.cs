@@ -10,4 +10,7 @@ public static class BackupSteps
     public const string Swap = "restore-swap";
 
     public const string Export = "export-dump";
+
+    /// <summary>A point-in-time restore, once its scratch instance is recovered and running, before the dump from it.</summary>
+    public const string Scratch = "restore-scratch";
 }

@@ -123,6 +123,69 @@ public sealed class PointInTimeRestoreTests(BackupStackFixture fixture)
             "SELECT count(*) FROM tenant_restores WHERE tenant_id = (SELECT id FROM tenants WHERE slug = $1)", slug));
     }
 
+    [Fact]
+    public async Task A_worker_killed_during_a_point_in_time_restore_leaves_no_scratch_instance_and_the_tenant_served_throughout()
+    {
+        var slug = await _kit.Tenants.CreateActiveAsync("pitr-kill");
+        await WriteAfterWindowStartsAsync(slug, "t1");
+        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+        var moment = DateTimeOffset.UtcNow;
+        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+        await _kit.AddUserAsync(slug, $"t2@{slug}.example");
+        await _kit.Tenants.InjectFaultAsync(slug, ProvisioningWorker.Backups.BackupSteps.Scratch, "delay:60000"); // parks the first attempt
+        using var asked = await _kit.RestoreToAsync(slug, moment);
+        Assert.True(asked.StatusCode == HttpStatusCode.Accepted, await asked.Content.ReadAsStringAsync());
+        var id = (await asked.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+        // The scratch instance is up (its postmaster.pid) and the worker holding the restore waits in the parked step: SIGKILL that
+        // worker alone, as a crash would — its scratch Postgres, a child it can no longer stop, runs on orphaned.
+        var pidFile = Path.Combine(fixture.DataRoot, "postgres-archive", "scratch", "data", "postmaster.pid");
+        string? holder = null;
+        await Eventually.TrueAsync(async () => File.Exists(pidFile) && (holder = await _kit.Tenants.CatalogScalarAsync<string>(
+            "SELECT leased_by FROM tenant_operations WHERE tenant_id = (SELECT id FROM tenants WHERE slug = $1) AND kind = 'Restore' AND state = 'Running'",
+            slug)) is not null, TimeSpan.FromSeconds(120), "the scratch instance running for a worker");
+        await Task.Delay(TimeSpan.FromSeconds(1)); // inside the parked step
+        var scratchPid = int.Parse(File.ReadLines(pidFile).First(), System.Globalization.CultureInfo.InvariantCulture);
+        await _kit.Tenants.InjectFaultAsync(slug, ProvisioningWorker.Backups.BackupSteps.Scratch, null);
+        var workerPid = int.Parse(holder!.Split('/')[1], System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            using (var victim = System.Diagnostics.Process.GetProcessById(workerPid))
+            {
+                victim.Kill(entireProcessTree: false);
+                await victim.WaitForExitAsync();
+            }
+            Assert.True(IsRunning(scratchPid), "the orphaned scratch Postgres outlives its worker");
+            Assert.Equal(2, (await _kit.EmailsAsync(slug)).Count); // served from its own database meanwhile
+
+            // The other worker takes the operation when the lease ends; under the server's scratch lock it stops the orphan,
+            // deletes its folder, recovers a new one and finishes; the new one is removed in turn.
+            var restore = await _kit.WaitForRestoreAsync(slug, id, "Swapped", "Failed");
+            Assert.True(restore.GetProperty("phase").GetString() == "swapped", restore.ToString());
+            Assert.Equal([$"t1@{slug}.example"], await _kit.EmailsAsync(slug));
+            Assert.False(IsRunning(scratchPid), "the orphaned scratch Postgres was stopped");
+            await Eventually.TrueAsync(() => Task.FromResult(!Directory.Exists(Path.GetDirectoryName(Path.GetDirectoryName(pidFile)))),
+                TimeSpan.FromSeconds(30), "the scratch folder removed");
+        }
+        finally
+        {
+            await fixture.RestartKilledAsync("provisioning-worker"); // the stack's next tests want both worker replicas
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited && process.ProcessName == "postgres";
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Writes a user once the tenant's window has begun (its server's base backup ended before the write).</summary>
     private async Task WriteAfterWindowStartsAsync(string slug, string user)
     {
