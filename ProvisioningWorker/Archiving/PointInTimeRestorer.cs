@@ -6,8 +6,13 @@ using TenantAspire.Tenancy.Catalog;
 
 namespace TenantAspire.ProvisioningWorker.Archiving;
 
-/// <summary>What a point-in-time restore put into the new database.</summary>
-public sealed record PointInTimeResult(long Rows, string? SchemaVersion, DateTimeOffset? ReachedAt, string? WalPosition);
+/// <summary>
+/// What a point-in-time restore put into the new database, and where its time went (milliseconds per step: <c>archive</c> the
+/// current WAL archived, <c>files</c> the base backup laid down, <c>replay</c> WAL replayed to the target, <c>copy</c> dump and
+/// restore into the new database, <c>verify</c> row counts compared; <c>wholeCluster</c> 1 when --db-include could not be used).
+/// </summary>
+public sealed record PointInTimeResult(long Rows, string? SchemaVersion, DateTimeOffset? ReachedAt, string? WalPosition,
+    IReadOnlyDictionary<string, long> StepsMs);
 
 /// <summary>
 /// Fills a new database with the source tenant's database as it was at the restore's moment: the WAL holding that moment is
@@ -23,8 +28,13 @@ public sealed class PointInTimeRestorer(
         CancellationToken ct)
     {
         var (source, sourceDatabase, target) = (restore.SourceServer!, restore.SourceDatabase!, restore.PointInTime!.Value);
+        var steps = new Dictionary<string, long>(StringComparer.Ordinal);
+        var step = System.Diagnostics.Stopwatch.StartNew();
         await ArchivePastAsync(source, ct);
+        steps["archive"] = step.ElapsedMilliseconds;
         await using var scratch = await scratches.StartAsync(source, sourceDatabase, target, ct);
+        (steps["files"], steps["replay"], steps["wholeCluster"]) =
+            ((long)scratch.FilesRestored.TotalMilliseconds, (long)scratch.Replayed.TotalMilliseconds, scratch.WholeCluster ? 1 : 0);
         await scratch.OpenDatabaseAsync(sourceDatabase, ct);
         await faults.ThrowIfInjectedAsync(restore.TenantSlug, BackupSteps.Scratch, ct);
         Dictionary<string, long> expected;
@@ -38,7 +48,10 @@ public sealed class PointInTimeRestorer(
         await admin.CreateEmptyDatabaseAsync(server, database, role, tablespace, ct);
         try
         {
+            step.Restart();
             await tools.CopyAsync(scratch.Endpoint(sourceDatabase), sourceDatabase, restore.SourceRole ?? role, server, database, role, ct);
+            steps["copy"] = step.ElapsedMilliseconds;
+            step.Restart();
             await using var restored = connections.AdminIn(server, database);
             await using var connection = await restored.OpenConnectionAsync(ct);
             var counts = await RowCounts.ReadAsync(connection, null, ct);
@@ -46,7 +59,8 @@ public sealed class PointInTimeRestorer(
             {
                 throw new BackupUnusableException($"the restored database differs from the recovered one: {difference}");
             }
-            return new(counts.Values.Sum(), await TenantHistory.AppliedAsync(connection, null, ct), scratch.ReachedAt, scratch.WalPosition);
+            steps["verify"] = step.ElapsedMilliseconds;
+            return new(counts.Values.Sum(), await TenantHistory.AppliedAsync(connection, null, ct), scratch.ReachedAt, scratch.WalPosition, steps);
         }
         catch (Exception e) when (e is BackupUnusableException or PgToolException { Unreachable: false })
         {

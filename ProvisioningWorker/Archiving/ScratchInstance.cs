@@ -42,6 +42,13 @@ public sealed partial class ScratchInstance : IAsyncDisposable
     /// <summary>Where replay stopped (the "redo done at" position).</summary>
     public string? WalPosition { get; private set; }
 
+    /// <summary>How long pgBackRest took to lay down the base backup's files, and whether it had to restore the whole cluster.</summary>
+    public TimeSpan FilesRestored { get; internal set; }
+    public bool WholeCluster { get; internal set; }
+
+    /// <summary>From the start of Postgres to its promotion at the target: WAL replay, mostly.</summary>
+    public TimeSpan Replayed { get; internal set; }
+
     /// <summary>The superuser's login into <paramref name="database"/> of this instance (its roles are the server's at the target).</summary>
     public NpgsqlConnectionStringBuilder Endpoint(string database) => new()
     {

@@ -61,13 +61,17 @@ public sealed class ScratchInstances(
             DeleteFolder(folder); // the lock is ours: whatever is there was left by a crash
             var backup = BaseBackupPolicy.StartingPoint(await pgBackRest.BackupsAsync(archive, ct), target)
                          ?? throw new BackupUnusableException($"server '{server}' has no base backup that ended before {target:O}");
-            await RestoreFilesAsync(archive, folder, backup, database, target, ct);
+            var files = Stopwatch.StartNew();
+            var wholeCluster = await RestoreFilesAsync(archive, folder, backup, database, target, ct);
+            files.Stop();
+            var replay = Stopwatch.StartNew();
             var instance = new ScratchInstance(StartPostgres(folder, server, out var port), port, servers.Endpoint(server).Password!, folder,
-                new ScopeAndLock(scope, held!));
+                new ScopeAndLock(scope, held!)) { FilesRestored = files.Elapsed, WholeCluster = wholeCluster };
             handedOver = true; // the instance owns the lock and the scope now: disposing it releases both
             try
             {
                 await instance.WaitPromotedAsync(options.Value.ScratchTimeout, ct);
+                instance.Replayed = replay.Elapsed;
             }
             catch
             {
@@ -90,7 +94,8 @@ public sealed class ScratchInstances(
         }
     }
 
-    private async Task RestoreFilesAsync(ServerArchive archive, string folder, BaseBackup backup, string database, DateTimeOffset target,
+    /// <summary>Lays down the base backup's files; true when the whole cluster had to be restored (not just the database).</summary>
+    private async Task<bool> RestoreFilesAsync(ServerArchive archive, string folder, BaseBackup backup, string database, DateTimeOffset target,
         CancellationToken ct)
     {
         string[] Args(bool onlyDatabase) =>
@@ -104,6 +109,7 @@ public sealed class ScratchInstances(
         try
         {
             await pgBackRest.RunAsScratchAsync(archive, Args(onlyDatabase: true), ct);
+            return false;
         }
         catch (PgBackRestException e) when (e.Stderr.Contains("[080]", StringComparison.Ordinal))
         {
@@ -111,6 +117,7 @@ public sealed class ScratchInstances(
             DeleteFolder(folder);
             await CreateFolderAsync(folder, ct);
             await pgBackRest.RunAsScratchAsync(archive, Args(onlyDatabase: false), ct);
+            return true;
         }
     }
 

@@ -79,6 +79,7 @@ public sealed class RestoreHandler(
             var result = await pointInTime.RestoreAsync(restore, tenant.Server, restore.NewDatabase, tenant.RoleName, tenant.Tablespace, ct);
             restore.ReachedAt = result.ReachedAt;
             restore.WalPosition = result.WalPosition;
+            restore.StepsMs = new(result.StepsMs);
             return (result.Rows, result.SchemaVersion,
                 $"point in time {at:O} (last transaction replayed {result.ReachedAt?.ToString("O") ?? "none"}, WAL {result.WalPosition ?? "?"})");
         }

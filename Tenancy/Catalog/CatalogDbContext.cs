@@ -141,12 +141,7 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             b.Property(x => x.BlobName).HasMaxLength(200);
             b.Property(x => x.Sha256).HasMaxLength(64);
             b.Property(x => x.SchemaVersion).HasMaxLength(150);
-            // JSON text in a jsonb column (Npgsql serializes dictionaries to jsonb only with dynamic JSON switched on, globally).
-            b.Property(x => x.RowCounts).HasColumnType("jsonb").HasConversion(
-                v => System.Text.Json.JsonSerializer.Serialize(v, (System.Text.Json.JsonSerializerOptions?)null),
-                v => System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, long>>(v, (System.Text.Json.JsonSerializerOptions?)null) ?? new(),
-                new Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<Dictionary<string, long>>(
-                    (a, c) => a!.Count == c!.Count && !a.Except(c).Any(), v => v.Count, v => new Dictionary<string, long>(v)));
+            AsJsonb(b.Property(x => x.RowCounts));
             b.Property(x => x.Trigger).HasMaxLength(16);
             b.Property(x => x.DrillOutcome).HasConversion<string>().HasMaxLength(16);
             b.Property(x => x.DrillError).HasMaxLength(2000);
@@ -170,6 +165,7 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             r.Property(x => x.SourceDatabase).HasMaxLength(63);
             r.Property(x => x.SourceRole).HasMaxLength(63);
             r.Property(x => x.WalPosition).HasMaxLength(32);
+            AsJsonb(r.Property(x => x.StepsMs));
             r.HasIndex(x => x.TenantId);
             // At most one open restore per tenant: a partial unique index, written in the migration by hand (as for moves).
         });
@@ -198,4 +194,15 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
 
         modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");
     }
+
+    /// <summary>
+    /// A dictionary as JSON text in a jsonb column (Npgsql serializes dictionaries to jsonb only with dynamic JSON switched on,
+    /// globally).
+    /// </summary>
+    private static void AsJsonb(Microsoft.EntityFrameworkCore.Metadata.Builders.PropertyBuilder<Dictionary<string, long>> property) =>
+        property.HasColumnType("jsonb").HasConversion(
+            v => System.Text.Json.JsonSerializer.Serialize(v, (System.Text.Json.JsonSerializerOptions?)null),
+            v => System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, long>>(v, (System.Text.Json.JsonSerializerOptions?)null) ?? new(),
+            new Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<Dictionary<string, long>>(
+                (a, c) => a!.Count == c!.Count && !a.Except(c).Any(), v => v.Count, v => new Dictionary<string, long>(v)));
 }

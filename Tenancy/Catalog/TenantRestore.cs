@@ -39,6 +39,9 @@ public sealed class TenantRestore
     public DateTimeOffset? ReachedAt { get; set; }
     public string? WalPosition { get; set; }
 
+    /// <summary>A point-in-time restore's milliseconds per step (<c>PointInTimeResult</c>); empty for a backup's restore.</summary>
+    public Dictionary<string, long> StepsMs { get; set; } = [];
+
     /// <summary>The tenant the backup was taken of.</summary>
     public required string SourceSlug { get; set; }
     public RestoreMode Mode { get; set; }

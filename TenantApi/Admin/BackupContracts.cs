@@ -32,11 +32,11 @@ public sealed record RestoreRequest(Guid? BackupId, string? AsSlug, DateTimeOffs
 public sealed record RestoreDto(
     Guid Id, string Tenant, Guid? BackupId, string SourceTenant, RestoreMode Mode, RestorePhase Phase, long RowsVerified, int? PauseMs,
     DateTimeOffset? UndoUntil, string RequestedBy, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? SwappedAt, DateTimeOffset? CompletedAt,
-    DateTimeOffset? PointInTime, DateTimeOffset? ReachedAt, string? WalPosition, string? SourceServer)
+    DateTimeOffset? PointInTime, DateTimeOffset? ReachedAt, string? WalPosition, string? SourceServer, IReadOnlyDictionary<string, long> StepsMs)
 {
     public static RestoreDto From(TenantRestore r) => new(r.Id, r.TenantSlug, r.BackupId, r.SourceSlug, r.Mode, r.Phase, r.RowsVerified,
         r.PauseMs, r.UndoUntil, r.RequestedBy, r.Error, r.CreatedAt, r.SwappedAt, r.CompletedAt, r.PointInTime, r.ReachedAt, r.WalPosition,
-        r.PointInTime is null ? null : r.SourceServer);
+        r.PointInTime is null ? null : r.SourceServer, r.StepsMs);
 }
 
 /// <summary>

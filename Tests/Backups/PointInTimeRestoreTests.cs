@@ -14,6 +14,7 @@ namespace TenantAspire.Tests.Backups;
 [Collection(BackupStackCollection.Name)]
 public sealed class PointInTimeRestoreTests(BackupStackFixture fixture)
 {
+    private static readonly string[] Steps = ["archive", "files", "replay", "copy", "verify"];
     private readonly BackupTestKit _kit = new(fixture);
 
     [Fact]
@@ -41,6 +42,8 @@ public sealed class PointInTimeRestoreTests(BackupStackFixture fixture)
         Assert.True(restore.GetProperty("reachedAt").GetDateTimeOffset() <= moment, restore.ToString());
         Assert.Matches("^[0-9A-F]+/[0-9A-F]+$", restore.GetProperty("walPosition").GetString());
         Assert.Equal(JsonValueKind.Null, restore.GetProperty("backupId").ValueKind);
+        var steps = restore.GetProperty("stepsMs");
+        Assert.All(Steps, step => Assert.True(steps.GetProperty(step).GetInt64() >= 0, steps.ToString()));
 
         // Undo: the database the restore replaced comes back, the write after the moment with it.
         using (var admin = fixture.PlatformAdmin())

@@ -13,6 +13,7 @@
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- move [rows=100000] [writesPerSecond=50]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- storm [ops=5000] [seeds=1,2,3,4,5] [tenants=12]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- custom-fields [rows=100000] [samples=500]
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- pitr [tenants=1000] [seconds=180] [writesPerSecond=50]
 using System.Globalization;
 using TenantAspire.Bench;
 
@@ -64,10 +65,13 @@ switch (args.FirstOrDefault())
     case "custom-fields":
         await CustomFieldsScenario.RunAsync(Arg(args, 1, 100_000), Arg(args, 2, 500));
         return 0;
+    case "pitr":
+        await PitrScenario.RunAsync(Arg(args, 1, 1000), Arg(args, 2, 180), Arg(args, 3, 50));
+        return 0;
     case "backend-exit":
         await BackendExitScenario.RunAsync(Arg(args, 1, 500));
         return 0;
     default:
-        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [rps] | move [rows] [writesPerSecond] | backup [tenants] | bouncer [tenants] [seconds] [concurrency] | registry-ab <before> <after|.> [tenants] [seconds] [rounds] [concurrency] | fleet [tenants] [samples] | tax [seconds] [concurrency] [rounds] [memoryTenants] | storm [ops] [seeds,comma-separated] [tenants] | custom-fields [rows] [samples]");
+        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [rps] | move [rows] [writesPerSecond] | backup [tenants] | bouncer [tenants] [seconds] [concurrency] | registry-ab <before> <after|.> [tenants] [seconds] [rounds] [concurrency] | fleet [tenants] [samples] | tax [seconds] [concurrency] [rounds] [memoryTenants] | storm [ops] [seeds,comma-separated] [tenants] | custom-fields [rows] [samples] | pitr [tenants] [seconds] [writesPerSecond]");
         return 2;
 }

@@ -965,6 +965,11 @@ namespace TenantAspire.Tenancy.Catalog.Migrations
                         .HasColumnType("character varying(63)")
                         .HasColumnName("source_slug");
 
+                    b.Property<string>("StepsMs")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("steps_ms");
+
                     b.Property<DateTimeOffset?>("SwappedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("swapped_at");

@@ -66,6 +66,14 @@ namespace TenantAspire.Tests.ApiClient.Models
 #else
         public string SourceTenant { get; set; }
 #endif
+        /// <summary>The stepsMs property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::TenantAspire.Tests.ApiClient.Models.RestoreDto_stepsMs? StepsMs { get; set; }
+#nullable restore
+#else
+        public global::TenantAspire.Tests.ApiClient.Models.RestoreDto_stepsMs StepsMs { get; set; }
+#endif
         /// <summary>The swappedAt property</summary>
         public DateTimeOffset? SwappedAt { get; set; }
         /// <summary>The tenant property</summary>
@@ -125,6 +133,7 @@ namespace TenantAspire.Tests.ApiClient.Models
                 { "rowsVerified", n => { RowsVerified = n.GetLongValue(); } },
                 { "sourceServer", n => { SourceServer = n.GetStringValue(); } },
                 { "sourceTenant", n => { SourceTenant = n.GetStringValue(); } },
+                { "stepsMs", n => { StepsMs = n.GetObjectValue<global::TenantAspire.Tests.ApiClient.Models.RestoreDto_stepsMs>(global::TenantAspire.Tests.ApiClient.Models.RestoreDto_stepsMs.CreateFromDiscriminatorValue); } },
                 { "swappedAt", n => { SwappedAt = n.GetDateTimeOffsetValue(); } },
                 { "tenant", n => { Tenant = n.GetStringValue(); } },
                 { "undoUntil", n => { UndoUntil = n.GetDateTimeOffsetValue(); } },
@@ -152,6 +161,7 @@ namespace TenantAspire.Tests.ApiClient.Models
             writer.WriteLongValue("rowsVerified", RowsVerified);
             writer.WriteStringValue("sourceServer", SourceServer);
             writer.WriteStringValue("sourceTenant", SourceTenant);
+            writer.WriteObjectValue<global::TenantAspire.Tests.ApiClient.Models.RestoreDto_stepsMs>("stepsMs", StepsMs);
             writer.WriteDateTimeOffsetValue("swappedAt", SwappedAt);
             writer.WriteStringValue("tenant", Tenant);
             writer.WriteDateTimeOffsetValue("undoUntil", UndoUntil);
