@@ -37,6 +37,12 @@ public sealed class ArchiveOptions
     /// </summary>
     public string ScratchUser { get; set; } = "nobody";
 
+    /// <summary>
+    /// How often each archiving server gets a point-in-time drill (a tenant restored to a random moment into a scratch database and
+    /// checked); zero turns drills off.
+    /// </summary>
+    public TimeSpan DrillInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Longest the WAL holding a restore's target may take to reach the archive.</summary>
     public TimeSpan ArchiveWait { get; set; } = TimeSpan.FromSeconds(60);
 

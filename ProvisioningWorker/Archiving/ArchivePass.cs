@@ -44,6 +44,15 @@ public sealed class ArchivePass(
                         await ServerAsync(db, server, stoppingToken);
                     }
                 }, stoppingToken);
+                // Outside the pass's lock (a drill takes as long as a restore): each server's drill is claimed on its row instead.
+                if (options.Value.DrillInterval > TimeSpan.Zero)
+                {
+                    var drill = scope.ServiceProvider.GetRequiredService<PointInTimeDrill>();
+                    foreach (var server in archived)
+                    {
+                        await drill.RunAsync(server, options.Value.DrillInterval, stoppingToken);
+                    }
+                }
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {

@@ -7,12 +7,13 @@ internal static class ArchiveRegistrationExtensions
     {
         builder.Services.AddOptions<ArchiveOptions>().Bind(builder.Configuration.GetSection(ArchiveOptions.Section))
             .Validate(o => o.PassInterval > TimeSpan.Zero && o.FullBackupInterval > TimeSpan.Zero && o.DiffBackupInterval > TimeSpan.Zero
-                           && o.ScratchTimeout > TimeSpan.Zero && o.ArchiveWait > TimeSpan.Zero,
-                "Archive: intervals and timeouts must be positive.")
+                           && o.ScratchTimeout > TimeSpan.Zero && o.ArchiveWait > TimeSpan.Zero && o.DrillInterval >= TimeSpan.Zero,
+                "Archive: intervals and timeouts must be positive (DrillInterval zero: no drills).")
             .ValidateOnStart();
         builder.Services.AddSingleton<PgBackRest>();
         builder.Services.AddSingleton<ScratchInstances>();
         builder.Services.AddScoped<PointInTimeRestorer>();
+        builder.Services.AddScoped<PointInTimeDrill>();
         builder.Services.AddHostedService<ArchivePass>();
         return builder;
     }

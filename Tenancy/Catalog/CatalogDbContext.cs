@@ -107,6 +107,8 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             s.Property(x => x.Name).HasMaxLength(63);
             s.Property(x => x.State).HasConversion<string>().HasMaxLength(16);
             s.Property(x => x.ArchiveError).HasMaxLength(2000);
+            s.Property(x => x.PitrDrillOutcome).HasConversion<string>().HasMaxLength(16);
+            s.Property(x => x.PitrDrill).HasMaxLength(2000);
         });
 
         modelBuilder.Entity<TenantMove>(m =>

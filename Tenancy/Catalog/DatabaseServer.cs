@@ -36,6 +36,13 @@ public sealed class DatabaseServer
     public string? ArchiveError { get; set; }
     public DateTimeOffset? ArchiveCheckedAt { get; set; }
 
+    /// <summary>The newest point-in-time drill of this server (the worker's drill claims it by setting the time first).</summary>
+    public DateTimeOffset? PitrDrilledAt { get; set; }
+    public DrillOutcome? PitrDrillOutcome { get; set; }
+
+    /// <summary>What that drill restored (tenant, moment, what it was checked against) and, when it failed, why.</summary>
+    public string? PitrDrill { get; set; }
+
     public IReadOnlyCollection<TenantTier> TierValues() =>
         [.. Tiers.Select(t => Enum.TryParse<TenantTier>(t, out var tier) ? tier : (TenantTier?)null).OfType<TenantTier>()];
 }

@@ -15,8 +15,14 @@ public sealed record MoveDto(
 
 /// <summary>
 /// A Postgres server: its tiers, state, room and budget, and what it holds (tenants by status, bytes as last measured, moves off it
-/// still under way: a drain's progress).
+/// still under way: a drain's progress), and its newest point-in-time drill (<c>pitrDrill</c>: null before the first).
 /// </summary>
 public sealed record ServerDto(
     string Name, IReadOnlyList<string> Tiers, ServerState State, int Capacity, int ConnectionBudget, long Bytes, int Tenants,
-    IReadOnlyDictionary<string, int> TenantsByStatus, int MovesOpen, DateTimeOffset UpdatedAt);
+    IReadOnlyDictionary<string, int> TenantsByStatus, int MovesOpen, DateTimeOffset UpdatedAt, PitrDrillDto? PitrDrill);
+
+/// <summary>A point-in-time drill: when, its outcome (null while the first one runs), and what it restored and checked.</summary>
+public sealed record PitrDrillDto(DateTimeOffset At, DrillOutcome? Outcome, string? Detail)
+{
+    public static PitrDrillDto? Of(DatabaseServer s) => s.PitrDrilledAt is { } at ? new(at, s.PitrDrillOutcome, s.PitrDrill) : null;
+}

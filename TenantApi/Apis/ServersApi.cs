@@ -85,7 +85,7 @@ public static class ServersApi
                 .ToDictionary(c => c.Status.ToString().ToLowerInvariant(), c => c.Count, StringComparer.Ordinal);
             return new ServerDto(s.Name, s.Tiers, s.State, s.Capacity, s.ConnectionBudget, s.Bytes,
                 byStatus.Where(kv => kv.Key is not ("deleting" or "failed")).Sum(kv => kv.Value), byStatus,
-                moves.SingleOrDefault(m => m.Server == s.Name)?.Count ?? 0, s.UpdatedAt);
+                moves.SingleOrDefault(m => m.Server == s.Name)?.Count ?? 0, s.UpdatedAt, PitrDrillDto.Of(s));
         })];
     }
 

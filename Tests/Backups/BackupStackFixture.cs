@@ -28,7 +28,9 @@ public sealed class BackupStackFixture : AspireAppFixture
             .WithEnvironment("Backups__UndoWindow", UndoWindow.ToString("c", System.Globalization.CultureInfo.InvariantCulture))
             // The archive pass reads each server's archiving state every 2 s (and the premium server below ships its WAL every
             // 5 s), so the lost-server test waits seconds, not a minute, for its write to reach the archive.
-            .WithEnvironment("Archive__PassInterval", "00:00:02");
+            .WithEnvironment("Archive__PassInterval", "00:00:02")
+            // One point-in-time drill per server for the run (as soon as a tenant has a window), for the drill's test.
+            .WithEnvironment("Archive__DrillInterval", "01:00:00");
         builder.CreateResourceBuilder(builder.Resources.OfType<TenantAspire.AppHost.Local.LocalPostgresServerResource>().Single(r => r.Name == "postgres-premium"))
             .WithEnvironment("PG_ARCHIVE_TIMEOUT", "5s");
     }

@@ -176,6 +176,29 @@ public sealed class PointInTimeRestoreTests(BackupStackFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task The_point_in_time_drill_restores_a_tenant_of_each_server_to_a_random_moment_and_records_a_pass()
+    {
+        // Something to drill on the first server (the stack drills each server once, as soon as one of its tenants has a window).
+        var slug = await _kit.Tenants.CreateActiveAsync("pitr-drill");
+        await WriteAfterWindowStartsAsync(slug, "drilled");
+        JsonElement server = default;
+        using var admin = fixture.PlatformAdmin();
+        await Eventually.TrueAsync(async () =>
+        {
+            var servers = await admin.GetFromJsonAsync<JsonElement>("/api/servers");
+            server = servers.EnumerateArray().Single(s => s.GetProperty("name").GetString() == "postgres");
+            return server.GetProperty("pitrDrill") is { ValueKind: JsonValueKind.Object } drill
+                   && drill.GetProperty("outcome").ValueKind == JsonValueKind.String;
+        }, TimeSpan.FromSeconds(180), "a point-in-time drill of server postgres recorded");
+        var recorded = server.GetProperty("pitrDrill");
+        Assert.True(recorded.GetProperty("outcome").GetString() == "passed", recorded.ToString());
+        Assert.Contains("from server 'postgres'", recorded.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        // The drill's scratch database is gone (a drill of the other server, or a backup drill, may still hold one for a moment).
+        await Eventually.TrueAsync(async () => await _kit.Tenants.ScalarAsync<long>(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'tdb_drill_%'") == 0, TimeSpan.FromSeconds(120), "no drill database left");
+    }
+
     private static bool IsRunning(int pid)
     {
         try

@@ -83,6 +83,7 @@ public class AspireAppFixture : IAsyncLifetime
             // No scheduled backups or drills behind other tests' backs (the backups stack turns them on; admins' backups work anyway).
             .WithEnvironment("Backups__Scheduled", "false")
             .WithEnvironment("Backups__DrillInterval", "00:00:00")
+            .WithEnvironment("Archive__DrillInterval", "00:00:00")
             // The orphan sweep every two seconds, so its test (and the storm) need not wait a minute for it.
             .WithEnvironment("OrphanSweep__Interval", "00:00:02");
         // The API's connection registry at the test size: 5 live data sources, one connection each.

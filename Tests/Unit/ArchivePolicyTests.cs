@@ -129,6 +129,39 @@ public sealed class ArchivePolicyTests
     }
 
     [Fact]
+    public void A_drill_of_a_sleeping_tenant_picks_a_moment_after_its_newest_backup_and_checks_against_it()
+    {
+        var now = _clock.GetUtcNow();
+        var tenant = Acme();
+        tenant.Status = TenantStatus.Hibernated;
+        tenant.UpdatedAt = now - 2 * Hour; // fell asleep then
+        var backup = new TenantBackup
+        {
+            TenantSlug = "acme", Server = "postgres", DatabaseName = "tdb_a", BlobName = "b", Sha256 = "s", Trigger = "hibernate",
+            CreatedAt = now - 2 * Hour + TimeSpan.FromSeconds(5),
+        };
+        var window = RecoveryWindow.Of(tenant, PlacementHistory.Of(tenant, []), Servers(("postgres", now - Day)));
+        var random = new Random(7);
+        for (var i = 0; i < 50; i++)
+        {
+            var plan = PointInTimeDrillPlan.Hibernated(tenant, backup, window, now, random)!;
+            Assert.Same(backup, plan.Oracle);
+            Assert.InRange(plan.Target, backup.CreatedAt, now - TimeSpan.FromSeconds(1));
+            Assert.Equal(("postgres", "tdb_a"), (plan.Source.Server, plan.Source.Database));
+        }
+
+        backup.DatabaseName = "tdb_a_r1"; // a backup of a database the tenant no longer uses proves nothing about the current one
+        Assert.Null(PointInTimeDrillPlan.Hibernated(tenant, backup, window, now, random));
+        backup.DatabaseName = "tdb_a";
+        tenant.Status = TenantStatus.Active; // awake: it may have changed since
+        Assert.Null(PointInTimeDrillPlan.Hibernated(tenant, backup, window, now, random));
+        var any = PointInTimeDrillPlan.Any(tenant, window, now, random)!;
+        Assert.Null(any.Oracle);
+        Assert.InRange(any.Target, window.Earliest!.Value, now - TimeSpan.FromSeconds(1));
+        Assert.Null(PointInTimeDrillPlan.Any(tenant, RecoveryWindow.Of(tenant, PlacementHistory.Of(tenant, []), Servers()), now, random));
+    }
+
+    [Fact]
     public void The_servers_retention_covers_the_longest_window_of_the_tiers_it_holds()
     {
         var options = new ArchiveOptions();

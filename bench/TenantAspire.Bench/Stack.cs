@@ -40,6 +40,7 @@ internal sealed class Stack : IAsyncDisposable
                 // (the backup scenario asks for its passes itself).
                 .WithEnvironment("Backups__Scheduled", "false")
                 .WithEnvironment("Backups__DrillInterval", "00:00:00")
+                .WithEnvironment("Archive__DrillInterval", "00:00:00")
                 // No dashboard runs here: an OTLP endpoint would only fail every export and retry it in memory (CPU the
                 // measured services would pay and a deployment with a working collector would not).
                 .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", "");

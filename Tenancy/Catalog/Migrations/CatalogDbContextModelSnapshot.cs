@@ -186,6 +186,20 @@ namespace TenantAspire.Tenancy.Catalog.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("connection_budget");
 
+                    b.Property<string>("PitrDrill")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("pitr_drill");
+
+                    b.Property<string>("PitrDrillOutcome")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("pitr_drill_outcome");
+
+                    b.Property<DateTimeOffset?>("PitrDrilledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("pitr_drilled_at");
+
                     b.Property<DateTimeOffset?>("RecoverableFrom")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("recoverable_from");

@@ -30,6 +30,14 @@ namespace TenantAspire.Tests.ApiClient.Models
 #else
         public string Name { get; set; }
 #endif
+        /// <summary>The pitrDrill property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::TenantAspire.Tests.ApiClient.Models.PitrDrillDto? PitrDrill { get; set; }
+#nullable restore
+#else
+        public global::TenantAspire.Tests.ApiClient.Models.PitrDrillDto PitrDrill { get; set; }
+#endif
         /// <summary>The state property</summary>
         public global::TenantAspire.Tests.ApiClient.Models.ServerState? State { get; set; }
         /// <summary>The tenants property</summary>
@@ -82,6 +90,7 @@ namespace TenantAspire.Tests.ApiClient.Models
                 { "connectionBudget", n => { ConnectionBudget = n.GetIntValue(); } },
                 { "movesOpen", n => { MovesOpen = n.GetIntValue(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
+                { "pitrDrill", n => { PitrDrill = n.GetObjectValue<global::TenantAspire.Tests.ApiClient.Models.PitrDrillDto>(global::TenantAspire.Tests.ApiClient.Models.PitrDrillDto.CreateFromDiscriminatorValue); } },
                 { "state", n => { State = n.GetEnumValue<global::TenantAspire.Tests.ApiClient.Models.ServerState>(); } },
                 { "tenants", n => { Tenants = n.GetIntValue(); } },
                 { "tenantsByStatus", n => { TenantsByStatus = n.GetObjectValue<global::TenantAspire.Tests.ApiClient.Models.ServerDto_tenantsByStatus>(global::TenantAspire.Tests.ApiClient.Models.ServerDto_tenantsByStatus.CreateFromDiscriminatorValue); } },
@@ -101,6 +110,7 @@ namespace TenantAspire.Tests.ApiClient.Models
             writer.WriteIntValue("connectionBudget", ConnectionBudget);
             writer.WriteIntValue("movesOpen", MovesOpen);
             writer.WriteStringValue("name", Name);
+            writer.WriteObjectValue<global::TenantAspire.Tests.ApiClient.Models.PitrDrillDto>("pitrDrill", PitrDrill);
             writer.WriteEnumValue<global::TenantAspire.Tests.ApiClient.Models.ServerState>("state", State);
             writer.WriteIntValue("tenants", Tenants);
             writer.WriteObjectValue<global::TenantAspire.Tests.ApiClient.Models.ServerDto_tenantsByStatus>("tenantsByStatus", TenantsByStatus);
