@@ -36,6 +36,7 @@ public sealed class PointInTimeRestorer(
         (steps["files"], steps["replay"], steps["wholeCluster"]) =
             ((long)scratch.FilesRestored.TotalMilliseconds, (long)scratch.Replayed.TotalMilliseconds, scratch.WholeCluster ? 1 : 0);
         await scratch.OpenDatabaseAsync(sourceDatabase, ct);
+        await RefuseInvalidPagesAsync(scratch, sourceDatabase, ct);
         await faults.ThrowIfInjectedAsync(restore.TenantSlug, BackupSteps.Scratch, ct);
         Dictionary<string, long> expected;
         await using (var connection = new NpgsqlConnection(scratch.Endpoint(sourceDatabase).ConnectionString))
@@ -66,6 +67,18 @@ public sealed class PointInTimeRestorer(
         {
             await admin.DropDatabaseAsync(server, database, CancellationToken.None);
             throw;
+        }
+    }
+
+    private static async Task RefuseInvalidPagesAsync(ScratchInstance scratch, string database, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(scratch.Endpoint("postgres").ConnectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand("SELECT oid FROM pg_database WHERE datname = $1", connection) { Parameters = { new() { Value = database } } };
+        var oid = (uint)(await command.ExecuteScalarAsync(ct))!;
+        if (scratch.InvalidPagesIn(oid) is { Count: > 0 } invalid)
+        {
+            throw new BackupUnusableException($"WAL replay met invalid pages in the tenant's database ({string.Join(", ", invalid.Take(5))}): not restored");
         }
     }
 

@@ -18,6 +18,7 @@ public sealed partial class ScratchInstance : IAsyncDisposable
     private readonly string _folder;
     private readonly IAsyncDisposable _lock;
     private readonly ConcurrentQueue<string> _log = new();
+    private readonly ConcurrentBag<string> _invalidPages = [];
 
     internal ScratchInstance(Process process, int port, string password, string folder, IAsyncDisposable held)
     {
@@ -103,6 +104,22 @@ public sealed partial class ScratchInstance : IAsyncDisposable
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>
+    /// The relation files of <paramref name="databaseOid"/> that replay found invalid pages in. A --db-include restore zeroes every
+    /// other database, so replay meets invalid pages there and ignores them (ignore_invalid_pages, as pgBackRest's guide says);
+    /// the restored database itself must have none, which the log tells.
+    /// </summary>
+    public IReadOnlyList<string> InvalidPagesIn(uint databaseOid) =>
+        [.. _invalidPages.Where(path => DatabaseOidOf(path) == databaseOid).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>"base/16397/760179" or "pg_tblspc/16390/PG_15_202209061/16397/760179" → 16397.</summary>
+    public static uint? DatabaseOidOf(string relationPath)
+    {
+        var parts = relationPath.Split('/');
+        var index = parts[0] == "base" ? 1 : parts[0] == "pg_tblspc" ? 3 : -1;
+        return index > 0 && parts.Length > index && uint.TryParse(parts[index], CultureInfo.InvariantCulture, out var oid) ? oid : null;
+    }
+
     private void ReadRecoveryEnd()
     {
         foreach (var line in _log)
@@ -124,6 +141,10 @@ public sealed partial class ScratchInstance : IAsyncDisposable
         if (line is null)
         {
             return;
+        }
+        if (InvalidPage().Match(line) is { Success: true } invalid)
+        {
+            _invalidPages.Add(invalid.Groups[1].Value); // kept whole: the capped log below may drop them
         }
         _log.Enqueue(line);
         while (_log.Count > 500 && _log.TryDequeue(out _))
@@ -160,4 +181,8 @@ public sealed partial class ScratchInstance : IAsyncDisposable
 
     [GeneratedRegex(@"redo done at ([0-9A-F]+/[0-9A-F]+)")]
     private static partial Regex RedoDone();
+
+    // Postgres' report of an invalid page reference met in replay: "page 4 of relation base/16397/760179 is uninitialized".
+    [GeneratedRegex(@"page \d+ of relation (\S+) (?:is uninitialized|does not exist|was uninitialized)")]
+    private static partial Regex InvalidPage();
 }

@@ -161,6 +161,13 @@ public sealed class ArchivePolicyTests
         Assert.Null(PointInTimeDrillPlan.Any(tenant, RecoveryWindow.Of(tenant, PlacementHistory.Of(tenant, []), Servers()), now, random));
     }
 
+    [Theory]
+    [InlineData("base/16397/760179", 16397u)]
+    [InlineData("pg_tblspc/16390/PG_15_202209061/16401/16420_vm", 16401u)]
+    [InlineData("global/1262", null)]
+    public void An_invalid_page_report_names_the_database_it_belongs_to(string relation, uint? oid) =>
+        Assert.Equal(oid, ScratchInstance.DatabaseOidOf(relation));
+
     [Fact]
     public void The_servers_retention_covers_the_longest_window_of_the_tiers_it_holds()
     {
