@@ -22,7 +22,8 @@ public sealed class PointInTimeDrill(CatalogDbContext db, PointInTimeRestorer re
     {
         var now = clock.GetUtcNow();
         var claimed = await db.Servers.Where(s => s.Name == server && (s.PitrDrilledAt == null || s.PitrDrilledAt <= now - interval))
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.PitrDrilledAt, now), ct);
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.PitrDrilledAt, now)
+                .SetProperty(x => x.PitrDrillOutcome, (DrillOutcome?)null).SetProperty(x => x.PitrDrill, "running"), ct);
         if (claimed == 0)
         {
             return false;

@@ -21,7 +21,7 @@ public sealed record ServerDto(
     string Name, IReadOnlyList<string> Tiers, ServerState State, int Capacity, int ConnectionBudget, long Bytes, int Tenants,
     IReadOnlyDictionary<string, int> TenantsByStatus, int MovesOpen, DateTimeOffset UpdatedAt, PitrDrillDto? PitrDrill);
 
-/// <summary>A point-in-time drill: when, its outcome (null while the first one runs), and what it restored and checked.</summary>
+/// <summary>A point-in-time drill: when, its outcome (null while one runs), and what it restored and checked.</summary>
 public sealed record PitrDrillDto(DateTimeOffset At, DrillOutcome? Outcome, string? Detail)
 {
     public static PitrDrillDto? Of(DatabaseServer s) => s.PitrDrilledAt is { } at ? new(at, s.PitrDrillOutcome, s.PitrDrill) : null;
