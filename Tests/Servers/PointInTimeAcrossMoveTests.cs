@@ -46,5 +46,15 @@ public sealed class PointInTimeAcrossMoveTests(ServersStackFixture fixture)
         Assert.Equal(ServersStackFixture.Standard, restore.GetProperty("sourceServer").GetString());
         Assert.Equal([$"t1@{slug}.example"], await _backups.EmailsAsync(slug));
         Assert.Equal(ServersStackFixture.Premium, (await _servers.TenantAsync(slug)).GetProperty("server").GetString());
+
+        // Undo: the database the restore replaced comes back with all three writes, and no undo window is left open (the stack's
+        // drain test moves every tenant of this server, which a restore inside its undo window refuses).
+        using (var admin = fixture.PlatformAdmin())
+        using (var undo = await admin.PostAsync($"/api/tenants/{slug}/restore/undo", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, undo.StatusCode);
+        }
+        await _backups.WaitForRestoreAsync(slug, id, "Undone");
+        Assert.Equal([$"t1@{slug}.example", $"t2@{slug}.example", $"t3@{slug}.example"], await _backups.EmailsAsync(slug));
     }
 }
