@@ -35,8 +35,8 @@ internal static class PitrScenario
         await TenantData.SeedAsync(stack, Big, BigRows);
         Console.WriteLine($"provisioned {tenants + 1} tenants and seeded {Big} in {clock.Elapsed.TotalSeconds:F1} s");
         clock.Restart();
-        var backlog = await ArchiveNowAsync(server);
-        Console.WriteLine($"archive backlog after provisioning: {backlog.Bytes / 1048576m:F0} MiB of WAL written since the start, archived {clock.Elapsed.TotalSeconds:F1} s after asking");
+        var walBytes = await ArchiveNowAsync(server);
+        Console.WriteLine($"archive backlog after provisioning: {walBytes / 1048576m:F0} MiB of WAL written since the start, archived {clock.Elapsed.TotalSeconds:F1} s after asking");
 
         clock.Restart();
         var conf = Path.Combine(stack.DataRoot, "postgres-archive", "pgbackrest.conf");
@@ -173,8 +173,8 @@ internal static class PitrScenario
             + $"{(steps.TryGetProperty("wholeCluster", out var whole) && whole.GetInt64() == 1 ? "yes" : "no")} | {restore.GetProperty("pauseMs")} ms |");
     }
 
-    /// <summary>Switches the WAL segment and waits until it is archived: the archive is then complete up to now.</summary>
-    private static async Task<(decimal Bytes, bool Done)> ArchiveNowAsync(string server)
+    /// <summary>Switches the WAL segment and waits until it is archived (the archive is then complete up to now); the WAL written so far.</summary>
+    private static async Task<decimal> ArchiveNowAsync(string server)
     {
         await using var connection = new NpgsqlConnection(server);
         await connection.OpenAsync();
@@ -191,7 +191,7 @@ internal static class PitrScenario
             await using var archived = new NpgsqlCommand("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver", connection);
             return (object?)(string?)await archived.ExecuteScalarAsync();
         }, v => string.CompareOrdinal((string?)v, segment) >= 0, $"segment {segment} archived", TimeSpan.FromMinutes(20));
-        return (bytes, true);
+        return bytes;
     }
 
     private static async Task<T?> ScalarAsync<T>(string server, string sql, params object[] parameters) =>
