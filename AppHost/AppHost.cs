@@ -59,6 +59,7 @@ builder.AddProject<Projects.ProvisioningWorker>(ResourceNames.Worker)
     .WaitFor(infra.Catalog)
     .WithReference(infra.Redis).WaitFor(infra.Redis)
     .WithReference(infra.Blobs).WaitFor(infra.Blobs) // the worker writes backups and exports; only it runs pg_dump
+    .WithBlobStoreAuthority()
     .WithEnvironment("Catalog__WorkerRolePassword", catalogWorkerPassword)
     .WithEnvironment("Catalog__ApiRolePassword", catalogApiPassword)
     .WithEnvironment("DataProtection__KeyEncryptionCertificate", keyEncryption)

@@ -14,9 +14,10 @@ public sealed record MaxConnectionsAnnotation(int MaxConnections) : IResourceAnn
 
 /// <summary>
 /// A server that archives its WAL with pgBackRest (set by <see cref="Infrastructure"/> in local mode): the worker runs pgBackRest
-/// with this configuration file and stanza for base backups, the recovery window and point-in-time restores.
+/// with this configuration file and stanza for base backups, the recovery window and point-in-time restores, and the repository's
+/// key (the backup store's account key: pgBackRest reads it from its environment, never from the configuration file).
 /// </summary>
-public sealed record ArchiveAnnotation(string ConfigPath, string Stanza) : IResourceAnnotation;
+public sealed record ArchiveAnnotation(string ConfigPath, string Stanza, ParameterResource RepositoryKey) : IResourceAnnotation;
 
 /// <summary>Marks a tenant-api process (with its replicas): together they share each server's connection budget.</summary>
 public sealed record TenantApiAnnotation : IResourceAnnotation;
@@ -56,7 +57,8 @@ public static class ServerWiring
                 if (resource.Annotations.OfType<ArchiveAnnotation>().SingleOrDefault() is { } archive)
                 {
                     project.WithEnvironment($"{key}Archive__Config", archive.ConfigPath)
-                        .WithEnvironment($"{key}Archive__Stanza", archive.Stanza);
+                        .WithEnvironment($"{key}Archive__Stanza", archive.Stanza)
+                        .WithEnvironment("Archive__RepositoryKey", archive.RepositoryKey);
                 }
             }
             else

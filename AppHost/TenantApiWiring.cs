@@ -29,6 +29,7 @@ public static class TenantApiWiring
             .WithEnvironment("ConnectionStrings__" + ResourceNames.Blobs,
                 BlobStorage.ReadOnlyConnectionString(blobEndpoint, Find<ParameterResource>(BlobStorage.ReadSasParameter)))
             .WaitFor(blobs)
+            .WithBlobStoreAuthority()
             .WithEnvironment("DataProtection__KeyEncryptionCertificate", Use<ParameterResource>(KeyEncryptionCertificate.ParameterName))
             .WaitFor(Use<ProjectResource>(ResourceNames.Worker))
             .WithAnnotation(new TenantApiAnnotation())

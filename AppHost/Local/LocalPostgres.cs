@@ -40,7 +40,7 @@ public static class LocalPostgresExtensions
 {
     public static IResourceBuilder<LocalPostgresServerResource> AddLocalPostgres(
         this IDistributedApplicationBuilder builder, string name, LocalDataRoot dataRoot, string postgresBin, int maxConnections,
-        string tablespaceRoot, string? archiveFolder)
+        string tablespaceRoot, string? archiveFolder, IResourceBuilder<LocalAzuriteResource> store)
     {
         var password = builder.AddParameter($"{name}-password", dataRoot.ReadOrCreateSecret($"{name}-password"), secret: true);
         var script = Path.Combine(AppContext.BaseDirectory, "Local", "run-postgres.sh");
@@ -90,11 +90,21 @@ public static class LocalPostgresExtensions
             .WithIconName("Database");
         if (archiveFolder is not null)
         {
-            // run-postgres.sh writes pgBackRest's configuration there at every start (the port may change) and archives into it.
+            // run-postgres.sh writes pgBackRest's configuration there at every start (the ports may change); the repository is the
+            // backup store's container (a folder per server), which must answer before the server starts: a start reads it first
+            // (a lost data folder is rebuilt from it, docs/operations.md).
+            var blob = new EndpointReference(store.Resource, BlobStorage.EndpointName);
             server.WithEnvironment("ARCHIVE_DIR", archiveFolder)
                 .WithEnvironment("ARCHIVE_STANZA", name)
                 .WithEnvironment("PG_ARCHIVE_TIMEOUT", ArchiveSettings.ArchiveTimeout)
-                .WithAnnotation(new ArchiveAnnotation(Path.Combine(archiveFolder, ArchiveSettings.ConfigFile), name));
+                .WithEnvironment("ARCHIVE_REPO_HOST", blob.Property(EndpointProperty.IPV4Host))
+                .WithEnvironment("ARCHIVE_REPO_PORT", blob.Property(EndpointProperty.Port))
+                .WithEnvironment("ARCHIVE_REPO_ACCOUNT", BlobStorage.Account)
+                .WithEnvironment("ARCHIVE_REPO_CONTAINER", Tenancy.Servers.ServerArchive.RepositoryContainer)
+                .WithEnvironment("ARCHIVE_REPO_CA_FILE", store.Resource.Tls.AuthorityFile)
+                .WithEnvironment(Tenancy.Servers.ServerArchive.RepositoryKeyVariable, store.Resource.Key)
+                .WithAnnotation(new ArchiveAnnotation(Path.Combine(archiveFolder, ArchiveSettings.ConfigFile), name, store.Resource.Key))
+                .WaitFor(store);
         }
         return server;
     }

@@ -25,36 +25,32 @@ if [[ -n "${PG_TABLESPACES:-}" ]]; then
   chmod 700 "$PG_TABLESPACES/standard" "$PG_TABLESPACES/premium"
 fi
 
-# Continuous archiving (ARCHIVE_DIR set; not PGBACKREST_*: pgBackRest would read those as its own options): pgBackRest's repository, logs, locks and configuration live in that folder, owned by
-# postgres and readable by its group (a point-in-time restore's scratch instance runs as another user in that group, so it can read
-# the repository but never write this server's folders). The configuration is written at every start: the port may change.
-# pgBackRest reaches the server for a base backup over a Unix socket only, so the server listens on one in that folder too.
+# Continuous archiving (ARCHIVE_DIR set; not PGBACKREST_*: pgBackRest would read those as its own options). The repository is a
+# folder per server in the backup store's container (Azure's API, served by Azurite over HTTPS, trusted through the data folder's
+# generated authority ARCHIVE_REPO_CA_FILE). Its key is PGBACKREST_REPO1_AZURE_KEY, inherited by the archive_command from this
+# process' environment: never in the configuration file or argv. pgBackRest's logs, locks and configuration live in ARCHIVE_DIR,
+# owned by postgres and readable by its group (a point-in-time restore's scratch instance runs as another user in that group: it
+# can read the configuration but never write this server's folders). The configuration is written at every start (ports may
+# change). pgBackRest reaches the server for a base backup over a Unix socket only, so the server listens on one there too.
 archive=()
 socket_dir=
 conf=
 if [[ -n "${ARCHIVE_DIR:-}" ]]; then
-  : "${ARCHIVE_STANZA:?ARCHIVE_STANZA is not set}"
+  : "${ARCHIVE_STANZA:?ARCHIVE_STANZA is not set}" "${ARCHIVE_REPO_HOST:?ARCHIVE_REPO_HOST is not set}" "${ARCHIVE_REPO_PORT:?ARCHIVE_REPO_PORT is not set}"
+  : "${ARCHIVE_REPO_ACCOUNT:?ARCHIVE_REPO_ACCOUNT is not set}" "${ARCHIVE_REPO_CONTAINER:?ARCHIVE_REPO_CONTAINER is not set}"
+  : "${ARCHIVE_REPO_CA_FILE:?ARCHIVE_REPO_CA_FILE is not set}" "${PGBACKREST_REPO1_AZURE_KEY:?PGBACKREST_REPO1_AZURE_KEY is not set}"
   command -v pgbackrest >/dev/null || { echo "pgbackrest not found: run scripts/ensure-local-deps.sh (apt-get install -y pgbackrest)" >&2; exit 127; }
   socket_dir="$ARCHIVE_DIR/socket"
-  mkdir -p "$ARCHIVE_DIR/repo" "$ARCHIVE_DIR/log" "$ARCHIVE_DIR/lock" "$ARCHIVE_DIR/spool" "$socket_dir"
+  mkdir -p "$ARCHIVE_DIR/log" "$ARCHIVE_DIR/lock" "$ARCHIVE_DIR/spool" "$socket_dir"
   conf="$ARCHIVE_DIR/pgbackrest.conf"
-  cat > "$conf" <<CONF
-[global]
-repo1-path=$ARCHIVE_DIR/repo
-log-path=$ARCHIVE_DIR/log
-lock-path=$ARCHIVE_DIR/lock
-spool-path=$ARCHIVE_DIR/spool
-log-level-console=warn
-log-level-file=info
-compress-type=lz4
-start-fast=y
-
-[$ARCHIVE_STANZA]
-pg1-path=$PGDATA
-pg1-port=$PGPORT
-pg1-socket-path=$socket_dir
-pg1-user=postgres
-CONF
+  # shellcheck source=../Containers/postgres/pgbackrest-conf.sh
+  source "$(dirname "${BASH_SOURCE[0]}")/pgbackrest-conf.sh"
+  {
+    pgbackrest_global_conf "$ARCHIVE_REPO_CA_FILE"
+    printf 'log-path=%s\nlock-path=%s\nspool-path=%s\n' "$ARCHIVE_DIR/log" "$ARCHIVE_DIR/lock" "$ARCHIVE_DIR/spool"
+    pgbackrest_archive_get_conf
+    printf '\n[%s]\npg1-path=%s\npg1-port=%s\npg1-socket-path=%s\npg1-user=postgres\n' "$ARCHIVE_STANZA" "$PGDATA" "$PGPORT" "$socket_dir"
+  } > "$conf"
   if [[ $(id -u) -eq 0 ]]; then chown -R postgres:postgres "$ARCHIVE_DIR"; fi
   chmod 750 "$ARCHIVE_DIR" "$socket_dir"
   chmod 640 "$conf"
@@ -66,11 +62,23 @@ fi
 # newest base backup, then every archived WAL segment; Postgres promotes at the end of the archive) instead of an empty initdb,
 # which would silently start the server over without its tenants. Tablespace folders left by the lost cluster are moved aside,
 # never deleted (pgBackRest restores into empty ones only). docs/operations.md, "Losing a server".
-has_base_backup() {
-  [[ -n "$conf" ]] && "${as_postgres[@]}" pgbackrest --config="$conf" --stanza="$ARCHIVE_STANZA" --log-level-console=off \
-    info --output=json 2>/dev/null | grep -q '"label"'
+# The stanza's state: "backups" (it holds a base backup), "none" (no stanza or no backup yet), or the start stops: an archive that
+# cannot be read (store down, wrong key) must not be taken for an empty one.
+archive_state() {
+  local json code
+  json=$("${as_postgres[@]}" pgbackrest --config="$conf" --stanza="$ARCHIVE_STANZA" --log-level-console=off info --output=json) || return 1
+  code=$(python3 -c 'import json,sys; s=json.load(sys.stdin)[0]; print(s["status"]["code"], len(s.get("backup", [])))' <<<"$json") || return 1
+  case "$code" in
+    "0 "*) [[ "${code#* }" -gt 0 ]] && echo backups || echo none ;;
+    "1 "*|"2 "*|"3 "*) echo none ;; # missing stanza path, no valid backups, missing stanza data
+    *) echo "pgbackrest cannot read stanza $ARCHIVE_STANZA's repository: $json" >&2; return 1 ;;
+  esac
 }
-if [[ ! -s "$PGDATA/PG_VERSION" ]] && has_base_backup; then
+state=none
+if [[ -n "$conf" && ! -s "$PGDATA/PG_VERSION" ]]; then
+  state=$(archive_state) || { echo "refusing to start: the data folder is empty and the archive cannot be read (is the backup store up?)" >&2; exit 1; }
+fi
+if [[ "$state" == backups ]]; then
   echo "rebuild: $PGDATA holds no cluster but stanza $ARCHIVE_STANZA has base backups: restoring the server from its archive"
   if [[ -n "${PG_TABLESPACES:-}" ]]; then
     aside="$PG_TABLESPACES/lost-$(date -u +%Y%m%dT%H%M%SZ)"
@@ -84,7 +92,10 @@ if [[ ! -s "$PGDATA/PG_VERSION" ]] && has_base_backup; then
     done
   fi
   "${as_postgres[@]}" pgbackrest --config="$conf" --stanza="$ARCHIVE_STANZA" --log-level-console=info restore
-  echo "rebuild: restored; Postgres now replays the archived WAL and promotes at its end"
+  # No session until the replay has reached the archive's end and promoted: a read-only server halfway through its history would
+  # pass the health check and answer with tenants (or rows) missing.
+  archive+=(-c hot_standby=off)
+  echo "rebuild: restored; Postgres now replays the archived WAL and promotes at its end (no connections until then)"
 elif [[ ! -s "$PGDATA/PG_VERSION" ]]; then
   echo "initdb: first run, creating a new cluster in $PGDATA"
   pwfile="$(mktemp)"

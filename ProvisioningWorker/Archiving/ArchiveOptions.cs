@@ -8,6 +8,12 @@ public sealed class ArchiveOptions
     /// <summary>pgBackRest's executable (the worker runs it beside the server in local mode).</summary>
     public string PgBackRest { get; set; } = "pgbackrest";
 
+    /// <summary>
+    /// The repository's key (the backup store's account key; the AppHost hands it over). pgBackRest gets it through its environment
+    /// (<see cref="Tenancy.Servers.ServerArchive.RepositoryKeyVariable"/>), as the servers' own archive_command does; never argv or a file.
+    /// </summary>
+    public string? RepositoryKey { get; set; }
+
     /// <summary>A full base backup this often; a point-in-time restore replays the WAL written since the backup it starts from.</summary>
     public TimeSpan FullBackupInterval { get; set; } = TimeSpan.FromHours(24);
 

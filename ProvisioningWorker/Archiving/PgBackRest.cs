@@ -21,11 +21,20 @@ public sealed record BaseBackup(string Label, string Type, DateTimeOffset Start,
 /// Runs pgBackRest, the one place the worker does: as the postgres user (it owns the repository and reads the data folder) for
 /// backups and the repository's state, as <see cref="ArchiveOptions.ScratchUser"/> for a scratch restore. When the worker is not
 /// root it runs as itself (it then owns the local servers too). A server's superuser password reaches pgBackRest through the
-/// environment (libpq's PGPASSWORD), never argv.
+/// environment (libpq's PGPASSWORD), never argv, as does the repository's key.
 /// </summary>
 public sealed class PgBackRest(IOptions<ArchiveOptions> options)
 {
     public static bool IsRoot => Environment.UserName == "root";
+
+    /// <summary>Hands the repository key to a process that runs pgBackRest (itself, or a scratch Postgres' restore_command).</summary>
+    public void AddRepositoryKey(ProcessStartInfo start)
+    {
+        if (options.Value.RepositoryKey is { Length: > 0 } key)
+        {
+            start.Environment[ServerArchive.RepositoryKeyVariable] = key;
+        }
+    }
 
     public Task<string> RunAsPostgresAsync(ServerArchive archive, string? password, IReadOnlyList<string> args, CancellationToken ct) =>
         RunAsync(archive, IsRoot ? ["--reuid=postgres", "--regid=postgres", "--init-groups"] : null, password, args, ct);
@@ -91,6 +100,7 @@ public sealed class PgBackRest(IOptions<ArchiveOptions> options)
         {
             start.Environment["PGPASSWORD"] = password;
         }
+        AddRepositoryKey(start);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("pgbackrest did not start");
         var output = process.StandardOutput.ReadToEndAsync(ct);
         var errors = process.StandardError.ReadToEndAsync(ct);

@@ -100,7 +100,10 @@ public sealed class ScratchInstances(
     {
         string[] Args(bool onlyDatabase) =>
         [
+            // Paths inside the scratch folder: they also reach the restore_command pgBackRest writes (its asynchronous WAL
+            // prefetch spools there, writable by the scratch user).
             $"--pg1-path={Path.Combine(folder, "data")}", $"--log-path={Path.Combine(folder, "log")}", $"--lock-path={Path.Combine(folder, "lock")}",
+            $"--spool-path={Path.Combine(folder, "spool")}",
             "restore", $"--set={backup.Label}", "--type=time", "--target=" + target.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00",
             "--target-action=promote", "--archive-mode=off", $"--tablespace-map-all={Path.Combine(folder, "tablespaces")}",
             .. onlyDatabase ? new[] { $"--db-include={database}" } : [],
@@ -123,7 +126,7 @@ public sealed class ScratchInstances(
 
     private async Task CreateFolderAsync(string folder, CancellationToken ct)
     {
-        foreach (var sub in new[] { "data", "tablespaces", "log", "lock" })
+        foreach (var sub in new[] { "data", "tablespaces", "log", "lock", "spool" })
         {
             Directory.CreateDirectory(Path.Combine(folder, sub));
         }
@@ -177,6 +180,7 @@ public sealed class ScratchInstances(
             start.ArgumentList.Add("-c");
             start.ArgumentList.Add("ignore_invalid_pages=on");
         }
+        pgBackRest.AddRepositoryKey(start); // its restore_command fetches WAL from the repository
         return Process.Start(start) ?? throw new InvalidOperationException("the scratch instance did not start");
     }
 

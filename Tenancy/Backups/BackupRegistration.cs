@@ -11,7 +11,8 @@ public static class BackupRegistration
     public const string ConnectionName = "blobs";
 
     /// <summary>
-    /// The backup store from <c>ConnectionStrings:blobs</c> (the AppHost's Azurite). No Aspire client integration for Blob storage is
+    /// The backup store from <c>ConnectionStrings:blobs</c> (the AppHost's Azurite, over HTTPS with the authority in
+    /// <c>Blobs:CaCertificate</c>). No Aspire client integration for Blob storage is
     /// served here, so the SDK client is registered directly; its retries are short, so a store that is down fails a backup in
     /// seconds (the next pass retries it) instead of holding a worker slot for minutes.
     /// </summary>
@@ -26,7 +27,7 @@ public static class BackupRegistration
             options.Retry.Mode = RetryMode.Exponential;
             options.Retry.Delay = TimeSpan.FromMilliseconds(200);
             options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10); // one 4 MB block per request
-            return new BlobServiceClient(connectionString, options);
+            return BlobStoreClients.Create(connectionString, builder.Configuration[BlobStoreClients.CaCertificateKey], options);
         });
         builder.Services.AddSingleton<BackupStore>();
         return builder;

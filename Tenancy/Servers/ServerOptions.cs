@@ -51,6 +51,15 @@ public sealed class ServerDefinition
 /// <summary>Where a server archives its WAL: pgBackRest's configuration file (repository, server path and port) and stanza.</summary>
 public sealed class ServerArchive
 {
+    /// <summary>The backup store's container that holds every server's pgBackRest repository (a folder per server).</summary>
+    public const string RepositoryContainer = "pgbackrest";
+
+    /// <summary>
+    /// pgBackRest reads an option from its environment too: the repository key (the store's account key) travels only there, to
+    /// the servers' archive_command and to the worker's pgBackRest runs; never in a configuration file or argv.
+    /// </summary>
+    public const string RepositoryKeyVariable = "PGBACKREST_REPO1_AZURE_KEY";
+
     public string Config { get; set; } = "";
     public string Stanza { get; set; } = "";
 }

@@ -68,7 +68,7 @@ public sealed class BackupTestKit(AspireAppFixture fixture)
 
     /// <summary>The backup store as the worker sees it (the AppHost's connection string).</summary>
     public async Task<Azure.Storage.Blobs.BlobContainerClient> BackupContainerAsync() =>
-        new Azure.Storage.Blobs.BlobServiceClient(await fixture.ConnectionStringAsync("blobs")).GetBlobContainerClient("backups");
+        (await fixture.BlobStoreAsync()).GetBlobContainerClient("backups");
 
     public async Task<List<JsonElement>> PassesAsync()
     {

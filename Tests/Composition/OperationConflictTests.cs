@@ -136,7 +136,7 @@ public sealed class OperationConflictTests(AspireAppFixture fixture)
         Assert.DoesNotContain("delete-failed", (await _kit.Tenants.AuditAsync(slug)).Select(a => a.Action));
         // Its export is erased with it: the row stays as a record, the blob is gone.
         Assert.Equal("Expired", await _kit.Tenants.CatalogScalarAsync<string>("SELECT state FROM tenant_exports WHERE tenant_id = $1", tenant.Id));
-        var exports = new Azure.Storage.Blobs.BlobServiceClient(await fixture.ConnectionStringAsync("blobs")).GetBlobContainerClient("exports");
+        var exports = (await fixture.BlobStoreAsync()).GetBlobContainerClient("exports");
         Assert.False((await exports.GetBlobClient(TenantAspire.Tenancy.Backups.BackupStore.ExportBlobName(tenant.Id, Guid.Parse(export.GetProperty("id").GetString()!))).ExistsAsync()).Value);
     }
 

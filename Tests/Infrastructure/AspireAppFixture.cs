@@ -204,6 +204,18 @@ public class AspireAppFixture : IAsyncLifetime
     public async Task<string> ConnectionStringAsync(string resource) =>
         await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"no connection string for {resource}");
 
+    /// <summary>A parameter's value (generated secrets included), as the AppHost gives it to the services.</summary>
+    public async Task<string> ParameterAsync(string name) =>
+        (await App.Services.GetRequiredService<Aspire.Hosting.ApplicationModel.DistributedApplicationModel>().Resources
+            .OfType<Aspire.Hosting.ApplicationModel.ParameterResource>().Single(p => p.Name == name).GetValueAsync(CancellationToken.None))!;
+
+    /// <summary>The backup store's certificate authority (the services' <c>Blobs:CaCertificate</c>).</summary>
+    public Task<string> BlobStoreAuthorityAsync() => ParameterAsync("blobs-ca");
+
+    /// <summary>The backup store as the worker sees it (account key), over TLS trusting the store's own authority.</summary>
+    public async Task<Azure.Storage.Blobs.BlobServiceClient> BlobStoreAsync() =>
+        TenantAspire.Tenancy.Backups.BlobStoreClients.Create(await ConnectionStringAsync("blobs"), await BlobStoreAuthorityAsync());
+
     private Lazy<Task<InProcessHosts>>? _inProcess;
 
     /// <summary>The API and worker hosted in the test process with in-memory telemetry (started on first use, once).</summary>

@@ -70,6 +70,7 @@ public sealed class InProcessHosts : IAsyncDisposable
             ["ConnectionStrings:catalog"] = catalog,
             ["ConnectionStrings:redis"] = redis,
             ["ConnectionStrings:blobs"] = blobs,
+            ["Blobs:CaCertificate"] = await fixture.BlobStoreAuthorityAsync(),
             ["Backups:Scheduled"] = "false", // the stack's own tenants are not this catalog's
             ["OTEL_SERVICE_NAME"] = "provisioning-worker-inproc",
             ["Provisioning:SpareDatabases"] = "0", // spares are server-wide; the stack's workers keep theirs
@@ -85,6 +86,7 @@ public sealed class InProcessHosts : IAsyncDisposable
             ["ConnectionStrings:catalog"] = catalog,
             ["ConnectionStrings:redis"] = redis,
             ["ConnectionStrings:blobs"] = blobs,
+            ["Blobs:CaCertificate"] = await fixture.BlobStoreAuthorityAsync(),
             ["Auth:DevSigningKey"] = fixture.SigningKey,
             // Not "tenant-api": the stack's tests count that application's backends in pg_stat_activity.
             ["OTEL_SERVICE_NAME"] = "tenant-api-inproc",

@@ -38,6 +38,7 @@ public sealed class WorkerKillTests(AspireAppFixture fixture, ITestOutputHelper 
             ["ConnectionStrings__catalog"] = catalog,
             ["ConnectionStrings__redis"] = await fixture.ConnectionStringAsync("redis"),
             ["ConnectionStrings__blobs"] = await fixture.ConnectionStringAsync("blobs"),
+            ["Blobs__CaCertificate"] = await fixture.BlobStoreAuthorityAsync(),
             ["Backups__Scheduled"] = "false",
             ["Provisioning__Lease"] = "00:00:02", // a killed holder's operations come back quickly
         };

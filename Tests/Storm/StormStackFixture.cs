@@ -30,6 +30,8 @@ public sealed class StormStackFixture : AspireAppFixture, TenantAspire.Storm.ISt
 
     Task<string> TenantAspire.Storm.IStormStack.ConnectionStringAsync(string resource) => ConnectionStringAsync(resource);
 
+    Task<Azure.Storage.Blobs.BlobServiceClient> TenantAspire.Storm.IStormStack.BlobStoreAsync() => BlobStoreAsync();
+
     /// <summary>Starts again the workers the storm SIGKILLed, once they are seen as exited.</summary>
     public Task RestartWorkersAsync() => Resources.RestartKilledAsync("provisioning-worker");
 }

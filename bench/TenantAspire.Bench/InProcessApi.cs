@@ -17,6 +17,7 @@ internal sealed class InProcessApi(Dictionary<string, string?> settings) : Setti
             ["ConnectionStrings:catalog"] = stack.Catalog,
             ["ConnectionStrings:redis"] = await stack.ConnectionStringAsync("redis"),
             ["ConnectionStrings:blobs"] = await stack.ConnectionStringAsync("blobs"),
+            ["Blobs:CaCertificate"] = await stack.ParameterAsync("blobs-ca"),
             ["ConnectionStrings:postgres"] = stack.Server,
             ["Servers:Catalog"] = "postgres",
             ["Servers:Pool:postgres:Tiers:0"] = "Standard",

@@ -40,7 +40,7 @@ internal static class PitrScenario
 
         clock.Restart();
         var conf = Path.Combine(stack.DataRoot, "postgres-archive", "pgbackrest.conf");
-        await RunAsPostgresAsync(new NpgsqlConnectionStringBuilder(server).Password!, "pgbackrest", $"--config={conf}", "--stanza=postgres", "--type=full", "backup");
+        await RunAsPostgresAsync(new NpgsqlConnectionStringBuilder(server).Password!, await stack.ParameterAsync("blobs-key"), "pgbackrest", $"--config={conf}", "--stanza=postgres", "--type=full", "backup");
         var fullSeconds = clock.Elapsed.TotalSeconds;
         var afterBackup = await ScalarAsync<string>(server, "SELECT pg_current_wal_lsn()::text");
         Console.WriteLine($"operator full backup (pgbackrest backup --type=full) of {tenants + 1} tenant databases: {fullSeconds:F1} s");
@@ -210,11 +210,12 @@ internal static class PitrScenario
         }
     }
 
-    /// <summary>As the postgres user; pgBackRest reaches the server over its socket with the superuser's password (SCRAM).</summary>
-    private static async Task RunAsPostgresAsync(string password, string program, params string[] args)
+    /// <summary>As the postgres user; pgBackRest reaches the server over its socket with the superuser's password (SCRAM), and the repository with the store's key.</summary>
+    private static async Task RunAsPostgresAsync(string password, string repositoryKey, string program, params string[] args)
     {
         var start = new ProcessStartInfo("setpriv") { RedirectStandardError = true, RedirectStandardOutput = true };
         start.Environment["PGPASSWORD"] = password;
+        start.Environment[Tenancy.Servers.ServerArchive.RepositoryKeyVariable] = repositoryKey; // the repository lives in the backup store
         foreach (var arg in new[] { "--reuid=postgres", "--regid=postgres", "--init-groups", program }.Concat(args))
         {
             start.ArgumentList.Add(arg);

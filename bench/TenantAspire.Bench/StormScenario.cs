@@ -60,6 +60,9 @@ internal static class StormScenario
 
         public Task<string> ConnectionStringAsync(string resource) => stack.ConnectionStringAsync(resource);
 
+        public async Task<Azure.Storage.Blobs.BlobServiceClient> BlobStoreAsync() =>
+            Tenancy.Backups.BlobStoreClients.Create(await stack.ConnectionStringAsync("blobs"), await stack.ParameterAsync("blobs-ca"));
+
         public Task RestartWorkersAsync() => stack.RestartKilledAsync("provisioning-worker");
     }
 }

@@ -12,6 +12,9 @@ public interface IStormStack
     /// <summary>Connection strings of the stack's resources: catalog, postgres, postgres-premium, blobs.</summary>
     Task<string> ConnectionStringAsync(string resource);
 
+    /// <summary>The backup store with the account key, trusting the store's own certificate authority.</summary>
+    Task<Azure.Storage.Blobs.BlobServiceClient> BlobStoreAsync();
+
     /// <summary>Starts again any worker instance that exited (the storm SIGKILLs them), and waits until it is healthy.</summary>
     Task RestartWorkersAsync();
 }

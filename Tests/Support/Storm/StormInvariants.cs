@@ -241,7 +241,7 @@ public sealed class StormInvariants(IStormStack stack, StormModel model, Action<
         {
             found.Add($"{unmarked} backup(s) of deleted tenants are not marked for erasure");
         }
-        var blobs = new BlobServiceClient(await stack.ConnectionStringAsync("blobs"));
+        var blobs = await stack.BlobStoreAsync();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
