@@ -58,8 +58,21 @@ public sealed class RegistryOptions
     /// <summary>How often the exit probe looks for closed backends while any are pending (one query per server for all of them).</summary>
     public TimeSpan BackendExitPollInterval { get; set; } = TimeSpan.FromMilliseconds(2);
 
-    /// <summary>Npgsql's own idle pruning inside a live data source (seconds).</summary>
-    public int ConnectionIdleLifetimeSeconds { get; set; } = 60;
+    /// <summary>
+    /// Npgsql's own idle pruning inside a live data source (seconds): a tenant idle this long keeps its data source (its slot and
+    /// admission rank) but no open connection, so an idle tenant holds no connector and its read and write buffers (memory per
+    /// idle tenant, docs/benchmarks.md); its next request pays one connect (a SCRAM handshake, 7-9 ms here).
+    /// </summary>
+    public int ConnectionIdleLifetimeSeconds { get; set; } = 15;
+
+    /// <summary>How often Npgsql looks for connections past <see cref="ConnectionIdleLifetimeSeconds"/> (seconds; at most that).</summary>
+    public int ConnectionPruningIntervalSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// Each tenant connection's read and write buffer (bytes; Npgsql's default is 8 KB each). Tenant queries move small rows, and
+    /// a larger value is still read (Npgsql grows a buffer for one oversized message and goes back).
+    /// </summary>
+    public int ConnectionBufferBytes { get; set; } = 4096;
 
     /// <summary>These options with another budget (one server's share), every other setting as configured.</summary>
     internal RegistryOptions WithBudget(int budget)

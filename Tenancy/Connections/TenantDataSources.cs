@@ -21,6 +21,7 @@ public sealed class TenantDataSources(IOptions<RegistryOptions> options, TenantC
         builder.MaxPoolSize = _options.ConnectionsPerTenant;
         builder.MinPoolSize = 0;
         builder.ConnectionIdleLifetime = _options.ConnectionIdleLifetimeSeconds;
+        builder.ConnectionPruningInterval = Math.Min(_options.ConnectionPruningIntervalSeconds, _options.ConnectionIdleLifetimeSeconds);
         return Build(tenant, builder);
     }
 
@@ -41,6 +42,8 @@ public sealed class TenantDataSources(IOptions<RegistryOptions> options, TenantC
         builder.Timeout = Math.Max(1, (int)Math.Ceiling(_options.AcquireTimeout.TotalSeconds));
         // The service name (tenant-api, or a replica's own) lets pg_stat_activity say which process holds a connection.
         builder.ApplicationName = configuration["OTEL_SERVICE_NAME"] ?? "tenant-api";
+        builder.ReadBufferSize = _options.ConnectionBufferBytes;
+        builder.WriteBufferSize = _options.ConnectionBufferBytes;
         return builder;
     }
 

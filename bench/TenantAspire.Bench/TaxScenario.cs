@@ -83,7 +83,7 @@ internal static class TaxScenario
             await ColdAsync(stack, http, slugs, dbNames);
         }
         using var memory = LoadScenario.Client(stack, MemoryApi);
-        await MemoryAsync(memory, slugs.Take(memoryTenants).ToArray(), slugs.Take(Math.Min(400, memoryTenants)).ToArray());
+        await MemoryAsync(memory, slugs.Take(memoryTenants).ToArray(), slugs.Take(Math.Min(400, memoryTenants)).ToArray(), stack.Server);
     }
 
     private static async Task HttpTaxAsync(Stack stack, HttpClient http, string[] slugs, int seconds, int concurrency, int rounds)
@@ -279,10 +279,11 @@ internal static class TaxScenario
     /// Managed heap and RSS per resolved tenant and per idle data source, after full collections: first a request for each of
     /// <paramref name="resolved"/> that the endpoint refuses before it takes a connection (pageSize=0: the tenant is resolved, its
     /// route cached, no data source), then a reading request for each of <paramref name="pooled"/> (a data source with one
-    /// connection, then idle; fewer than the replica's main region holds, all within the idle timeout), then again once every data
-    /// source has expired (what is left would be a leak).
+    /// connection, then idle; fewer than the replica's main region holds, all within the idle timeout), again once their
+    /// connections passed the idle lifetime (data sources live, connectors pruned; then the next request's cost, cold against
+    /// warm against a bare connect), then once every data source has expired (what is left would be a leak).
     /// </summary>
-    private static async Task MemoryAsync(HttpClient http, string[] resolved, string[] pooled)
+    private static async Task MemoryAsync(HttpClient http, string[] resolved, string[] pooled, string server)
     {
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = 8 };
         var empty = await ProcessAsync(http, collect: true);
@@ -291,6 +292,35 @@ internal static class TaxScenario
         await Parallel.ForEachAsync(pooled, parallel, async (slug, _) => await LoadScenario.Get(http, slug));
         var full = await ProcessAsync(http, collect: true);
         var live = full.GetProperty("liveDataSources").GetInt32();
+        // Past the connections' idle lifetime (15 s, pruned every 5 s; the registry's defaults), within the data sources' 1 min
+        // IdleTimeout: each data source is still live but holds no connector.
+        await Task.Delay(TimeSpan.FromSeconds(23));
+        var pruned = await ProcessAsync(http, collect: true);
+        var stillLive = pruned.GetProperty("liveDataSources").GetInt32();
+        // What that costs the next request: a pruned tenant's first request (one connect) against its second (warm), and a bare
+        // SCRAM connect to the same server, side by side, one after the other.
+        var cold = new List<double>();
+        var warm = new List<double>();
+        var bare = new List<double>();
+        var bareConnection = new NpgsqlConnectionStringBuilder(server) { Pooling = false }.ConnectionString;
+        foreach (var slug in pooled.Take(100))
+        {
+            var clock = Stopwatch.StartNew();
+            await LoadScenario.Get(http, slug);
+            cold.Add(clock.Elapsed.TotalMilliseconds);
+            clock.Restart();
+            await LoadScenario.Get(http, slug);
+            warm.Add(clock.Elapsed.TotalMilliseconds);
+            clock.Restart();
+            await using (var connection = new NpgsqlConnection(bareConnection))
+            {
+                await connection.OpenAsync();
+            }
+            bare.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        cold.Sort();
+        warm.Sort();
+        bare.Sort();
         var deadline = DateTime.UtcNow.AddMinutes(3);
         while ((await ProcessAsync(http, collect: false)).GetProperty("liveDataSources").GetInt32() > 0 && DateTime.UtcNow < deadline)
         {
@@ -304,8 +334,13 @@ internal static class TaxScenario
         Console.WriteLine("|---|---|---|");
         Console.WriteLine($"| resolved tenant: cached route, rate-limit bucket, metric tag | {Kb(routes, empty, "managedHeapBytes", resolved.Length):F1} | {Kb(routes, empty, "workingSetBytes", resolved.Length):F1} |");
         Console.WriteLine($"| idle data source (its pool, one open connection) | {Kb(full, routes, "managedHeapBytes", live):F1} | {Kb(full, routes, "workingSetBytes", live):F1} |");
+        Console.WriteLine($"| idle data source past the idle lifetime ({stillLive} live, connector pruned) | {Kb(pruned, routes, "managedHeapBytes", live):F1} | {Kb(pruned, routes, "workingSetBytes", live):F1} |");
         Console.WriteLine($"| left per tenant once its data source expired (a leak would show here) | {Kb(expired, routes, "managedHeapBytes", pooled.Length):F1} | {Kb(expired, routes, "workingSetBytes", pooled.Length):F1} |");
-        Console.WriteLine($"idle tenant (route + data source), goal ≤ 50 KB: {Kb(routes, empty, "managedHeapBytes", resolved.Length) + Kb(full, routes, "managedHeapBytes", live):F1} KB managed");
+        Console.WriteLine($"idle tenant (route + data source), goal ≤ 50 KB: {Kb(routes, empty, "managedHeapBytes", resolved.Length) + Kb(full, routes, "managedHeapBytes", live):F1} KB managed with its connector open, "
+                          + $"{Kb(routes, empty, "managedHeapBytes", resolved.Length) + Kb(pruned, routes, "managedHeapBytes", live):F1} KB past the idle lifetime");
+        Console.WriteLine($"next request after pruning, {cold.Count} tenants: cold p50 {Stats.Percentile(cold, 50):F2} ms p99 {Stats.Percentile(cold, 99):F2} ms; "
+                          + $"warm p50 {Stats.Percentile(warm, 50):F2} ms p99 {Stats.Percentile(warm, 99):F2} ms; bare SCRAM connect p50 {Stats.Percentile(bare, 50):F2} ms p99 {Stats.Percentile(bare, 99):F2} ms "
+                          + $"(goal: cold p99 ≤ warm p99 + connect p99 = {Stats.Percentile(warm, 99) + Stats.Percentile(bare, 99):F2} ms)");
         Console.WriteLine($"tenant metric values in this replica after {resolved.Length} tenants: {expired.GetProperty("tenantTagValues").GetInt32()} (cap: Telemetry:MaxTenantTagValues; every other tenant is 'other')");
     }
 
