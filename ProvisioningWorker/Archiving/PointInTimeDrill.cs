@@ -15,7 +15,7 @@ namespace TenantAspire.ProvisioningWorker.Archiving;
 /// metric <c>tenantaspire.restore.drills{kind=point-in-time}</c> and the log.
 /// </summary>
 public sealed class PointInTimeDrill(CatalogDbContext db, PointInTimeRestorer restorer, ServerAdmin admin, ServerConnections connections,
-    TimeProvider clock, ILogger<PointInTimeDrill> logger)
+    Tenancy.Servers.ServerResolver servers, TimeProvider clock, ILogger<PointInTimeDrill> logger)
 {
     /// <summary>Drills <paramref name="server"/> if its drill is due and this worker claims it; false when there was nothing to drill.</summary>
     public async Task<bool> RunAsync(string server, TimeSpan interval, CancellationToken ct)
@@ -32,6 +32,7 @@ public sealed class PointInTimeDrill(CatalogDbContext db, PointInTimeRestorer re
         string detail;
         try
         {
+            await DropLeftoversAsync(server, ct);
             var plan = await PlanAsync(server, now, ct);
             if (plan is null)
             {
@@ -39,7 +40,7 @@ public sealed class PointInTimeDrill(CatalogDbContext db, PointInTimeRestorer re
                 await db.Servers.Where(s => s.Name == server).ExecuteUpdateAsync(s => s.SetProperty(x => x.PitrDrilledAt, (DateTimeOffset?)null), ct);
                 return false;
             }
-            (outcome, detail) = await DrillAsync(plan, ct);
+            (outcome, detail) = await DrillAsync(server, plan, ct);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
@@ -60,6 +61,19 @@ public sealed class PointInTimeDrill(CatalogDbContext db, PointInTimeRestorer re
             logger.LogError("Point-in-time drill of server {Server} FAILED: {Detail}", server, detail);
         }
         return true;
+    }
+
+    /// <summary>Scratch databases an earlier drill of <paramref name="server"/> left when its worker died (on any server).</summary>
+    private async Task DropLeftoversAsync(string server, CancellationToken ct)
+    {
+        foreach (var name in servers.Names)
+        {
+            await using var connection = await connections.OpenProvisionerAsync(name, ct);
+            foreach (var leftover in await ServerAdmin.DatabasesLikeAsync(connection, TenantNaming.PointInTimeDrillPrefix(server), ct))
+            {
+                await admin.DropDatabaseAsync(name, leftover, ct);
+            }
+        }
     }
 
     private async Task<PointInTimeDrillPlan?> PlanAsync(string server, DateTimeOffset now, CancellationToken ct)
@@ -83,10 +97,10 @@ public sealed class PointInTimeDrill(CatalogDbContext db, PointInTimeRestorer re
         return fallback;
     }
 
-    private async Task<(DrillOutcome Outcome, string Detail)> DrillAsync(PointInTimeDrillPlan plan, CancellationToken ct)
+    private async Task<(DrillOutcome Outcome, string Detail)> DrillAsync(string drilled, PointInTimeDrillPlan plan, CancellationToken ct)
     {
         var (tenant, target) = (plan.Tenant, plan.Target);
-        var scratch = TenantNaming.DrillDatabaseName(Guid.NewGuid()); // the backup drills' prefix: their leftover sweep covers it
+        var scratch = TenantNaming.PointInTimeDrillDatabaseName(drilled, Guid.NewGuid());
         var what = $"tenant '{tenant.Slug}' to {target:O} from server '{plan.Source.Server}'";
         var restore = new TenantRestore
         {

@@ -141,11 +141,7 @@ public sealed class OrphanSweeper(
         foreach (var (database, _) in await PairsAsync(connection,
                      "SELECT datname::text, '' FROM pg_database WHERE datname ~ '^tdb_r?[0-9a-f]{32}$'", ct))
         {
-            if (await db.Tenants.AnyAsync(t => t.Server == server && t.DatabaseName == database, ct)
-                || await db.Restores.AnyAsync(r => r.Server == server && (r.NewDatabase == database || r.PreviousDatabase == database)
-                    && (TenantRestore.OpenPhases.Contains(r.Phase) || r.Phase == RestorePhase.Swapped), ct)
-                || await db.Moves.AnyAsync(m => (m.FromServer == server || m.ToServer == server) && m.DatabaseName == database
-                    && (TenantMove.OpenPhases.Contains(m.Phase) || m.Phase == MovePhase.Switched), ct))
+            if (await IsKeptAsync(db, server, database, ct))
             {
                 // A tenant's live database, one a restore is using or keeps for its undo window, or one a move is filling or
                 // keeps as its source (a restored tenant's database has the restore's name, and moves under it).
@@ -191,6 +187,23 @@ public sealed class OrphanSweeper(
             await TryAsync(removed, $"role {role} of a deleted tenant on {server}", () => admin.DropRoleAsync(server, role, ct));
         }
         return removed;
+    }
+
+    /// <summary>
+    /// Whether a tenant serves the database or a restore or move uses or keeps it, read in one snapshot: a swap moves a database
+    /// from "the open restore's" to "the tenant's" in one transaction, so separate reads taken on either side of it (the CI saw a
+    /// sibling's freshly swapped database dropped) could each say "not mine".
+    /// </summary>
+    private static async Task<bool> IsKeptAsync(CatalogDbContext db, string server, string database, CancellationToken ct)
+    {
+        await using var snapshot = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        var kept = await db.Tenants.AnyAsync(t => t.Server == server && t.DatabaseName == database, ct)
+            || await db.Restores.AnyAsync(r => r.Server == server && (r.NewDatabase == database || r.PreviousDatabase == database)
+                && (TenantRestore.OpenPhases.Contains(r.Phase) || r.Phase == RestorePhase.Swapped), ct)
+            || await db.Moves.AnyAsync(m => (m.FromServer == server || m.ToServer == server) && m.DatabaseName == database
+                && (TenantMove.OpenPhases.Contains(m.Phase) || m.Phase == MovePhase.Switched), ct);
+        await snapshot.CommitAsync(ct);
+        return kept;
     }
 
     /// <summary>

@@ -31,5 +31,15 @@ public static class TenantNaming
 
     public static string DrillDatabaseName(Guid backupId) => DrillPrefix + backupId.ToString("N");
 
+    /// <summary>
+    /// A point-in-time drill's scratch database. Its own prefix: the backup drills sweep theirs while a point-in-time drill may
+    /// run (which dropped one mid-restore in CI). With the drilled server's token (from its name, never user input), so that
+    /// server's next drill, claimed alone on its row, sweeps what a crashed one left and nothing of another server's drill.
+    /// </summary>
+    public static string PointInTimeDrillPrefix(string server) =>
+        "tdb_pitdrill_" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(server)))[..8] + "_";
+
+    public static string PointInTimeDrillDatabaseName(string server, Guid id) => PointInTimeDrillPrefix(server) + id.ToString("N");
+
     public static string RoleName(Guid tenantId) => "trole_" + tenantId.ToString("N");
 }

@@ -194,9 +194,9 @@ public sealed class PointInTimeRestoreTests(BackupStackFixture fixture)
         var recorded = server.GetProperty("pitrDrill");
         Assert.True(recorded.GetProperty("outcome").GetString() == "passed", recorded.ToString());
         Assert.Contains("from server 'postgres'", recorded.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        // The drill's scratch database is gone (a drill of the other server, or a backup drill, may still hold one for a moment).
+        // The drill's scratch database is gone (a drill of the other server may still hold one for a moment).
         await Eventually.TrueAsync(async () => await _kit.Tenants.ScalarAsync<long>(
-            "SELECT count(*) FROM pg_database WHERE datname LIKE 'tdb_drill_%'") == 0, TimeSpan.FromSeconds(120), "no drill database left");
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'tdb\\_pitdrill\\_%'") == 0, TimeSpan.FromSeconds(120), "no drill database left");
     }
 
     private static bool IsRunning(int pid)
