@@ -194,17 +194,14 @@ public sealed class OrphanSweeper(
     /// from "the open restore's" to "the tenant's" in one transaction, so separate reads taken on either side of it (the CI saw a
     /// sibling's freshly swapped database dropped) could each say "not mine".
     /// </summary>
-    private static async Task<bool> IsKeptAsync(CatalogDbContext db, string server, string database, CancellationToken ct)
-    {
-        await using var snapshot = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
-        var kept = await db.Tenants.AnyAsync(t => t.Server == server && t.DatabaseName == database, ct)
+    private static Task<bool> IsKeptAsync(CatalogDbContext db, string server, string database, CancellationToken ct) =>
+        db.InTransactionAsync(async token =>
+            await db.Tenants.AnyAsync(t => t.Server == server && t.DatabaseName == database, token)
             || await db.Restores.AnyAsync(r => r.Server == server && (r.NewDatabase == database || r.PreviousDatabase == database)
-                && (TenantRestore.OpenPhases.Contains(r.Phase) || r.Phase == RestorePhase.Swapped), ct)
+                && (TenantRestore.OpenPhases.Contains(r.Phase) || r.Phase == RestorePhase.Swapped), token)
             || await db.Moves.AnyAsync(m => (m.FromServer == server || m.ToServer == server) && m.DatabaseName == database
-                && (TenantMove.OpenPhases.Contains(m.Phase) || m.Phase == MovePhase.Switched), ct);
-        await snapshot.CommitAsync(ct);
-        return kept;
-    }
+                && (TenantMove.OpenPhases.Contains(m.Phase) || m.Phase == MovePhase.Switched), token),
+            ct, System.Data.IsolationLevel.RepeatableRead);
 
     /// <summary>
     /// Drops a database. Without FORCE anyone still connected (a move or a restore that just began) makes it wait for the next
