@@ -64,17 +64,8 @@ public sealed class PointInTimeDrill(CatalogDbContext db, PointInTimeRestorer re
     }
 
     /// <summary>Scratch databases an earlier drill of <paramref name="server"/> left when its worker died (on any server).</summary>
-    private async Task DropLeftoversAsync(string server, CancellationToken ct)
-    {
-        foreach (var name in servers.Names)
-        {
-            await using var connection = await connections.OpenProvisionerAsync(name, ct);
-            foreach (var leftover in await ServerAdmin.DatabasesLikeAsync(connection, TenantNaming.PointInTimeDrillPrefix(server), ct))
-            {
-                await admin.DropDatabaseAsync(name, leftover, ct);
-            }
-        }
-    }
+    private Task DropLeftoversAsync(string server, CancellationToken ct) =>
+        admin.DropDatabasesLikeAsync(servers.Names, TenantNaming.PointInTimeDrillPrefix(server), ct);
 
     private async Task<PointInTimeDrillPlan?> PlanAsync(string server, DateTimeOffset now, CancellationToken ct)
     {

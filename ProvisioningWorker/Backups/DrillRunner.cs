@@ -9,7 +9,7 @@ namespace TenantAspire.ProvisioningWorker.Backups;
 /// the same path as a real restore (checksum, row counts, migration history), drops it, and records the outcome on the backup
 /// (<c>GET /api/tenants/{slug}/backups</c>), in a metric and in the log.
 /// </summary>
-public sealed class DrillRunner(CatalogDbContext db, BackupRestorer restorer, ServerAdmin admin, ServerConnections connections, ServerResolver servers, TimeProvider clock,
+public sealed class DrillRunner(CatalogDbContext db, BackupRestorer restorer, ServerAdmin admin, ServerResolver servers, TimeProvider clock,
     ILogger<DrillRunner> logger)
 {
     public async Task RunAsync(int count, CancellationToken ct)
@@ -59,15 +59,5 @@ public sealed class DrillRunner(CatalogDbContext db, BackupRestorer restorer, Se
     }
 
     /// <summary>Scratch databases of a drill that died with its worker.</summary>
-    private async Task DropLeftoversAsync(CancellationToken ct)
-    {
-        foreach (var server in servers.Names)
-        {
-            await using var connection = await connections.OpenProvisionerAsync(server, ct);
-            foreach (var leftover in await ServerAdmin.DatabasesLikeAsync(connection, TenantNaming.DrillPrefix, ct))
-            {
-                await admin.DropDatabaseAsync(server, leftover, ct);
-            }
-        }
-    }
+    private Task DropLeftoversAsync(CancellationToken ct) => admin.DropDatabasesLikeAsync(servers.Names, TenantNaming.DrillPrefix, ct);
 }

@@ -125,6 +125,19 @@ public sealed class ServerAdmin(ServerConnections connections, Moves.MoveSql rep
     internal static Task<List<string>> SparesAsync(NpgsqlConnection connection, CancellationToken ct) =>
         DatabasesLikeAsync(connection, TenantNaming.SparePrefix, ct);
 
+    /// <summary>Drops, on each of <paramref name="servers"/>, every database whose name starts with <paramref name="prefix"/> (a drill's leftovers).</summary>
+    public async Task DropDatabasesLikeAsync(IEnumerable<string> servers, string prefix, CancellationToken ct)
+    {
+        foreach (var server in servers)
+        {
+            await using var connection = await connections.OpenProvisionerAsync(server, ct);
+            foreach (var database in await DatabasesLikeAsync(connection, prefix, ct))
+            {
+                await DropDatabaseAsync(server, database, ct);
+            }
+        }
+    }
+
     /// <summary>Databases whose name starts with <paramref name="prefix"/> (a constant, with LIKE's wildcards escaped).</summary>
     internal static async Task<List<string>> DatabasesLikeAsync(NpgsqlConnection connection, string prefix, CancellationToken ct)
     {

@@ -27,7 +27,7 @@ public static class BlobStoreClients
     }
 
     /// <summary>A handler whose server certificates must chain to <paramref name="caCertificatePem"/> and name the host.</summary>
-    public static SocketsHttpHandler TrustingOnly(string caCertificatePem)
+    private static SocketsHttpHandler TrustingOnly(string caCertificatePem)
     {
         var authority = X509Certificate2.CreateFromPem(caCertificatePem);
         var policy = new X509ChainPolicy
