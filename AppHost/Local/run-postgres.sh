@@ -51,7 +51,11 @@ if [[ -n "${ARCHIVE_DIR:-}" ]]; then
     pgbackrest_archive_get_conf
     printf '\n[%s]\npg1-path=%s\npg1-port=%s\npg1-socket-path=%s\npg1-user=postgres\n' "$ARCHIVE_STANZA" "$PGDATA" "$PGPORT" "$socket_dir"
   } > "$conf"
-  if [[ $(id -u) -eq 0 ]]; then chown -R postgres:postgres "$ARCHIVE_DIR"; fi
+  # Not recursive: the worker's scratch instances (point-in-time restores and drills) live and vanish under $ARCHIVE_DIR/scratch
+  # while this server starts, and a recursive chown that meets a file deleted under it fails the start (a CI run lost a server so).
+  if [[ $(id -u) -eq 0 ]]; then
+    chown postgres:postgres "$ARCHIVE_DIR" "$ARCHIVE_DIR/log" "$ARCHIVE_DIR/lock" "$ARCHIVE_DIR/spool" "$socket_dir" "$conf"
+  fi
   chmod 750 "$ARCHIVE_DIR" "$socket_dir"
   chmod 640 "$conf"
   archive=(-c archive_mode=on -c "archive_timeout=${PG_ARCHIVE_TIMEOUT:-30s}"

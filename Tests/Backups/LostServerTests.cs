@@ -41,7 +41,14 @@ public sealed class LostServerTests(BackupStackFixture fixture, ITestOutputHelpe
         Directory.Delete(Path.Combine(fixture.DataRoot, Server), recursive: true); // the disk is gone
         var lostAt = DateTimeOffset.UtcNow;
         await fixture.CommandInstanceAsync(instance, "resource-start");
-        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(Server).WaitAsync(TimeSpan.FromMinutes(2));
+        try
+        {
+            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(Server).WaitAsync(TimeSpan.FromMinutes(2));
+        }
+        catch (Exception e) when (e is DistributedApplicationException or TimeoutException)
+        {
+            throw new InvalidOperationException($"{Server} was not rebuilt: " + await fixture.RecentLogsAsync(Server, 60), e);
+        }
 
         List<string> emails = [];
         await Eventually.TrueAsync(async () =>
