@@ -49,6 +49,11 @@ internal static class Extensions
         builder.AddCustomFields();
         builder.Services.AddOptions<OrphanSweepOptions>().Bind(builder.Configuration.GetSection(OrphanSweepOptions.Section));
         builder.Services.AddHostedService<OrphanSweeper>(); // what a crash left on a server where no operation looks again
+        builder.Services.AddOptions<AutovacuumPacingOptions>().Bind(builder.Configuration.GetSection(AutovacuumPacingOptions.Section))
+            .Validate(o => o.LaunchesPerSecond > 0, "AutovacuumPacing:LaunchesPerSecond must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<AutovacuumPacer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AutovacuumPacer>()); // naptime scaled to each server's fleet
         builder.Services.AddSingleton<SchemaVersionCollector>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SchemaVersionCollector>());
         builder.Services.AddSingleton<DatabaseSizeCollector>();

@@ -41,7 +41,7 @@ public sealed class OrphanSweeper(
     ILogger<OrphanSweeper> logger) : BackgroundService
 {
     private const string MovePrefix = "move_";
-    private const string RolePrefix = "trole_";
+    private const string RolePrefix = TenantNaming.RolePrefix;
     private const string DatabasePrefix = "tdb_";
     private const string RestorePrefix = "tdb_r";
 

@@ -7,8 +7,9 @@ using TenantAspire.Tenancy.Telemetry;
 namespace TenantAspire.ProvisioningWorker.Telemetry;
 
 /// <summary>
-/// "What is tenant acme costing us?": measures every tenant database's size (<c>pg_database_size</c>, one query per server) on a
-/// schedule (<see cref="TelemetryOptions.DatabaseSizeInterval"/>), never on the request path, and reports the last measurement as
+/// "What is tenant acme costing us?": measures tenant databases' sizes (<c>pg_database_size</c>) on a schedule
+/// (<see cref="TelemetryOptions.DatabaseSizeInterval"/>), only where they may have changed (<see cref="SizeMeasurementPlan"/>),
+/// never on the request path, and reports each tenant's last measurement as
 /// the gauge <c>tenantaspire.tenant.database.size</c> (bytes) by <c>tenant.id</c>; tenants past the cardinality cap are summed
 /// into <c>other</c>. Tenants that are gone or still provisioning are not reported.
 /// </summary>
@@ -23,11 +24,15 @@ public sealed class DatabaseSizeCollector : BackgroundService
     private readonly TelemetryOptions _options;
     private readonly TenantTagLimiter _tags;
     private readonly ILogger<DatabaseSizeCollector> _logger;
+    private readonly TimeProvider _clock;
+    private readonly SemaphoreSlim _pass = new(1, 1);
+    private readonly Dictionary<string, SizeReading> _readings = new(StringComparer.Ordinal); // by server/database
     private IReadOnlyDictionary<string, long> _sizes = new Dictionary<string, long>();
 
     public DatabaseSizeCollector(IServiceScopeFactory scopes, ServerConnections connections, CatalogMigrationState migrations,
-        IOptions<TelemetryOptions> options, TenantTagLimiter tags, IMeterFactory meters, ILogger<DatabaseSizeCollector> logger)
+        IOptions<TelemetryOptions> options, TenantTagLimiter tags, IMeterFactory meters, TimeProvider clock, ILogger<DatabaseSizeCollector> logger)
     {
+        _clock = clock;
         _scopes = scopes;
         _connections = connections;
         _migrations = migrations;
@@ -59,7 +64,7 @@ public sealed class DatabaseSizeCollector : BackgroundService
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>Measures now and replaces the reported sizes.</summary>
+    /// <summary>Measures what may have changed (<see cref="SizeMeasurementPlan"/>) and replaces the reported sizes.</summary>
     public async Task<IReadOnlyDictionary<string, long>> CollectAsync(CancellationToken ct)
     {
         using var activity = ProvisioningTelemetry.Source.StartActivity("tenant database sizes");
@@ -70,26 +75,59 @@ public sealed class DatabaseSizeCollector : BackgroundService
             .Select(t => new { t.Slug, t.Server, t.DatabaseName })
             .ToListAsync(ct);
 
-        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var server in tenants.GroupBy(t => t.Server))
+        await _pass.WaitAsync(ct); // the schedule and a caller (a test, an admin read) never interleave their readings
+        try
         {
-            var slugByDatabase = server.ToDictionary(t => t.DatabaseName, t => t.Slug, StringComparer.Ordinal);
-            // pg_database_size walks the database's files: a few hundred stat() calls each. In batches with a pause between
-            // them, so measuring thousands of tenants is a trickle of I/O, not a spike under the API's requests.
-            foreach (var batch in slugByDatabase.Keys.Chunk(BatchSize))
+            var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+            var current = new HashSet<string>(StringComparer.Ordinal);
+            var measured = 0;
+            foreach (var server in tenants.GroupBy(t => t.Server))
             {
-                if (sizes.Count > 0)
+                var slugByDatabase = server.ToDictionary(t => t.DatabaseName, t => t.Slug, StringComparer.Ordinal);
+                var writes = await ReadWritesAsync(server.Key, [.. slugByDatabase.Keys], ct);
+                var due = SizeMeasurementPlan.Choose(writes.ToDictionary(w => Key(server.Key, w.Key), w => w.Value, StringComparer.Ordinal),
+                    _readings, _clock.GetUtcNow(), _options.DatabaseSizeInterval, _options.DatabaseSizeRefresh);
+                // pg_database_size walks the database's files: a few hundred stat() calls each. In batches with a pause between
+                // them, so measuring thousands of tenants (the first pass) is a trickle of I/O, not a spike under the API's requests.
+                foreach (var batch in due.Select(key => key[(server.Key.Length + 1)..]).Chunk(BatchSize))
                 {
-                    await Task.Delay(BatchPause, ct);
+                    if (measured > 0)
+                    {
+                        await Task.Delay(BatchPause, ct);
+                    }
+                    var now = _clock.GetUtcNow();
+                    foreach (var (database, bytes) in await MeasureAsync(server.Key, batch, ct))
+                    {
+                        _readings[Key(server.Key, database)] = new SizeReading(bytes, writes[database], now);
+                    }
+                    measured += batch.Length;
                 }
-                await MeasureAsync(server.Key, batch, slugByDatabase, sizes, ct);
+                foreach (var (database, slug) in slugByDatabase)
+                {
+                    current.Add(Key(server.Key, database));
+                    if (_readings.TryGetValue(Key(server.Key, database), out var reading))
+                    {
+                        sizes[slug] = reading.Bytes;
+                    }
+                }
             }
+            foreach (var gone in _readings.Keys.Where(key => !current.Contains(key)).ToList())
+            {
+                _readings.Remove(gone);
+            }
+            activity?.SetTag("tenant.count", sizes.Count);
+            activity?.SetTag("tenant.measured", measured);
+            Volatile.Write(ref _sizes, sizes);
+            await RecordServerBytesAsync(db, tenants.Select(t => (t.Server, t.Slug)), sizes, ct);
+            return sizes;
         }
-        activity?.SetTag("tenant.count", sizes.Count);
-        Volatile.Write(ref _sizes, sizes);
-        await RecordServerBytesAsync(db, tenants.Select(t => (t.Server, t.Slug)), sizes, ct);
-        return sizes;
+        finally
+        {
+            _pass.Release();
+        }
     }
+
+    private static string Key(string server, string database) => server + "/" + database;
 
     /// <summary>Each server's total into the catalog's <c>servers.bytes</c>: placement's tie-breaker, and GET /api/servers shows it.</summary>
     private static async Task RecordServerBytesAsync(CatalogDbContext db, IEnumerable<(string Server, string Slug)> tenants,
@@ -106,19 +144,37 @@ public sealed class DatabaseSizeCollector : BackgroundService
     private const int BatchSize = 100;
     private static readonly TimeSpan BatchPause = TimeSpan.FromMilliseconds(100);
 
-    private async Task MeasureAsync(string server, string[] databases, Dictionary<string, string> slugByDatabase,
-        Dictionary<string, long> sizes, CancellationToken ct)
+    /// <summary>Each database's rows written so far (-1 when it has no statistics yet): one read of the server's statistics.</summary>
+    private async Task<Dictionary<string, long>> ReadWritesAsync(string server, string[] databases, CancellationToken ct)
+    {
+        await using var connection = await _connections.OpenProvisionerAsync(server, ct);
+        await using var command = new NpgsqlCommand(
+            "SELECT d, coalesce(s.tup_inserted + s.tup_updated + s.tup_deleted, -1) FROM unnest($1::text[]) d " +
+            "LEFT JOIN pg_stat_database s ON s.datname = d", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = databases });
+        var writes = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            writes[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        return writes;
+    }
+
+    private async Task<List<(string Database, long Bytes)>> MeasureAsync(string server, string[] databases, CancellationToken ct)
     {
         // The provisioner is a member of every tenant role (the database owners), which is what pg_database_size asks for.
         await using var connection = await _connections.OpenProvisionerAsync(server, ct);
         await using var command = new NpgsqlCommand(
             "SELECT datname, pg_database_size(oid) FROM pg_database WHERE datname = ANY($1)", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = databases });
+        var sizes = new List<(string, long)>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            sizes[slugByDatabase[reader.GetString(0)]] = reader.GetInt64(1);
+            sizes.Add((reader.GetString(0), reader.GetInt64(1)));
         }
+        return sizes;
     }
 
     private IEnumerable<Measurement<long>> Observe() =>

@@ -41,5 +41,8 @@ public static class TenantNaming
 
     public static string PointInTimeDrillDatabaseName(string server, Guid id) => PointInTimeDrillPrefix(server) + id.ToString("N");
 
-    public static string RoleName(Guid tenantId) => "trole_" + tenantId.ToString("N");
+    /// <summary>What every tenant login's name starts with (the orphan sweep parses it back; process titles show it).</summary>
+    public const string RolePrefix = "trole_";
+
+    public static string RoleName(Guid tenantId) => RolePrefix + tenantId.ToString("N");
 }

@@ -11,6 +11,12 @@ public sealed class TelemetryOptions
     /// </summary>
     public int MaxTenantTagValues { get; set; } = 100;
 
-    /// <summary>How often the provisioning worker measures every tenant database's size (pg_database_size).</summary>
+    /// <summary>How often the provisioning worker measures tenant databases' sizes (pg_database_size) where they may have changed.</summary>
     public TimeSpan DatabaseSizeInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The oldest a tenant database's size reading may get when nothing was written there (a pass measures only databases with
+    /// writes since their reading, plus a share of the stale ones; DDL and vacuum change a size without writes).
+    /// </summary>
+    public TimeSpan DatabaseSizeRefresh { get; set; } = TimeSpan.FromHours(1);
 }

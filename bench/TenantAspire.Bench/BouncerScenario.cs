@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using TenantAspire.Tenancy.Connections;
+using TenantAspire.Tenancy.Credentials;
 using TenantAspire.Tenancy.Routing;
 
 namespace TenantAspire.Bench;
@@ -11,8 +12,9 @@ namespace TenantAspire.Bench;
 /// The source article's advice, "use PgBouncer", beside our registry, at the connection layer (no HTTP on either side, the same
 /// client loop: open, the users endpoint's two statements, close), Zipf(1) over N tenants, the same server budget B = 40, one run:
 /// (r) the registry (the real API's, hosted in this process: TinyLFU admission, 1 connection per tenant, 15 % window);
-/// (p1) PgBouncer as a database-per-tenant deployment must run it with a login per tenant: a pool per database, pool size 1,
-///      <c>max_db_connections = 1</c>, <c>server_idle_timeout</c>; nothing caps the total across databases;
+/// (p1) PgBouncer as a database-per-tenant deployment must run it with a login per tenant (each tenant's own role and password,
+///      the isolation we keep): a pool per database, pool size 1, <c>max_db_connections = 1</c>, <c>server_idle_timeout</c>;
+///      nothing caps the total across databases;
 /// (p2) PgBouncer with the one setting that does cap it, <c>max_user_connections = B</c>, which only works when every tenant
 ///      database is reached through ONE login (here the superuser), giving up the per-tenant role.
 /// </summary>
@@ -35,6 +37,8 @@ internal static class BouncerScenario
         Console.WriteLine("| setup | RPS | p50 ms | p99 ms | errors | peak backends | notes |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
 
+        var routes = new Dictionary<string, TenantRoute>();
+        var tenantLogins = new Dictionary<string, (string User, string Password)>();
         await using (var api = await InProcessApi.StartAsync(stack, "bench-registry",
             ("ConnectionRegistry:ConnectionBudget", Budget.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("ConnectionRegistry:ConnectionsPerTenant", "1"),
@@ -42,10 +46,12 @@ internal static class BouncerScenario
         {
             var registry = api.Services.GetRequiredService<TenantConnectionRegistry>();
             var cache = api.Services.GetRequiredService<TenantRouteCache>();
-            var routes = new Dictionary<string, TenantRoute>();
+            var protector = api.Services.GetRequiredService<TenantCredentialProtector>();
             foreach (var slug in slugs)
             {
-                routes[slug] = (await cache.GetAsync(slug))!;
+                var route = (await cache.GetAsync(slug))!;
+                routes[slug] = route;
+                tenantLogins[slug] = (route.RoleName, protector.Unprotect(route.ProtectedPassword!));
             }
             async Task<int> ViaRegistry(int w, int i)
             {
@@ -61,28 +67,32 @@ internal static class BouncerScenario
             LoadScenario.Print(r, $"hit {hits / (hits + opened):P1}; {opened / seconds:F0} new conn/s; tenant roles");
         }
 
-        (string Label, Dictionary<string, string> Settings, string Note)[] setups =
+        var shared = new NpgsqlConnectionStringBuilder(stack.Server);
+        (string User, string Password) sharedLogin = (shared.Username!, shared.Password!);
+        (string Label, bool TenantLogins, Dictionary<string, string> Settings, string Note)[] setups =
         [
-            ("(p1) PgBouncer, pool per database", new()
+            ("(p1) PgBouncer, pool per database", true, new()
             {
                 ["default_pool_size"] = "1", ["max_db_connections"] = "1", ["server_idle_timeout"] = "10",
-            }, "no cap across databases"),
-            ("(p2) PgBouncer + max_user_connections", new()
+            }, "tenant logins; no cap across databases"),
+            ("(p2) PgBouncer + max_user_connections", false, new()
             {
                 ["default_pool_size"] = "1", ["max_db_connections"] = "1", ["max_user_connections"] = Budget.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["server_idle_timeout"] = "10",
             }, "capped, but one login for every tenant"),
         ];
-        foreach (var (label, settings, note) in setups)
+        foreach (var (label, perTenant, settings, note) in setups)
         {
-            await using var bouncer = await LocalPgBouncer.StartAsync(stack.Server, Path.Combine(stack.DataRoot, "pgbouncer"), settings);
+            await using var bouncer = await LocalPgBouncer.StartAsync(stack.Server, Path.Combine(stack.DataRoot, "pgbouncer"),
+                perTenant ? tenantLogins.Values : [sharedLogin], settings);
             var pools = new ConcurrentDictionary<string, NpgsqlDataSource>();
             async Task<int> ViaBouncer(int w, int i)
             {
-                var db = dbNames[slugs[zipf.Sample()]];
-                var source = pools.GetOrAdd(db, d =>
+                var slug = slugs[zipf.Sample()];
+                var source = pools.GetOrAdd(slug, s =>
                 {
-                    var builder = new NpgsqlDataSourceBuilder(bouncer.ConnectionString(stack.Server, d, "bench-bouncer"));
+                    var login = perTenant ? tenantLogins[s] : sharedLogin;
+                    var builder = new NpgsqlDataSourceBuilder(bouncer.ConnectionString(stack.Server, dbNames[s], login, "bench-bouncer"));
                     builder.ConfigureTypeLoading(types => types.EnableTypeLoading(false)); // as the registry's data sources
                     return builder.Build();
                 });

@@ -14,6 +14,8 @@ namespace TenantAspire.Bench;
 internal static class FleetScenario
 {
     private static readonly TimeSpan IdleAfter = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan PacingInterval = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(60);
 
     public static async Task RunAsync(int tenants, int samples)
     {
@@ -22,7 +24,11 @@ internal static class FleetScenario
             .CreateResourceBuilder(Stack.Project(b, "provisioning-worker"))
             .WithEnvironment("Hibernation__IdleAfter", IdleAfter.ToString("c"))
             .WithEnvironment("Hibernation__CheckInterval", "00:00:05")
-            .WithEnvironment("Telemetry__DatabaseSizeInterval", "00:00:30"));
+            .WithEnvironment("Telemetry__DatabaseSizeInterval", "00:00:30")
+            // Paced every 2 min: the at-rest comparison below starts its default-naptime window right after a pass.
+            .WithEnvironment("AutovacuumPacing__Interval", PacingInterval.ToString("c"))
+            .WithEnvironment("Telemetry__DatabaseSizeRefresh", "00:10:00"), // 20× the interval, as the defaults (5 min, 1 h) are
+            pgStatStatements: true);
         using var admin = stack.Admin();
         var slugs = Enumerable.Range(0, tenants).Select(i => $"fleet-{i:D5}").ToArray();
         var awake = slugs.Where((_, i) => i % 20 == 0).ToArray(); // 5 %, spread over the run
@@ -71,37 +77,88 @@ internal static class FleetScenario
 
     private static async Task AtRestAsync(Stack stack, int tenants)
     {
-        var server = $"{stack.DataRoot}/postgres -p"; // the standard server's postmaster and its children, not postgres-premium
-        var postgres = ProcessStats.Find(server);
-        var worker = ProcessStats.Find("ProvisioningWorker/bin");
-        var window = TimeSpan.FromSeconds(60);
-        double pgBefore = ProcessStats.CpuSeconds(postgres), workerBefore = ProcessStats.CpuSeconds(worker);
-        await Task.Delay(window);
-        postgres = ProcessStats.Find(server);
-        double pgCpu = ProcessStats.CpuSeconds(postgres) - pgBefore, workerCpu = ProcessStats.CpuSeconds(worker) - workerBefore;
-
+        var postmaster = ProcessStats.Root($"{stack.DataRoot}/postgres -p"); // the standard server, not postgres-premium
         await using var connection = new NpgsqlConnection(stack.Server);
         await connection.OpenAsync();
+        await ExecuteAsync(connection, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        var paced = await ScalarAsync<string>(connection, "SHOW autovacuum_naptime");
+
+        Console.WriteLine();
+        Console.WriteLine($"## At rest ({tenants} tenants, 5 % kept busy by a request each every 10 s), {Window.TotalSeconds:F0} s windows");
+        Console.WriteLine("| window | autovacuum_naptime | Postgres | worker | API | sum | Postgres' biggest parts (CPU s) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        var statements = await WindowAsync(connection, postmaster, "as deployed (naptime paced by the worker)");
+
+        // The same fleet with Postgres' default naptime, as it ran before the pacer: set right after a pacer pass (seen as the
+        // pacer putting its value back), so the next pass (PacingInterval later) falls after the window.
+        await ExecuteAsync(connection, "ALTER SYSTEM SET autovacuum_naptime = 60");
+        await ExecuteAsync(connection, "SELECT pg_reload_conf()");
+        var deadline = DateTime.UtcNow + PacingInterval + TimeSpan.FromSeconds(30);
+        while (await ScalarAsync<string>(connection, "SHOW autovacuum_naptime") == "1min" && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+        }
+        await ExecuteAsync(connection, "ALTER SYSTEM SET autovacuum_naptime = 60");
+        await ExecuteAsync(connection, "SELECT pg_reload_conf()");
+        await WindowAsync(connection, postmaster, "Postgres' default naptime (before this change)");
+        Console.WriteLine($"(naptime at the end of the last window: {await ScalarAsync<string>(connection, "SHOW autovacuum_naptime")}; the pacer sets {paced} back)");
+
+        Console.WriteLine();
+        Console.WriteLine("Slowest statements of the paced window by their slowest run (pg_stat_statements; tenant logins left out):");
+        Console.WriteLine("| login | calls | mean ms | max ms | statement |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach (var line in statements)
+        {
+            Console.WriteLine(line);
+        }
+
         var backends = await ScalarAsync<long>(connection, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'");
         var tenantBackends = await ScalarAsync<long>(connection, "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname LIKE 'tdb%'");
         var bytes = await ScalarAsync<decimal>(connection, "SELECT sum(pg_database_size(datname)) FROM pg_database WHERE datname LIKE 'tdb%'");
         var databases = await ScalarAsync<long>(connection, "SELECT count(*) FROM pg_database WHERE datname LIKE 'tdb%'");
         var open = await ScalarAsync<long>(connection, "SELECT count(*) FROM pg_database WHERE datname LIKE 'tdb%' AND datallowconn");
         var shared = await ScalarAsync<string>(connection, "SHOW shared_buffers");
-        // The queries a monitor pass and a collector pass make, timed alone here (each worker pass adds its catalog reads).
-        var monitorQuery = await TimeQueryAsync(connection, "SELECT datname, xact_commit + xact_rollback FROM pg_stat_database");
-        var collectorQuery = await TimeQueryAsync(connection, "SELECT datname, pg_database_size(datname) FROM pg_database WHERE datallowconn AND datname LIKE 'tdb%'");
         var du = DirectoryBytes(Path.Combine(stack.DataRoot, "postgres"));
+        var postgres = ProcessStats.Find($"{stack.DataRoot}/postgres -p");
 
         Console.WriteLine();
-        Console.WriteLine($"## At rest ({tenants} tenants, 5 % kept busy by a request each every 10 s)");
         Console.WriteLine($"- Postgres backends: {backends} client backends, {tenantBackends} of them in tenant databases");
         Console.WriteLine($"- Postgres memory: {ProcessStats.PssKb(postgres) / 1024.0:F0} MiB proportional set size over {postgres.Count} processes (shared_buffers {shared})");
         Console.WriteLine($"- disk: data folder {du / 1024.0 / 1024 / 1024:F1} GiB = {du / 1024.0 / 1024 / tenants:F2} MiB per tenant (catalog, WAL and spares included); " +
                           $"{databases} tenant databases (spares included), {open} accepting connections: {(double)bytes / 1024 / 1024 / databases:F2} MiB each by pg_database_size");
-        Console.WriteLine($"- CPU over {window.TotalSeconds:F0} s at rest: worker {workerCpu:F2} s ({100 * workerCpu / window.TotalSeconds:F1} % of a core), Postgres {pgCpu:F2} s ({100 * pgCpu / window.TotalSeconds:F1} %); " +
-                          $"in it {window.TotalSeconds / 5:F0} monitor passes and {window.TotalSeconds / 30:F0} collector passes");
-        Console.WriteLine($"- one monitor pass's statistics query: {monitorQuery:F1} ms; one collector pass's size query: {collectorQuery:F1} ms (median of 5)");
+    }
+
+    /// <summary>One window at rest: CPU of Postgres (by part), the worker and the API; returns the slowest non-tenant statements.</summary>
+    private static async Task<List<string>> WindowAsync(NpgsqlConnection connection, int postmaster, string label)
+    {
+        var naptime = await ScalarAsync<string>(connection, "SHOW autovacuum_naptime");
+        await ExecuteAsync(connection, "SELECT pg_stat_statements_reset()");
+        var worker = ProcessStats.Find("ProvisioningWorker/bin");
+        var api = ProcessStats.Find("TenantApi/bin");
+        double workerBefore = ProcessStats.CpuSeconds(worker), apiBefore = ProcessStats.CpuSeconds(api);
+        var (pg, parts) = await PostgresCpuSampler.MeasureAsync(postmaster, Window);
+        double workerCpu = ProcessStats.CpuSeconds(worker) - workerBefore, apiCpu = ProcessStats.CpuSeconds(api) - apiBefore;
+        string Share(double seconds) => $"{100 * seconds / Window.TotalSeconds:F1} %";
+        Console.WriteLine($"| {label} | {naptime} | {Share(pg)} | {Share(workerCpu)} | {Share(apiCpu)} | **{Share(pg + workerCpu + apiCpu)}** | " +
+                          string.Join("; ", parts.Where(p => p.Seconds >= 0.05).Take(5).Select(p => $"{p.Class} {p.Seconds:F2}")) + " |");
+
+        var statements = new List<string>();
+        await using var command = new NpgsqlCommand(
+            "SELECT r.rolname, s.calls, s.mean_exec_time, s.max_exec_time, left(regexp_replace(s.query, '\\s+', ' ', 'g'), 100) " +
+            "FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid " +
+            "WHERE r.rolname NOT LIKE 'trole\\_%' AND s.query NOT LIKE '%pg_stat_statements%' ORDER BY s.max_exec_time DESC LIMIT 8", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            statements.Add($"| {reader.GetString(0)} | {reader.GetInt64(1)} | {reader.GetDouble(2):F1} | {reader.GetDouble(3):F1} | `{reader.GetString(4).Replace("|", "\\|", StringComparison.Ordinal)}` |");
+        }
+        return statements;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     private static async Task AdminLatencyAsync(HttpClient admin, string[] slugs, int samples)
@@ -159,23 +216,6 @@ internal static class FleetScenario
     {
         await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 300 };
         return (T)(await command.ExecuteScalarAsync())!;
-    }
-
-    private static async Task<double> TimeQueryAsync(NpgsqlConnection connection, string sql)
-    {
-        var times = new List<double>();
-        for (var i = 0; i < 5; i++)
-        {
-            var t = Stopwatch.GetTimestamp();
-            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 300 };
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-            }
-            times.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
-        }
-        times.Sort();
-        return times[2];
     }
 
     private static long DirectoryBytes(string path) =>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -10,6 +11,12 @@ namespace TenantAspire.Bench;
 /// pooling, a wildcard database entry (a pool per database, created on first use), SCRAM authentication against an auth file,
 /// per-database caps. Runs as the <c>postgres</c> user (PgBouncer refuses root), in the benchmark's data folder.
 /// </summary>
+/// <remarks>
+/// PgBouncer is one single-threaded event loop that writes its log to stderr as well as to its log file. An earlier version of
+/// this class redirected stderr and never read it: after ~110 pools the 64 KB pipe was full, PgBouncer's next log write blocked
+/// its whole loop, and every client stalled with unread bytes (reported then as "PgBouncer at 0 requests/s"). So it runs with
+/// <c>--quiet</c> (the log file keeps everything) and both pipes are drained anyway.
+/// </remarks>
 internal sealed class LocalPgBouncer : IAsyncDisposable
 {
     public const string Binary = "/usr/sbin/pgbouncer";
@@ -25,8 +32,10 @@ internal sealed class LocalPgBouncer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <param name="logins">The logins PgBouncer accepts and logs in with (name, password): the auth file.</param>
     /// <param name="settings">Extra <c>[pgbouncer]</c> settings (pool sizes, caps, timeouts).</param>
-    public static async Task<LocalPgBouncer> StartAsync(string server, string folder, IReadOnlyDictionary<string, string> settings)
+    public static async Task<LocalPgBouncer> StartAsync(string server, string folder, IEnumerable<(string User, string Password)> logins,
+        IReadOnlyDictionary<string, string> settings)
     {
         if (!File.Exists(Binary))
         {
@@ -35,11 +44,9 @@ internal sealed class LocalPgBouncer : IAsyncDisposable
         Directory.CreateDirectory(folder);
         var target = new NpgsqlConnectionStringBuilder(server);
         var port = FreePort();
-        // The login's password itself, not its SCRAM secret from pg_authid: with a secret, PgBouncer 1.18 logs into the server with
-        // the client's SCRAM keys, and under this benchmark's concurrency it stopped reading its clients (measured: 112 pools
-        // opened in a second, then every client stalled with unread bytes while their server connections sat idle). The file
-        // lives in the run's data folder, readable by the postgres user only, and goes with it.
-        await File.WriteAllTextAsync(Path.Combine(folder, "userlist.txt"), $"\"{target.Username}\" \"{target.Password}\"\n");
+        // The logins' passwords themselves (PgBouncer computes SCRAM from them on both sides). The file lives in the run's data
+        // folder, readable by the postgres user only, and goes with it.
+        await File.WriteAllLinesAsync(Path.Combine(folder, "userlist.txt"), logins.Select(l => $"\"{l.User}\" \"{l.Password}\""));
         var lines = new List<string>
         {
             "[databases]",
@@ -62,11 +69,16 @@ internal sealed class LocalPgBouncer : IAsyncDisposable
         await Process.Start("chmod", ["600", Path.Combine(folder, "userlist.txt")])!.WaitForExitAsync();
         // One client connection per idle client-side pool (a pool per tenant touched) besides the server connections: it needs
         // max_client_conn and descriptors in the thousands (this machine's limit is 20,000; PgBouncer logs what it expects).
-        var process = Process.Start(new ProcessStartInfo("setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", Binary, ini])
+        var process = Process.Start(new ProcessStartInfo("setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", Binary, "--quiet", ini])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         })!;
+        var startup = new ConcurrentQueue<string>();
+        process.ErrorDataReceived += (_, e) => Keep(startup, e.Data);
+        process.OutputDataReceived += (_, e) => Keep(startup, e.Data);
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
         var bouncer = new LocalPgBouncer(process, folder, port);
         for (var i = 0; i < 100; i++)
         {
@@ -81,19 +93,34 @@ internal sealed class LocalPgBouncer : IAsyncDisposable
                 await Task.Delay(50);
             }
         }
-        throw new InvalidOperationException($"pgbouncer did not start: {await process.StandardError.ReadToEndAsync()}");
+        throw new InvalidOperationException($"pgbouncer did not start: {string.Join('\n', startup)}");
+    }
+
+    private static void Keep(ConcurrentQueue<string> lines, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lines.Enqueue(line);
+        while (lines.Count > 20 && lines.TryDequeue(out _))
+        {
+            // only the last lines matter (why it did not start)
+        }
     }
 
     /// <summary>
     /// A tenant database through PgBouncer, with the Npgsql settings transaction pooling needs: no reset on close (the server
     /// connection is not the client's), no automatic preparation (a prepared statement is per server connection).
     /// </summary>
-    public string ConnectionString(string server, string database, string applicationName) =>
+    public string ConnectionString(string server, string database, (string User, string Password) login, string applicationName) =>
         new NpgsqlConnectionStringBuilder(server)
         {
             Host = "127.0.0.1",
             Port = Port,
             Database = database,
+            Username = login.User,
+            Password = login.Password,
             ApplicationName = applicationName,
             NoResetOnClose = true,
             MaxAutoPrepare = 0,

@@ -20,6 +20,32 @@ internal static class ProcessStats
         ? Fields(stat) is var f && f.Length > 13 ? (double.Parse(f[11], CultureInfo.InvariantCulture) + double.Parse(f[12], CultureInfo.InvariantCulture)) / TicksPerSecond : 0
         : 0);
 
+    /// <summary>The oldest process whose command line contains <paramref name="text"/> and whose parent's does not (a postmaster).</summary>
+    public static int Root(string text)
+    {
+        var matches = All().Where(p => CommandLine(p).Contains(text, StringComparison.Ordinal)).ToHashSet();
+        return matches.Single(p => !matches.Contains(Parent(p)));
+    }
+
+    /// <summary>
+    /// CPU seconds a process and everything it ever started have used: its own, its reaped children's (Linux adds an exited
+    /// child's time to its parent's cutime/cstime when the parent waits for it, as the postmaster does) and its live children's.
+    /// Unlike <see cref="CpuSeconds"/>, short-lived children (autovacuum workers, brief sessions) are not lost.
+    /// </summary>
+    public static double TreeCpuSeconds(int root)
+    {
+        var own = Read(root, "stat") is { } stat && Fields(stat) is { Length: > 14 } f
+            ? f[11..15].Sum(v => double.Parse(v, CultureInfo.InvariantCulture)) / TicksPerSecond
+            : 0;
+        return own + CpuSeconds(Children(root));
+    }
+
+    /// <summary>Live children of a process, with their command lines.</summary>
+    public static IEnumerable<(int Pid, string CommandLine)> ChildrenWithCommandLines(int root) =>
+        Children(root).Select(p => (p, CommandLine(p)));
+
+    private static List<int> Children(int root) => [.. All().Where(p => Parent(p) == root)];
+
     /// <summary>Proportional set size in KB (shared memory split among the processes that map it, so it adds up).</summary>
     public static long PssKb(IEnumerable<int> pids) => pids.Sum(pid => Read(pid, "smaps_rollup") is { } rollup
         ? rollup.Split('\n').Where(l => l.StartsWith("Pss:", StringComparison.Ordinal))

@@ -5,6 +5,8 @@ using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using TenantAspire.AppHost;
+using TenantAspire.AppHost.Local;
 using TenantAspire.Tenancy.Auth;
 using TenantAspire.TestSupport;
 
@@ -23,7 +25,9 @@ internal sealed class Stack : IAsyncDisposable
     public string Server { get; private set; } = null!;
     public string SigningKey { get; private set; } = null!;
 
-    public static async Task<Stack> StartAsync(string[] appHostArgs, Action<IDistributedApplicationTestingBuilder> configure)
+    /// <param name="pgStatStatements">Load pg_stat_statements in the standard server (what the worker's queries cost).</param>
+    public static async Task<Stack> StartAsync(string[] appHostArgs, Action<IDistributedApplicationTestingBuilder> configure,
+        bool pgStatStatements = false)
     {
         var stack = new Stack();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
@@ -44,6 +48,11 @@ internal sealed class Stack : IAsyncDisposable
                 // No dashboard runs here: an OTLP endpoint would only fail every export and retry it in memory (CPU the
                 // measured services would pay and a deployment with a working collector would not).
                 .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", "");
+        }
+        if (pgStatStatements)
+        {
+            builder.CreateResourceBuilder(builder.Resources.OfType<LocalPostgresServerResource>().Single(r => r.Name == ResourceNames.Postgres))
+                .WithEnvironment("PG_SETTINGS", string.Join(' ', [.. ServerTopology.ReplicationSettings, "shared_preload_libraries=pg_stat_statements"]));
         }
         configure(builder);
         stack._app = await builder.BuildAsync();
