@@ -141,7 +141,9 @@ public sealed class DatabaseSizeCollector : BackgroundService
         await db.SaveChangesAsync(ct);
     }
 
-    private const int BatchSize = 100;
+    // pg_database_size cost ~2.8 ms per tenant database at 2,000 (docs/benchmarks.md, *An idle fleet*: 284 ms for 100), so 16 per
+    // statement keeps each under the 50 ms a worker pass's query may take.
+    private const int BatchSize = 16;
     private static readonly TimeSpan BatchPause = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Each database's rows written so far (-1 when it has no statistics yet): one read of the server's statistics.</summary>
