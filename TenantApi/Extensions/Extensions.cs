@@ -41,8 +41,11 @@ internal static class Extensions
         builder.Services.AddBaseline(builder.Configuration); // the tenancy-tax benchmark's twin; nothing unless configured
         builder.Services.AddOptions<TenantRateLimitOptions>().Bind(builder.Configuration.GetSection(TenantRateLimitOptions.Section))
             .Validate(o => o.Tiers.Values.All(t => t.PermitsPerSecond > 0 && t.Burst > 0), "RateLimits:Tiers:*: PermitsPerSecond and Burst must be positive.")
+            .Validate(o => o.RefusalHold >= TimeSpan.Zero && o.RefusalHold <= TimeSpan.FromSeconds(1), "RateLimits:RefusalHold must be between 0 and 1 s.")
+            .Validate(o => o.MaxHeldRefusalsPerTenant >= 0, "RateLimits:MaxHeldRefusalsPerTenant must not be negative.")
             .ValidateOnStart();
         builder.Services.AddSingleton<TenantRateLimiter>();
+        builder.Services.AddSingleton<RefusalHold>();
         builder.Services.ConfigureHttpJsonOptions(o =>
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o =>

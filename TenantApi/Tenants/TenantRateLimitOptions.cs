@@ -13,6 +13,17 @@ public sealed class TenantRateLimitOptions
         [TenantTier.Premium] = new() { PermitsPerSecond = 1000, Burst = 2000 },
     };
 
+    /// <summary>
+    /// How long a refused request is held before its 429 is sent (at most its Retry-After; zero answers at once). A client that
+    /// ignores Retry-After and retries in a loop then makes a few refusals per second per connection instead of thousands, and
+    /// the CPU they would burn goes to other tenants (docs/reliability.md, hot beside cold). A client that honours Retry-After
+    /// (at least 1 s) loses nothing.
+    /// </summary>
+    public TimeSpan RefusalHold { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Most refusals of one tenant held at once (per process); more are answered at once, so holding stays bounded.</summary>
+    public int MaxHeldRefusalsPerTenant { get; set; } = 64;
+
     public TierLimit For(TenantTier tier) => Tiers.TryGetValue(tier, out var limit) ? limit : Tiers[TenantTier.Standard];
 
     public sealed class TierLimit

@@ -8,6 +8,8 @@
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- tax [seconds=10] [concurrency=32] [rounds=3] [memoryTenants=400]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- tax-steps [repeats=3]   (only part 2, e.g. under dotnet-trace)
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- tax-memory [tenants=1000]   (only part 4)
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- refusal [calls=20000]
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- fairness [coldRequests=300] [hotLoops=16] [rounds=2]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- autovacuum [tenants=1000] [seconds=15]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- rollout [tenants=1000] [rps=100]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- move [rows=100000] [writesPerSecond=50]
@@ -58,6 +60,12 @@ switch (args.FirstOrDefault())
     case "tax":
         await TaxScenario.RunAsync(Arg(args, 1, 10), Arg(args, 2, 32), Arg(args, 3, 3), Arg(args, 4, 400));
         return 0;
+    case "refusal":
+        await RefusalScenario.RunAsync(Arg(args, 1, 20_000));
+        return 0;
+    case "fairness":
+        await FairnessScenario.RunAsync(Arg(args, 1, 300), Arg(args, 2, 16), Arg(args, 3, 2));
+        return 0;
     case "storm":
         await StormScenario.RunAsync(Arg(args, 1, 5000),
             args.Length > 2 ? [.. args[2].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : [1, 2, 3, 4, 5], Arg(args, 3, 12));
@@ -72,6 +80,6 @@ switch (args.FirstOrDefault())
         await BackendExitScenario.RunAsync(Arg(args, 1, 500));
         return 0;
     default:
-        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [rps] | move [rows] [writesPerSecond] | backup [tenants] | bouncer [tenants] [seconds] [concurrency] | registry-ab <before> <after|.> [tenants] [seconds] [rounds] [concurrency] | fleet [tenants] [samples] | tax [seconds] [concurrency] [rounds] [memoryTenants] | storm [ops] [seeds,comma-separated] [tenants] | custom-fields [rows] [samples] | pitr [tenants] [seconds] [writesPerSecond]");
+        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [rps] | move [rows] [writesPerSecond] | backup [tenants] | bouncer [tenants] [seconds] [concurrency] | registry-ab <before> <after|.> [tenants] [seconds] [rounds] [concurrency] | fleet [tenants] [samples] | tax [seconds] [concurrency] [rounds] [memoryTenants] | refusal [calls] | fairness [coldRequests] [hotLoops] [rounds] | storm [ops] [seeds,comma-separated] [tenants] | custom-fields [rows] [samples] | pitr [tenants] [seconds] [writesPerSecond]");
         return 2;
 }
