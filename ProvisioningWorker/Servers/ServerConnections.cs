@@ -85,6 +85,19 @@ public sealed class ServerConnections(ServerResolver servers) : IAsyncDisposable
         return builder.ConnectionString;
     }
 
+    /// <summary>
+    /// The tenant's login on its database as a data source of its own, to dispose after use (unpooled). Without Npgsql's type
+    /// loading: a tenant connection otherwise runs a pg_type query on its first open (36 ms of server time each in the rollout
+    /// profile, docs/benchmarks.md) for types the migrations never read, and <c>new NpgsqlConnection(string)</c> would keep
+    /// one data source per tenant's connection string, with those types, for the life of the process.
+    /// </summary>
+    public NpgsqlDataSource TenantDataSource(string server, string database, string role, string password, string applicationName = "tenant-migrator")
+    {
+        var builder = new NpgsqlDataSourceBuilder(TenantConnectionString(server, database, role, password, applicationName));
+        builder.ConfigureTypeLoading(types => types.EnableTypeLoading(false));
+        return builder.Build();
+    }
+
     private NpgsqlConnectionStringBuilder Builder(string server, string? database, string? role, bool pooling)
     {
         var builder = servers.Endpoint(server);

@@ -21,18 +21,21 @@ internal sealed class PostgresCpuSampler
         Sample(baseline: true);
     }
 
-    public static async Task<(double Total, IReadOnlyList<(string Class, double Seconds)> Parts)> MeasureAsync(int postmaster, TimeSpan window)
+    public static Task<(double Total, IReadOnlyList<(string Class, double Seconds)> Parts)> MeasureAsync(int postmaster, TimeSpan window) =>
+        MeasureUntilAsync(postmaster, Task.Delay(window), TimeSpan.FromMilliseconds(200));
+
+    /// <summary>Until <paramref name="until"/> completes, sampling every <paramref name="every"/>.</summary>
+    public static async Task<(double Total, IReadOnlyList<(string Class, double Seconds)> Parts)> MeasureUntilAsync(int postmaster, Task until, TimeSpan every)
     {
         var sampler = new PostgresCpuSampler(postmaster);
-        var end = DateTime.UtcNow + window;
-        while (DateTime.UtcNow < end)
+        while (!until.IsCompleted)
         {
-            await Task.Delay(200);
+            await Task.WhenAny(until, Task.Delay(every));
             sampler.Sample(baseline: false);
         }
         var total = ProcessStats.TreeCpuSeconds(postmaster) - sampler._treeStart;
         var parts = sampler._seen.Values.GroupBy(v => v.Class).Select(g => (g.Key, g.Sum(v => v.Last - v.First))).ToList();
-        parts.Add(("exited between samples (mostly autovacuum workers)", Math.Max(0, total - parts.Sum(p => p.Item2))));
+        parts.Add(("exited between samples (short-lived: autovacuum workers at rest, brief sessions)", Math.Max(0, total - parts.Sum(p => p.Item2))));
         return (total, [.. parts.OrderByDescending(p => p.Item2)]);
     }
 
@@ -40,9 +43,14 @@ internal sealed class PostgresCpuSampler
     {
         foreach (var (pid, commandLine) in ProcessStats.ChildrenWithCommandLines(_postmaster))
         {
+            if (commandLine.Length == 0)
+            {
+                continue; // exited since it was listed: its last reading stands, the rest is the tree's remainder
+            }
             var cpu = ProcessStats.CpuSeconds([pid]);
+            // The latest title: a backend first seen while starting still carries the postmaster's command line.
             _seen[pid] = _seen.TryGetValue(pid, out var known)
-                ? known with { Last = cpu }
+                ? known with { Class = Classify(commandLine), Last = Math.Max(known.Last, cpu) }
                 : (Classify(commandLine), baseline ? cpu : 0, cpu); // born inside the window: all its CPU counts
         }
     }

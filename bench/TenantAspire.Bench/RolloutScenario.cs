@@ -24,7 +24,8 @@ internal static class RolloutScenario
 
     private const int Clients = 8;
 
-    public static async Task RunAsync(int tenants, int rps)
+    /// <param name="profileOnly">Only the rollout with no load, profiled (<c>rollout-profile</c>).</param>
+    public static async Task RunAsync(int tenants, int rps, bool profileOnly = false)
     {
         Console.WriteLine($"# rollout benchmark: {tenants} tenants per rollout; load: {Clients} clients paced to {rps} requests/s in total, Zipf(1) over the rollout's tenants; 2 cores shared with the stack");
         await using var stack = await Stack.StartAsync(["LocalInfrastructure:MaxConnections=300"], builder =>
@@ -33,7 +34,12 @@ internal static class RolloutScenario
                 .WithEnvironment("Migrations__PinNewTenantsAt", TenantMigrations.Initial) // the fleet is built "at version N"
                 .WithEnvironment("Migrations__AutoRollout", "false");
             LoadScenario.WithoutRateLimit(builder.CreateResourceBuilder(Stack.Project(builder, "tenant-api")));
-        });
+        }, pgStatStatements: true);
+        if (profileOnly)
+        {
+            Console.WriteLine(Row(await RolloutAsync(stack, "rp", tenants, rps: 0, parallelism: null, "parallel, no load")));
+            return;
+        }
 
         var parallel = await RolloutAsync(stack, "ra", tenants, rps, parallelism: null, "parallel (derived: max_connections / 20), under load");
         Console.WriteLine(Row(parallel));
@@ -127,6 +133,7 @@ internal static class RolloutScenario
         var loadClock = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(2)); // the load is warm before the rollout starts
 
+        await using var profile = await RolloutProfile.StartAsync(stack);
         using var started = await http.PostAsJsonAsync("/api/rollouts", parallelism is null ? new { } : (object)new { parallelism });
         started.EnsureSuccessStatusCode();
         var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
@@ -137,6 +144,7 @@ internal static class RolloutScenario
             rollout = await http.GetFromJsonAsync<JsonElement>($"/api/rollouts/{id}");
         }
         while (rollout.GetProperty("state").GetString() == "running");
+        await profile.ReportAsync(label, rollout.GetProperty("tenants").GetInt32());
         await Task.Delay(TimeSpan.FromSeconds(1)); // requests right after the last tenant moved count too
         await stop.CancelAsync();
         await load;
