@@ -23,8 +23,8 @@ public sealed class TenantDumper(ServerConnections connections, TenantCredential
     {
         var password = protector.Unprotect(login.ProtectedPassword
             ?? throw new InvalidOperationException($"the tenant of {login.Database} has no login yet"));
-        await using var source = connections.TenantDataSource(login.Server, login.Database, login.Role, password, "pg_dump");
-        await using var connection = await source.OpenConnectionAsync(ct);
+        await using var session = await connections.OpenTenantAsync(login.Server, login.Database, login.Role, password, "pg_dump", ct);
+        var connection = session.Connection;
         var userWrites = await WriteCounters.UserWritesAsync(connection, null, ct); // before the snapshot, like the database counter
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         string snapshot;

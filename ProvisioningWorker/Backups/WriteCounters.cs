@@ -21,9 +21,8 @@ public sealed class WriteCounters(ServerConnections connections)
     /// </summary>
     public async Task<long> UserWritesAsync(string server, string database, CancellationToken ct)
     {
-        await using var connection = connections.OpenProvisionerIn(server, database);
-        await connection.OpenAsync(ct);
-        return await UserWritesAsync(connection, null, ct);
+        await using var session = await connections.OpenProvisionerInAsync(server, database, ct);
+        return await UserWritesAsync(session.Connection, null, ct);
     }
 
     public static async Task<long> UserWritesAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, CancellationToken ct)

@@ -24,7 +24,8 @@ public sealed class CustomIndexHandler(CatalogDbContext db, CustomIndexes indexe
             return; // deleted, or asleep (its database is closed): the next read of its definitions queues this again
         }
         using var step = ProvisioningTelemetry.StartStep(Step, tenant.Slug);
-        await using var connection = await indexes.OpenAsync(tenant, tenant.Server, ct);
+        await using var session = await indexes.OpenAsync(tenant, tenant.Server, ct);
+        var connection = session.Connection;
         var fields = await CustomIndexes.DefinitionsAsync(connection, ct);
         var existing = await CustomIndexes.ExistingAsync(connection, ct);
         var wanted = fields.Where(f => f.Indexed).ToDictionary(CustomFieldSql.IndexName, StringComparer.Ordinal);

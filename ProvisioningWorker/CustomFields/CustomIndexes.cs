@@ -11,15 +11,22 @@ namespace TenantAspire.ProvisioningWorker.CustomFields;
 /// </summary>
 public sealed class CustomIndexes(ServerConnections connections, TenantCredentialProtector protector)
 {
-    public async Task<NpgsqlConnection> OpenAsync(Tenant tenant, string server, CancellationToken ct)
+    public async Task<DatabaseSession> OpenAsync(Tenant tenant, string server, CancellationToken ct)
     {
-        var connection = new NpgsqlConnection(connections.TenantConnectionString(
-            server, tenant.DatabaseName, tenant.RoleName, protector.Unprotect(tenant.ProtectedPassword!), "custom-indexes"));
-        await connection.OpenAsync(ct);
-        // An index build takes as long as the table needs; a role-level timeout meant for requests must not cut it.
-        await using var setup = new NpgsqlCommand("SET statement_timeout = 0", connection);
-        await setup.ExecuteNonQueryAsync(ct);
-        return connection;
+        var session = await connections.OpenTenantAsync(
+            server, tenant.DatabaseName, tenant.RoleName, protector.Unprotect(tenant.ProtectedPassword!), "custom-indexes", ct);
+        try
+        {
+            // An index build takes as long as the table needs; a role-level timeout meant for requests must not cut it.
+            await using var setup = new NpgsqlCommand("SET statement_timeout = 0", session.Connection);
+            await setup.ExecuteNonQueryAsync(ct);
+            return session;
+        }
+        catch
+        {
+            await session.DisposeAsync();
+            throw;
+        }
     }
 
     public static async Task<List<CustomFieldDefinition>> DefinitionsAsync(NpgsqlConnection connection, CancellationToken ct)
@@ -63,17 +70,17 @@ public sealed class CustomIndexes(ServerConnections connections, TenantCredentia
         List<CustomFieldDefinition> indexed;
         await using (var source = await OpenAsync(tenant, fromServer, ct))
         {
-            indexed = [.. (await DefinitionsAsync(source, ct)).Where(f => f.Indexed)];
+            indexed = [.. (await DefinitionsAsync(source.Connection, ct)).Where(f => f.Indexed)];
         }
         if (indexed.Count == 0)
         {
             return;
         }
         await using var target = await OpenAsync(tenant, toServer, ct);
-        var existing = await ExistingAsync(target, ct);
+        var existing = await ExistingAsync(target.Connection, ct);
         foreach (var field in indexed.Where(f => !existing.ContainsKey(CustomFieldSql.IndexName(f))))
         {
-            await using var create = new NpgsqlCommand(CustomFieldSql.CreateIndex(field, concurrently: false), target);
+            await using var create = new NpgsqlCommand(CustomFieldSql.CreateIndex(field, concurrently: false), target.Connection);
             await create.ExecuteNonQueryAsync(ct);
         }
         // The expression statistics come with the autoanalyze that follows the initial copy's inserts.

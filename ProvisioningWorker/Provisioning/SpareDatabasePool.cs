@@ -85,9 +85,8 @@ public sealed class SpareDatabasePool(
                 string? applied;
                 try
                 {
-                    await using var inside = connections.OpenProvisionerIn(server, spare);
-                    await inside.OpenAsync(ct);
-                    applied = await TenantHistory.AppliedAsync(inside, null, ct);
+                    await using var inside = await connections.OpenProvisionerInAsync(server, spare, ct);
+                    applied = await TenantHistory.AppliedAsync(inside.Connection, null, ct);
                 }
                 catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
                 {

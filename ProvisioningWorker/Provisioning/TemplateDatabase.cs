@@ -88,10 +88,9 @@ public sealed class TemplateDatabase(ServerConnections connections, TenantSchema
                 }
             }
         }
-        await using var inside = connections.OpenProvisionerIn(server, TenantNaming.TemplateDatabase);
-        await inside.OpenAsync(ct);
-        await ServerAdmin.ExecuteAsync(inside, $"REVOKE ALL ON DATABASE {template} FROM PUBLIC", ct);
-        await ServerAdmin.ExecuteAsync(inside,
+        await using var inside = await connections.OpenProvisionerInAsync(server, TenantNaming.TemplateDatabase, ct);
+        await ServerAdmin.ExecuteAsync(inside.Connection, $"REVOKE ALL ON DATABASE {template} FROM PUBLIC", ct);
+        await ServerAdmin.ExecuteAsync(inside.Connection,
             $"GRANT USAGE, CREATE ON SCHEMA public TO {SqlIdentifier.Quote(TenantNaming.TemplateOwnerRole)}", ct);
     }
 }

@@ -37,9 +37,9 @@ public sealed class TenantMigrator(
             throw new InvalidOperationException($"tenant {tenant.Slug} has no login yet");
         }
         var started = Stopwatch.GetTimestamp();
-        await using var source = connections.TenantDataSource(
-            server, tenant.DatabaseName, tenant.RoleName, protector.Unprotect(tenant.ProtectedPassword));
-        await using var connection = await source.OpenConnectionAsync(ct);
+        await using var session = await connections.OpenTenantAsync(
+            server, tenant.DatabaseName, tenant.RoleName, protector.Unprotect(tenant.ProtectedPassword), "tenant-migrator", ct);
+        var connection = session.Connection;
         await using var tx = await connection.BeginTransactionAsync(ct);
         var o = options.Value;
         await using (var setup = new NpgsqlBatch(connection, tx))

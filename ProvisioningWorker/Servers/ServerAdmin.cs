@@ -157,8 +157,8 @@ public sealed class ServerAdmin(ServerConnections connections, Moves.MoveSql rep
     /// <returns>The newest migration already applied in the database (null when it has none), read on the same connection.</returns>
     public async Task<string?> SecureDatabaseAsync(string server, string database, string role, CancellationToken ct)
     {
-        await using var connection = connections.OpenProvisionerIn(server, database);
-        await connection.OpenAsync(ct);
+        await using var session = await connections.OpenProvisionerInAsync(server, database, ct);
+        var connection = session.Connection;
         var db = SqlIdentifier.Quote(database);
         var tenant = SqlIdentifier.Quote(role);
         var templateOwner = SqlIdentifier.Quote(TenantNaming.TemplateOwnerRole);

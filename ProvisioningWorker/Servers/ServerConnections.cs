@@ -63,8 +63,8 @@ public sealed class ServerConnections(ServerResolver servers) : IAsyncDisposable
     }
 
     /// <summary>A provisioner session inside one database (unpooled: a tenant database is visited once).</summary>
-    public NpgsqlConnection OpenProvisionerIn(string server, string database) =>
-        new(Builder(server, database, TenantNaming.ProvisionerRole, pooling: false).ConnectionString);
+    public Task<DatabaseSession> OpenProvisionerInAsync(string server, string database, CancellationToken ct) =>
+        DatabaseSession.OpenAsync(Builder(server, database, TenantNaming.ProvisionerRole, pooling: false), ct);
 
     /// <summary>A session acting as the template owner inside the template, so migrated objects belong to that role.</summary>
     public string TemplateOwnerConnectionString(string server) =>
@@ -85,18 +85,10 @@ public sealed class ServerConnections(ServerResolver servers) : IAsyncDisposable
         return builder.ConnectionString;
     }
 
-    /// <summary>
-    /// The tenant's login on its database as a data source of its own, to dispose after use (unpooled). Without Npgsql's type
-    /// loading: a tenant connection otherwise runs a pg_type query on its first open (36 ms of server time each in the rollout
-    /// profile, docs/benchmarks.md) for types the migrations never read, and <c>new NpgsqlConnection(string)</c> would keep
-    /// one data source per tenant's connection string, with those types, for the life of the process.
-    /// </summary>
-    public NpgsqlDataSource TenantDataSource(string server, string database, string role, string password, string applicationName = "tenant-migrator")
-    {
-        var builder = new NpgsqlDataSourceBuilder(TenantConnectionString(server, database, role, password, applicationName));
-        builder.ConfigureTypeLoading(types => types.EnableTypeLoading(false));
-        return builder.Build();
-    }
+    /// <summary>A session as the tenant's own login on its database (<see cref="TenantConnectionString"/>).</summary>
+    public Task<DatabaseSession> OpenTenantAsync(string server, string database, string role, string password, string applicationName,
+        CancellationToken ct) =>
+        DatabaseSession.OpenAsync(new NpgsqlConnectionStringBuilder(TenantConnectionString(server, database, role, password, applicationName)), ct);
 
     private NpgsqlConnectionStringBuilder Builder(string server, string? database, string? role, bool pooling)
     {

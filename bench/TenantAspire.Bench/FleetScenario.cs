@@ -24,10 +24,9 @@ internal static class FleetScenario
             .CreateResourceBuilder(Stack.Project(b, "provisioning-worker"))
             .WithEnvironment("Hibernation__IdleAfter", IdleAfter.ToString("c"))
             .WithEnvironment("Hibernation__CheckInterval", "00:00:05")
-            .WithEnvironment("Telemetry__DatabaseSizeInterval", "00:00:30")
             // Paced every 2 min: the at-rest comparison below starts its default-naptime window right after a pass.
-            .WithEnvironment("AutovacuumPacing__Interval", PacingInterval.ToString("c"))
-            .WithEnvironment("Telemetry__DatabaseSizeRefresh", "00:10:00"), // 20× the interval, as the defaults (5 min, 1 h) are
+            .WithEnvironment("AutovacuumPacing__Interval", PacingInterval.ToString("c")),
+            // The size collector at its defaults (a pass every 5 min, readings refreshed hourly), as deployed.
             pgStatStatements: true);
         using var admin = stack.Admin();
         var slugs = Enumerable.Range(0, tenants).Select(i => $"fleet-{i:D5}").ToArray();
@@ -48,6 +47,10 @@ internal static class FleetScenario
             last = now;
         }
         Console.WriteLine($"all {tenants} active in {clock.Elapsed.TotalSeconds:F0} s: {tenants / clock.Elapsed.TotalSeconds:F1} tenants/s sustained");
+        // From here on, every statement's slowest run is kept: the worker's passes over the whole fleet while it falls asleep and
+        // at rest (several size-collector passes, hundreds of hibernation-monitor passes), reported after the windows.
+        await TenantData.ScalarAsync<object>(stack.Server, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        await TenantData.ScalarAsync<object>(stack.Server, "SELECT pg_stat_statements_reset()");
 
         // Keep 5 % busy (a request each every 10 s) while the monitor puts the rest to sleep.
         using var keepAwake = new CancellationTokenSource();
@@ -85,8 +88,8 @@ internal static class FleetScenario
 
         Console.WriteLine();
         Console.WriteLine($"## At rest ({tenants} tenants, 5 % kept busy by a request each every 10 s), {Window.TotalSeconds:F0} s windows");
-        Console.WriteLine("| window | autovacuum_naptime | Postgres | worker | API | sum | Postgres' biggest parts (CPU s) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        Console.WriteLine("| window | autovacuum_naptime | Postgres | worker | API | sum | connections opened | autovacuum workers seen | Postgres' biggest parts (CPU s) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         var statements = await WindowAsync(connection, postmaster, "as deployed (naptime paced by the worker)");
 
         // The same fleet with Postgres' default naptime, as it ran before the pacer: set right after a pacer pass (seen as the
@@ -104,7 +107,7 @@ internal static class FleetScenario
         Console.WriteLine($"(naptime at the end of the last window: {await ScalarAsync<string>(connection, "SHOW autovacuum_naptime")}; the pacer sets {paced} back)");
 
         Console.WriteLine();
-        Console.WriteLine("Slowest statements of the paced window by their slowest run (pg_stat_statements; tenant logins left out):");
+        Console.WriteLine("Slowest statements since provisioning ended (falling asleep and both windows) by their slowest run (pg_stat_statements; tenant logins left out):");
         Console.WriteLine("| login | calls | mean ms | max ms | statement |");
         Console.WriteLine("|---|---|---|---|---|");
         foreach (var line in statements)
@@ -132,14 +135,16 @@ internal static class FleetScenario
     private static async Task<List<string>> WindowAsync(NpgsqlConnection connection, int postmaster, string label)
     {
         var naptime = await ScalarAsync<string>(connection, "SHOW autovacuum_naptime");
-        await ExecuteAsync(connection, "SELECT pg_stat_statements_reset()");
+        const string Sessions = "SELECT sum(sessions)::bigint FROM pg_stat_database"; // connections established, every database
+        var sessionsBefore = await ScalarAsync<long>(connection, Sessions);
         var worker = ProcessStats.Find("ProvisioningWorker/bin");
         var api = ProcessStats.Find("TenantApi/bin");
         double workerBefore = ProcessStats.CpuSeconds(worker), apiBefore = ProcessStats.CpuSeconds(api);
-        var (pg, parts) = await PostgresCpuSampler.MeasureAsync(postmaster, Window);
+        var (pg, parts, seen) = await PostgresCpuSampler.MeasureAsync(postmaster, Window);
+        var sessions = await ScalarAsync<long>(connection, Sessions) - sessionsBefore;
         double workerCpu = ProcessStats.CpuSeconds(worker) - workerBefore, apiCpu = ProcessStats.CpuSeconds(api) - apiBefore;
         string Share(double seconds) => $"{100 * seconds / Window.TotalSeconds:F1} %";
-        Console.WriteLine($"| {label} | {naptime} | {Share(pg)} | {Share(workerCpu)} | {Share(apiCpu)} | **{Share(pg + workerCpu + apiCpu)}** | " +
+        Console.WriteLine($"| {label} | {naptime} | {Share(pg)} | {Share(workerCpu)} | {Share(apiCpu)} | **{Share(pg + workerCpu + apiCpu)}** | {sessions} | {seen.GetValueOrDefault("autovacuum worker")} | " +
                           string.Join("; ", parts.Where(p => p.Seconds >= 0.05).Take(5).Select(p => $"{p.Class} {p.Seconds:F2}")) + " |");
 
         var statements = new List<string>();

@@ -21,11 +21,11 @@ internal sealed class PostgresCpuSampler
         Sample(baseline: true);
     }
 
-    public static Task<(double Total, IReadOnlyList<(string Class, double Seconds)> Parts)> MeasureAsync(int postmaster, TimeSpan window) =>
+    public static Task<PostgresCpu> MeasureAsync(int postmaster, TimeSpan window) =>
         MeasureUntilAsync(postmaster, Task.Delay(window), TimeSpan.FromMilliseconds(200));
 
     /// <summary>Until <paramref name="until"/> completes, sampling every <paramref name="every"/>.</summary>
-    public static async Task<(double Total, IReadOnlyList<(string Class, double Seconds)> Parts)> MeasureUntilAsync(int postmaster, Task until, TimeSpan every)
+    public static async Task<PostgresCpu> MeasureUntilAsync(int postmaster, Task until, TimeSpan every)
     {
         var sampler = new PostgresCpuSampler(postmaster);
         while (!until.IsCompleted)
@@ -36,7 +36,8 @@ internal sealed class PostgresCpuSampler
         var total = ProcessStats.TreeCpuSeconds(postmaster) - sampler._treeStart;
         var parts = sampler._seen.Values.GroupBy(v => v.Class).Select(g => (g.Key, g.Sum(v => v.Last - v.First))).ToList();
         parts.Add(("exited between samples (short-lived: autovacuum workers at rest, brief sessions)", Math.Max(0, total - parts.Sum(p => p.Item2))));
-        return (total, [.. parts.OrderByDescending(p => p.Item2)]);
+        var processes = sampler._seen.Values.GroupBy(v => v.Class).ToDictionary(g => g.Key, g => g.Count());
+        return new(total, [.. parts.OrderByDescending(p => p.Item2)], processes);
     }
 
     private void Sample(bool baseline)
@@ -69,3 +70,6 @@ internal sealed class PostgresCpuSampler
         return user.StartsWith(TenantNaming.RolePrefix, StringComparison.Ordinal) ? "sessions: tenant logins" : $"sessions: {user}";
     }
 }
+
+/// <summary>A server's CPU over a window, by part, and how many processes of each part were seen (a lower bound for short-lived ones).</summary>
+internal sealed record PostgresCpu(double Total, IReadOnlyList<(string Class, double Seconds)> Parts, IReadOnlyDictionary<string, int> Processes);

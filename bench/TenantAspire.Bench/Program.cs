@@ -13,6 +13,7 @@
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- autovacuum [tenants=1000] [seconds=15]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- rollout [tenants=1000] [rps=100]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- rollout-profile [tenants=300]   (only the rollout with no load, profiled)
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- sessions [databases=400]   (the worker's one-off sessions, two ways)
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- move [rows=100000] [writesPerSecond=50]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- storm [ops=5000] [seeds=1,2,3,4,5] [tenants=12]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- custom-fields [rows=100000] [samples=500]
@@ -39,6 +40,9 @@ switch (args.FirstOrDefault())
         return 0;
     case "rollout-profile":
         await RolloutScenario.RunAsync(Arg(args, 1, 300), 0, profileOnly: true);
+        return 0;
+    case "sessions":
+        await SessionScenario.RunAsync(Arg(args, 1, 400));
         return 0;
     case "move":
         await MoveScenario.RunAsync(Arg(args, 1, 100_000), Arg(args, 2, 50));
@@ -84,6 +88,6 @@ switch (args.FirstOrDefault())
         await BackendExitScenario.RunAsync(Arg(args, 1, 500));
         return 0;
     default:
-        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [rps] | rollout-profile [tenants] | move [rows] [writesPerSecond] | backup [tenants] | bouncer [tenants] [seconds] [concurrency] | registry-ab <before> <after|.> [tenants] [seconds] [rounds] [concurrency] | fleet [tenants] [samples] | tax [seconds] [concurrency] [rounds] [memoryTenants] | refusal [calls] | fairness [coldRequests] [hotLoops] [rounds] | storm [ops] [seeds,comma-separated] [tenants] | custom-fields [rows] [samples] | pitr [tenants] [seconds] [writesPerSecond]");
+        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [rps] | rollout-profile [tenants] | sessions [databases] | move [rows] [writesPerSecond] | backup [tenants] | bouncer [tenants] [seconds] [concurrency] | registry-ab <before> <after|.> [tenants] [seconds] [rounds] [concurrency] | fleet [tenants] [samples] | tax [seconds] [concurrency] [rounds] [memoryTenants] | refusal [calls] | fairness [coldRequests] [hotLoops] [rounds] | storm [ops] [seeds,comma-separated] [tenants] | custom-fields [rows] [samples] | pitr [tenants] [seconds] [writesPerSecond]");
         return 2;
 }

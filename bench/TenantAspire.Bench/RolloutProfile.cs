@@ -12,7 +12,7 @@ internal sealed class RolloutProfile : IAsyncDisposable
 {
     private readonly NpgsqlConnection _server;
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Task<(double Total, IReadOnlyList<(string Class, double Seconds)> Parts)> _postgres;
+    private readonly Task<PostgresCpu> _postgres;
     private readonly List<int> _worker = ProcessStats.Find("ProvisioningWorker/bin");
     private readonly List<int> _api = ProcessStats.Find("TenantApi/bin");
     private readonly double _workerBefore, _apiBefore;
@@ -38,7 +38,7 @@ internal sealed class RolloutProfile : IAsyncDisposable
     public async Task ReportAsync(string label, int tenants)
     {
         _done.TrySetResult();
-        var (postgres, parts) = await _postgres;
+        var (postgres, parts, _) = await _postgres;
         var seconds = (DateTime.UtcNow - _started).TotalSeconds;
         double worker = ProcessStats.CpuSeconds(_worker) - _workerBefore, api = ProcessStats.CpuSeconds(_api) - _apiBefore;
         double PerTenant(double s) => s * 1000 / tenants;
