@@ -139,10 +139,10 @@ internal static class FleetScenario
         var sessionsBefore = await ScalarAsync<long>(connection, Sessions);
         var worker = ProcessStats.Find("ProvisioningWorker/bin");
         var api = ProcessStats.Find("TenantApi/bin");
-        double workerBefore = ProcessStats.CpuSeconds(worker), apiBefore = ProcessStats.CpuSeconds(api);
+        double workerBefore = worker.Sum(ProcessStats.WithReapedChildren), apiBefore = api.Sum(ProcessStats.WithReapedChildren);
         var (pg, parts, seen) = await PostgresCpuSampler.MeasureAsync(postmaster, Window);
         var sessions = await ScalarAsync<long>(connection, Sessions) - sessionsBefore;
-        double workerCpu = ProcessStats.CpuSeconds(worker) - workerBefore, apiCpu = ProcessStats.CpuSeconds(api) - apiBefore;
+        double workerCpu = worker.Sum(ProcessStats.WithReapedChildren) - workerBefore, apiCpu = api.Sum(ProcessStats.WithReapedChildren) - apiBefore;
         string Share(double seconds) => $"{100 * seconds / Window.TotalSeconds:F1} %";
         Console.WriteLine($"| {label} | {naptime} | {Share(pg)} | {Share(workerCpu)} | {Share(apiCpu)} | **{Share(pg + workerCpu + apiCpu)}** | {sessions} | {seen.GetValueOrDefault("autovacuum worker")} | " +
                           string.Join("; ", parts.Where(p => p.Seconds >= 0.05).Take(5).Select(p => $"{p.Class} {p.Seconds:F2}")) + " |");

@@ -48,7 +48,7 @@ internal sealed class PostgresCpuSampler
             {
                 continue; // exited since it was listed: its last reading stands, the rest is the tree's remainder
             }
-            var cpu = ProcessStats.CpuSeconds([pid]);
+            var cpu = ProcessStats.WithReapedChildren(pid); // the archiver's archive-push runs are its reaped children
             // The latest title: a backend first seen while starting still carries the postmaster's command line.
             _seen[pid] = _seen.TryGetValue(pid, out var known)
                 ? known with { Class = Classify(commandLine), Last = Math.Max(known.Last, cpu) }

@@ -29,16 +29,16 @@ internal static class ProcessStats
 
     /// <summary>
     /// CPU seconds a process and everything it ever started have used: its own, its reaped children's (Linux adds an exited
-    /// child's time to its parent's cutime/cstime when the parent waits for it, as the postmaster does) and its live children's.
-    /// Unlike <see cref="CpuSeconds"/>, short-lived children (autovacuum workers, brief sessions) are not lost.
+    /// child's time to its parent's cutime/cstime when the parent waits for it, as the postmaster does) and its live children's
+    /// with theirs (the archiver's reaped <c>archive-push</c> processes). Unlike <see cref="CpuSeconds"/>, short-lived children
+    /// (autovacuum workers, brief sessions) are not lost.
     /// </summary>
-    public static double TreeCpuSeconds(int root)
-    {
-        var own = Read(root, "stat") is { } stat && Fields(stat) is { Length: > 14 } f
-            ? f[11..15].Sum(v => double.Parse(v, CultureInfo.InvariantCulture)) / TicksPerSecond
-            : 0;
-        return own + CpuSeconds(Children(root));
-    }
+    public static double TreeCpuSeconds(int root) => WithReapedChildren(root) + Children(root).Sum(WithReapedChildren);
+
+    /// <summary>User + system CPU seconds of a process and of the children it has reaped.</summary>
+    public static double WithReapedChildren(int pid) => Read(pid, "stat") is { } stat && Fields(stat) is { Length: > 14 } f
+        ? f[11..15].Sum(v => double.Parse(v, CultureInfo.InvariantCulture)) / TicksPerSecond
+        : 0;
 
     /// <summary>Live children of a process, with their command lines.</summary>
     public static IEnumerable<(int Pid, string CommandLine)> ChildrenWithCommandLines(int root) =>
