@@ -160,7 +160,7 @@ internal static class FleetScenario
         return statements;
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    internal static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();

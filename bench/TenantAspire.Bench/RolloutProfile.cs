@@ -21,8 +21,8 @@ internal sealed class RolloutProfile : IAsyncDisposable
     private RolloutProfile(NpgsqlConnection server, int postmaster)
     {
         _server = server;
-        _workerBefore = ProcessStats.CpuSeconds(_worker);
-        _apiBefore = ProcessStats.CpuSeconds(_api);
+        _workerBefore = _worker.Sum(ProcessStats.WithReapedChildren);
+        _apiBefore = _api.Sum(ProcessStats.WithReapedChildren);
         _postgres = PostgresCpuSampler.MeasureUntilAsync(postmaster, _done.Task, TimeSpan.FromMilliseconds(50));
     }
 
@@ -30,8 +30,8 @@ internal sealed class RolloutProfile : IAsyncDisposable
     {
         var server = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(stack.Server) { Pooling = false, ApplicationName = "bench-profile" }.ConnectionString);
         await server.OpenAsync();
-        await ExecuteAsync(server, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-        await ExecuteAsync(server, "SELECT pg_stat_statements_reset()");
+        await FleetScenario.ExecuteAsync(server, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        await FleetScenario.ExecuteAsync(server, "SELECT pg_stat_statements_reset()");
         return new(server, ProcessStats.Root($"{stack.DataRoot}/postgres -p"));
     }
 
@@ -40,7 +40,7 @@ internal sealed class RolloutProfile : IAsyncDisposable
         _done.TrySetResult();
         var (postgres, parts, _) = await _postgres;
         var seconds = (DateTime.UtcNow - _started).TotalSeconds;
-        double worker = ProcessStats.CpuSeconds(_worker) - _workerBefore, api = ProcessStats.CpuSeconds(_api) - _apiBefore;
+        double worker = _worker.Sum(ProcessStats.WithReapedChildren) - _workerBefore, api = _api.Sum(ProcessStats.WithReapedChildren) - _apiBefore;
         double PerTenant(double s) => s * 1000 / tenants;
         Console.WriteLine();
         Console.WriteLine($"### Profile: {label} ({tenants} tenants, {seconds:F1} s window, 2 cores = {2 * seconds:F0} CPU s available)");
@@ -105,9 +105,4 @@ internal sealed class RolloutProfile : IAsyncDisposable
         await _server.DisposeAsync();
     }
 
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
 }
