@@ -141,9 +141,10 @@ public sealed class DatabaseSizeCollector : BackgroundService
         await db.SaveChangesAsync(ct);
     }
 
-    // pg_database_size cost ~2.8 ms per tenant database at 2,000 (docs/benchmarks.md, *An idle fleet*: 284 ms for 100), so 16 per
-    // statement keeps each under the 50 ms a worker pass's query may take.
-    private const int BatchSize = 16;
+    // pg_database_size costs ~2.8 ms per tenant database on a quiet server, but ~12 ms while a fleet of 2,000 falls asleep (its
+    // files cold in the page cache; docs/benchmarks.md, *An idle fleet*: a batch of 16 took 190.7 ms mean), so 4 per statement
+    // keeps each near the 50 ms a worker pass's query may take. 2,000 unmeasured databases are then 500 batches, ~75 s a pass.
+    private const int BatchSize = 4;
     private static readonly TimeSpan BatchPause = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Each database's rows written so far (-1 when it has no statistics yet): one read of the server's statistics.</summary>

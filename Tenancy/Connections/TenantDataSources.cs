@@ -19,7 +19,12 @@ public sealed class TenantDataSources(IOptions<RegistryOptions> options, TenantC
     {
         var builder = ConnectionString(tenant);
         builder.MaxPoolSize = _options.ConnectionsPerTenant;
-        builder.MinPoolSize = 0;
+        // One connection stays while the tenant is in use: the registry, not Npgsql, ends an idle tenant's connections (it disposes
+        // the data source unused for IdleTimeout, 30 s). Npgsql's pruning counts idle connections at sampling instants, not how
+        // long each was idle, so with no floor a tenant sending a request every 10 s was idle at every sample and reconnected
+        // every ~15 s: a SCRAM login and a backend's fork and exit each time (docs/benchmarks.md, *An idle fleet*). Pruning
+        // still trims the connections a burst opened beyond the first.
+        builder.MinPoolSize = 1;
         builder.ConnectionIdleLifetime = _options.ConnectionIdleLifetimeSeconds;
         builder.ConnectionPruningInterval = Math.Min(_options.ConnectionPruningIntervalSeconds, _options.ConnectionIdleLifetimeSeconds);
         return Build(tenant, builder);

@@ -103,7 +103,14 @@ internal static class FleetScenario
         }
         await ExecuteAsync(connection, "ALTER SYSTEM SET autovacuum_naptime = 60");
         await ExecuteAsync(connection, "SELECT pg_reload_conf()");
+        // The reload is a signal: wait until this session sees the setting, so the window's label reads what it measures.
+        for (var i = 0; i < 50 && await ScalarAsync<string>(connection, "SHOW autovacuum_naptime") != "1min"; i++)
+        {
+            await Task.Delay(100);
+        }
         await WindowAsync(connection, postmaster, "Postgres' default naptime (before this change)");
+        // Not a CPU window: the census samples pg_stat_activity every few milliseconds, which costs CPU of its own.
+        await ConnectionCensus.RunAsync(stack.Server, Window);
         Console.WriteLine($"(naptime at the end of the last window: {await ScalarAsync<string>(connection, "SHOW autovacuum_naptime")}; the pacer sets {paced} back)");
 
         Console.WriteLine();
