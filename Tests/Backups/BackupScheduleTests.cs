@@ -23,13 +23,17 @@ public sealed class BackupScheduleTests(BackupStackFixture fixture, ITestOutputH
         // Statistics reach pg_stat_database some seconds late: provisioning's own writes may bring one more backup. Then it settles.
         var settled = await _kit.SettledCountAsync(slug);
 
-        var since = DateTimeOffset.UtcNow;
-        await Task.Delay(TimeSpan.FromSeconds(4));
-        Assert.Equal(settled, (await _kit.BackupsAsync(slug)).Count); // no write, no dump
+        // Two whole passes (every second here, but slower when other operations load the server): neither dumps it again.
         // Finished passes only: one still running has counted nothing yet.
-        var meanwhile = (await _kit.PassesAsync()).Where(p => p.GetProperty("startedAt").GetDateTimeOffset() > since
-                                                              && p.GetProperty("finishedAt").ValueKind != System.Text.Json.JsonValueKind.Null).ToList();
-        Assert.True(meanwhile.Count >= 2, $"passes ran meanwhile ({meanwhile.Count})");
+        var since = DateTimeOffset.UtcNow;
+        List<System.Text.Json.JsonElement> meanwhile = [];
+        await Eventually.TrueAsync(async () =>
+        {
+            meanwhile = (await _kit.PassesAsync()).Where(p => p.GetProperty("startedAt").GetDateTimeOffset() > since
+                                                             && p.GetProperty("finishedAt").ValueKind != System.Text.Json.JsonValueKind.Null).ToList();
+            return meanwhile.Count >= 2;
+        }, TimeSpan.FromSeconds(30), "two backup passes finished");
+        Assert.Equal(settled, (await _kit.BackupsAsync(slug)).Count); // no write, no dump
         Assert.All(meanwhile, p => Assert.True(p.GetProperty("unchanged").GetInt32() > 0, p.ToString()));
 
         await _kit.AddUserAsync(slug, $"new@{slug}.example");

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Npgsql;
 
 namespace TenantAspire.Bench;
@@ -15,8 +17,12 @@ internal static class ConnectionCensus
 
     private sealed record Source(string Login, string Database, string Application);
 
-    public static async Task RunAsync(string server, TimeSpan window)
+    private static readonly string[] RegistryCounters = ["hits", "grows", "misses", "transients", "evictions"];
+
+    /// <param name="api">A platform admin's client of the API, whose connection registry's counters are read over the same window.</param>
+    public static async Task RunAsync(string server, TimeSpan window, HttpClient api)
     {
+        var registryBefore = await api.GetFromJsonAsync<JsonElement>("/api/diagnostics/registry");
         // One connection kept for the whole census: the sampler must not count itself.
         await using var connection = new NpgsqlConnection(server);
         await connection.OpenAsync();
@@ -43,6 +49,7 @@ internal static class ConnectionCensus
             await Task.Delay(SamplePeriod);
         }
         var exactAfter = await SessionsByDatabaseAsync(connection);
+        var registryAfter = await api.GetFromJsonAsync<JsonElement>("/api/diagnostics/registry");
         var exact = exactAfter.ToDictionary(d => d.Key, d => d.Value - exactBefore.GetValueOrDefault(d.Key));
         var total = exact.Values.Sum();
 
@@ -50,6 +57,12 @@ internal static class ConnectionCensus
         Console.WriteLine($"### Who opens the connections ({window.TotalSeconds:F0} s; backends sampled every {SamplePeriod.TotalMilliseconds:F0} ms)");
         Console.WriteLine($"Exact, by database (pg_stat_database.sessions): {string.Join(", ", exact.Where(d => d.Value > 0).OrderByDescending(d => d.Value).Select(d => $"{d.Key} {d.Value}"))}; " +
                           $"{total} in all. Seen by the sampler: {seen.Count} ({(total == 0 ? 0 : 100.0 * seen.Count / total):F0} %).");
+        // Every request is one of these (RegistrySnapshot): only a hit needs no new data source, and a transient is a one-off
+        // connection from the admission window (a tenant not admitted to the budget's main region).
+        Console.WriteLine("The API's connection registry over the window: " +
+                          string.Join(", ", RegistryCounters.Select(c => $"{c} {registryAfter.GetProperty(c).GetInt64() - registryBefore.GetProperty(c).GetInt64()}")) +
+                          $"; at the end {registryAfter.GetProperty("liveDataSources").GetInt32()} live data sources, budget {registryAfter.GetProperty("budget").GetInt32()} " +
+                          $"(admission window {registryAfter.GetProperty("admissionWindow").GetInt32()}).");
         Console.WriteLine("| login | database | application_name | connections seen | per minute |");
         Console.WriteLine("|---|---|---|---|---|");
         foreach (var group in seen.Values.GroupBy(s => s).OrderByDescending(g => g.Count()))

@@ -17,15 +17,24 @@ internal static class FleetScenario
     private static readonly TimeSpan PacingInterval = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(60);
 
-    public static async Task RunAsync(int tenants, int samples)
+    /// <param name="apiBudget">The API's <c>ConnectionRegistry:ConnectionBudget</c> per server (0: its default).</param>
+    public static async Task RunAsync(int tenants, int samples, int apiBudget)
     {
-        Console.WriteLine($"# fleet: {tenants} tenants on one server, 95 % hibernated; {samples} samples per latency; 2 cores");
-        await using var stack = await Stack.StartAsync(["LocalInfrastructure:MaxConnections=500", "TenantApi:Replicas=1"], b => b
-            .CreateResourceBuilder(Stack.Project(b, "provisioning-worker"))
-            .WithEnvironment("Hibernation__IdleAfter", IdleAfter.ToString("c"))
-            .WithEnvironment("Hibernation__CheckInterval", "00:00:05")
-            // Paced every 2 min: the at-rest comparison below starts its default-naptime window right after a pass.
-            .WithEnvironment("AutovacuumPacing__Interval", PacingInterval.ToString("c")),
+        Console.WriteLine($"# fleet: {tenants} tenants on one server, 95 % hibernated; {samples} samples per latency; " +
+                          $"API connection budget {(apiBudget > 0 ? apiBudget.ToString(System.Globalization.CultureInfo.InvariantCulture) : "default")}; 2 cores");
+        await using var stack = await Stack.StartAsync(["LocalInfrastructure:MaxConnections=500", "TenantApi:Replicas=1"], b =>
+        {
+            b.CreateResourceBuilder(Stack.Project(b, "provisioning-worker"))
+                .WithEnvironment("Hibernation__IdleAfter", IdleAfter.ToString("c"))
+                .WithEnvironment("Hibernation__CheckInterval", "00:00:05")
+                // Paced every 2 min: the at-rest comparison below starts its default-naptime window right after a pass.
+                .WithEnvironment("AutovacuumPacing__Interval", PacingInterval.ToString("c"));
+            if (apiBudget > 0)
+            {
+                b.CreateResourceBuilder(Stack.Project(b, "tenant-api"))
+                    .WithEnvironment("ConnectionRegistry__ConnectionBudget", apiBudget.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+        },
             // The size collector at its defaults (a pass every 5 min, readings refreshed hourly), as deployed.
             pgStatStatements: true);
         using var admin = stack.Admin();
@@ -71,14 +80,14 @@ internal static class FleetScenario
         Console.WriteLine($"{hibernated} hibernated ({100.0 * hibernated / tenants:F1} %) {hibernateClock.Elapsed.TotalSeconds:F0} s after the last was provisioned (idle after {IdleAfter.TotalSeconds:F0} s)");
         await Task.Delay(TimeSpan.FromSeconds(15)); // let the last hibernations' sessions end
 
-        await AtRestAsync(stack, tenants);
+        await AtRestAsync(stack, admin, tenants);
         await AdminLatencyAsync(admin, slugs, samples);
         keepAwake.Cancel();
         await keeper;
         await WakeAsync(stack, admin, slugs.Except(awake).Take(samples).ToArray());
     }
 
-    private static async Task AtRestAsync(Stack stack, int tenants)
+    private static async Task AtRestAsync(Stack stack, HttpClient admin, int tenants)
     {
         var postmaster = ProcessStats.Root($"{stack.DataRoot}/postgres -p"); // the standard server, not postgres-premium
         await using var connection = new NpgsqlConnection(stack.Server);
@@ -110,7 +119,7 @@ internal static class FleetScenario
         }
         await WindowAsync(connection, postmaster, "Postgres' default naptime (before this change)");
         // Not a CPU window: the census samples pg_stat_activity every few milliseconds, which costs CPU of its own.
-        await ConnectionCensus.RunAsync(stack.Server, Window);
+        await ConnectionCensus.RunAsync(stack.Server, Window, admin);
         Console.WriteLine($"(naptime at the end of the last window: {await ScalarAsync<string>(connection, "SHOW autovacuum_naptime")}; the pacer sets {paced} back)");
 
         Console.WriteLine();

@@ -3,7 +3,7 @@
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- load [tenants=1000] [seconds=15] [concurrency=32]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- backend-exit [samples=500]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- bouncer [tenants=1000] [seconds=15] [concurrency=32]
-//   dotnet run -c Release --project bench/TenantAspire.Bench -- fleet [tenants=5000] [samples=200]
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- fleet [tenants=5000] [samples=200] [apiBudget=default]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- registry-ab <before checkout> <after checkout, or .> [tenants=1000] [seconds=15] [rounds=2] [concurrency=32]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- tax [seconds=10] [concurrency=32] [rounds=3] [memoryTenants=400]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- tax-steps [repeats=3]   (only part 2, e.g. under dotnet-trace)
@@ -54,7 +54,7 @@ switch (args.FirstOrDefault())
         await BouncerScenario.RunAsync(Arg(args, 1, 1000), Arg(args, 2, 15), Arg(args, 3, 32));
         return 0;
     case "fleet":
-        await FleetScenario.RunAsync(Arg(args, 1, 5000), Arg(args, 2, 200));
+        await FleetScenario.RunAsync(Arg(args, 1, 5000), Arg(args, 2, 200), Arg(args, 3, 0));
         return 0;
     case "registry-ab" when args.Length > 2:
         await RegistryAbScenario.RunAsync(args[1], args[2], Arg(args, 3, 1000), Arg(args, 4, 15), Arg(args, 5, 2), Arg(args, 6, 32));
@@ -88,6 +88,6 @@ switch (args.FirstOrDefault())
         await BackendExitScenario.RunAsync(Arg(args, 1, 500));
         return 0;
     default:
-        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [rps] | rollout-profile [tenants] | sessions [databases] | move [rows] [writesPerSecond] | backup [tenants] | bouncer [tenants] [seconds] [concurrency] | registry-ab <before> <after|.> [tenants] [seconds] [rounds] [concurrency] | fleet [tenants] [samples] | tax [seconds] [concurrency] [rounds] [memoryTenants] | refusal [calls] | fairness [coldRequests] [hotLoops] [rounds] | storm [ops] [seeds,comma-separated] [tenants] | custom-fields [rows] [samples] | pitr [tenants] [seconds] [writesPerSecond]");
+        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [rps] | rollout-profile [tenants] | sessions [databases] | move [rows] [writesPerSecond] | backup [tenants] | bouncer [tenants] [seconds] [concurrency] | registry-ab <before> <after|.> [tenants] [seconds] [rounds] [concurrency] | fleet [tenants] [samples] [apiBudget] | tax [seconds] [concurrency] [rounds] [memoryTenants] | refusal [calls] | fairness [coldRequests] [hotLoops] [rounds] | storm [ops] [seeds,comma-separated] [tenants] | custom-fields [rows] [samples] | pitr [tenants] [seconds] [writesPerSecond]");
         return 2;
 }
