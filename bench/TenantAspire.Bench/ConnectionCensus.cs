@@ -57,7 +57,7 @@ internal static class ConnectionCensus
         Console.WriteLine($"### Who opens the connections ({window.TotalSeconds:F0} s; backends sampled every {SamplePeriod.TotalMilliseconds:F0} ms)");
         Console.WriteLine($"Exact, by database (pg_stat_database.sessions): {string.Join(", ", exact.Where(d => d.Value > 0).OrderByDescending(d => d.Value).Select(d => $"{d.Key} {d.Value}"))}; " +
                           $"{total} in all. Seen by the sampler: {seen.Count} ({(total == 0 ? 0 : 100.0 * seen.Count / total):F0} %).");
-        // Every request is one of these (RegistrySnapshot): only a hit needs no new data source, and a transient is a one-off
+        // Every request is one of these (RegistrySnapshot): only a hit needs no new connection, and a transient is a one-off
         // connection from the admission window (a tenant not admitted to the budget's main region).
         Console.WriteLine("The API's connection registry over the window: " +
                           string.Join(", ", RegistryCounters.Select(c => $"{c} {registryAfter.GetProperty(c).GetInt64() - registryBefore.GetProperty(c).GetInt64()}")) +
