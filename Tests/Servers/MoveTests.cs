@@ -48,6 +48,10 @@ public sealed class MoveTests(ServersStackFixture fixture, ITestOutputHelper out
         await Task.Delay(500); // and after it, on the target
         await writer.StopAsync();
         output.WriteLine($"{switched}; acknowledged {writer.Acknowledged.Count}, failed {writer.Failed.Count}, longest write {writer.LongestWrite.TotalMilliseconds:0} ms");
+        foreach (var failed in writer.Failed)
+        {
+            output.WriteLine("failed write: " + failed); // whole, with its problem details (the assertion's message cuts it short)
+        }
         Assert.Contains(switched.GetProperty("phase").GetString(), Landed);
         Assert.Empty(writer.Failed);
         Assert.InRange(switched.GetProperty("pauseMs").GetInt32(), 0, 2000);
