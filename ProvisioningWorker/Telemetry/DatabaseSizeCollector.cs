@@ -141,9 +141,10 @@ public sealed class DatabaseSizeCollector : BackgroundService
         await db.SaveChangesAsync(ct);
     }
 
-    // pg_database_size costs ~2.8 ms per tenant database on a quiet server, but ~12 ms while a fleet of 2,000 falls asleep (its
-    // files cold in the page cache; docs/benchmarks.md, *An idle fleet*: a batch of 16 took 190.7 ms mean), so 4 per statement
-    // keeps each near the 50 ms a worker pass's query may take. 2,000 unmeasured databases are then 500 batches, ~75 s a pass.
+    // pg_database_size cost ~2.8 ms per tenant database on a quiet server but ~12 ms while a fleet of 2,000 fell asleep
+    // (docs/benchmarks.md, *An idle fleet*: a batch of 16 took 190.7 ms mean; batches of 4 then took 44.6 ms mean), so 4 per
+    // statement keeps each near the 50 ms a worker pass's query may take. 2,000 unmeasured databases are then 500 batches with
+    // a 100 ms pause each: over a minute for the first pass (an estimate from those rates, not timed).
     private const int BatchSize = 4;
     private static readonly TimeSpan BatchPause = TimeSpan.FromMilliseconds(100);
 

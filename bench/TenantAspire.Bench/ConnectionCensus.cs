@@ -27,7 +27,7 @@ internal static class ConnectionCensus
         await using var connection = new NpgsqlConnection(server);
         await connection.OpenAsync();
         var exactBefore = await SessionsByDatabaseAsync(connection);
-        var since = await ScalarAsync<DateTime>(connection, "SELECT now()");
+        var since = await FleetScenario.ScalarAsync<DateTime>(connection, "SELECT now()");
         var seen = new Dictionary<(int Pid, DateTime Start), Source>();
         await using var sample = new NpgsqlCommand("""
             SELECT pid, backend_start, CASE WHEN usename LIKE 'trole\_%' THEN 'a tenant''s login' ELSE coalesce(usename, '') END,
@@ -85,11 +85,5 @@ internal static class ConnectionCensus
             sessions[reader.GetString(0)] = reader.GetInt64(1);
         }
         return sessions;
-    }
-
-    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (T)(await command.ExecuteScalarAsync())!;
     }
 }

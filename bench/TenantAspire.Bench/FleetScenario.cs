@@ -233,7 +233,7 @@ internal static class FleetScenario
     private static Task<long> CountAsync(Stack stack, string status) =>
         TenantData.ScalarAsync<long>(stack.Catalog, "SELECT count(*) FROM tenants WHERE status = $1", status);
 
-    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql)
+    internal static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 300 };
         return (T)(await command.ExecuteScalarAsync())!;
