@@ -22,15 +22,26 @@ public sealed class TenantDb(ITenantContext tenant, TenantConnectionRegistry reg
         return _context;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// True while nothing this request sent to the tenant's database can have changed it: no connection yet, or no command
+    /// completed on it (a command that failed was rolled back with its statement).
+    /// </summary>
+    public bool NothingCompleted => _context is null || _context.CommandsCompleted == 0;
+
+    /// <summary>Gives the connection back: the next <see cref="GetAsync"/> opens one on the request's tenant route as it is then.</summary>
+    public async ValueTask ResetAsync()
     {
         if (_context is not null)
         {
             await _context.DisposeAsync();
+            _context = null;
         }
         if (_lease is not null)
         {
             await _lease.DisposeAsync();
+            _lease = null;
         }
     }
+
+    public ValueTask DisposeAsync() => ResetAsync();
 }

@@ -13,6 +13,9 @@ public sealed class TenantDbContext(DbContextOptions<TenantDbContext> options) :
     /// </summary>
     public bool WithCustomFields { get; init; } = true;
 
+    /// <summary>Commands EF Core ran to completion on this context (<see cref="CompletedCommandCounter"/>).</summary>
+    public int CommandsCompleted { get; internal set; }
+
     public DbSet<User> Users => Set<User>();
     public DbSet<Project> Projects => Set<Project>();
     public DbSet<ProjectTask> Tasks => Set<ProjectTask>();

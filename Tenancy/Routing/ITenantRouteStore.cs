@@ -8,4 +8,7 @@ public interface ITenantRouteStore
 {
     /// <summary>The tenant's route, or null when no tenant has that slug.</summary>
     ValueTask<TenantRoute?> GetAsync(string slug, CancellationToken ct = default);
+
+    /// <summary>The catalog's route now, past any cached copy, which it replaces.</summary>
+    ValueTask<TenantRoute?> RefreshAsync(string slug, CancellationToken ct = default);
 }

@@ -44,21 +44,31 @@ public sealed class TenantRouteCache(IFusionCacheProvider caches, IServiceScopeF
     }
 
     private async ValueTask<TenantRoute?> FillAsync(string slug, CancellationToken ct) =>
-        await _cache.GetOrSetAsync<TenantRoute?>(Key(slug), async (ctx, token) =>
+        await _cache.GetOrSetAsync<TenantRoute?>(Key(slug), (ctx, token) => LoadAsync(slug, ctx, token), token: ct);
+
+    /// <summary>
+    /// The catalog's route, read past both cache levels and stored in them (the backplane drops other replicas' copies): for a
+    /// request whose database refused the route this replica had cached.
+    /// </summary>
+    public async ValueTask<TenantRoute?> RefreshAsync(string slug, CancellationToken ct = default) =>
+        await _cache.GetOrSetAsync<TenantRoute?>(Key(slug), (ctx, token) => LoadAsync(slug, ctx, token),
+            options => options.SetSkipMemoryCacheRead().SetSkipDistributedCacheRead(true), ct);
+
+    private async Task<TenantRoute?> LoadAsync(string slug, FusionCacheFactoryExecutionContext<TenantRoute?> ctx, CancellationToken token)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(token);
+        bounded.CancelAfter(FillBound);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
+        var tenant = await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Slug == slug, bounded.Token);
+        if (tenant is null)
         {
-            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(token);
-            bounded.CancelAfter(FillBound);
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
-            var tenant = await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Slug == slug, bounded.Token);
-            if (tenant is null)
-            {
-                // Unknown slugs are cached briefly so a flood of them cannot hammer the catalog.
-                ctx.Options.Duration = TimeSpan.FromSeconds(5);
-                return null;
-            }
-            return TenantRoute.From(tenant);
-        }, token: ct);
+            // Unknown slugs are cached briefly so a flood of them cannot hammer the catalog.
+            ctx.Options.Duration = TimeSpan.FromSeconds(5);
+            return null;
+        }
+        return TenantRoute.From(tenant);
+    }
 
     /// <summary>
     /// Writes the route from the catalog row just saved: into Redis, and every replica's L1 drops its copy through the backplane.

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
 using TenantAspire.Tenancy.Context;
-using TenantAspire.Tenancy.Data;
 using TenantAspire.Tenancy.Routing;
 using TenantAspire.Tenancy.Telemetry;
 using TenantAspire.TenantApi.Auth;
@@ -12,7 +11,8 @@ namespace TenantAspire.TenantApi.Tenants;
 /// The edge of every tenant-scoped endpoint (applied to the route groups, so no handler can forget it), composed of its seams:
 /// which tenant the request names (<see cref="TenantSlugStrategy"/>), whether the token may name it (<see cref="TenantAccessGuard"/>),
 /// its route (<see cref="ITenantRouteStore"/>), whether its state lets it be served now (<see cref="TenantStateGate"/>); then it
-/// sets <see cref="ITenantContext"/> and the log scope. Rate limiting follows as its own filter (<see cref="TenantRateLimitFilter"/>).
+/// sets <see cref="ITenantContext"/> and the log scope. Rate limiting follows as its own filter (<see cref="TenantRateLimitFilter"/>),
+/// then the retry of a request whose cached route was stale (<see cref="StaleRouteRetryFilter"/>).
 /// </summary>
 public sealed class TenantResolutionFilter(ITenantRouteStore routes, TenantStateGate gate, TenantTagLimiter tags,
     TenantContextHolder holder, ILogger<TenantResolutionFilter> logger) : IEndpointFilter
@@ -45,17 +45,10 @@ public sealed class TenantResolutionFilter(ITenantRouteStore routes, TenantState
             }
         }
 
-        var required = http.GetEndpoint()?.Metadata.GetMetadata<RequiresTenantSchema>()?.Migration ?? TenantMigrations.MinimumServable;
-        var decision = await gate.AdmitAsync(slug, route, required, http.RequestAborted);
+        var decision = await gate.AdmitAsync(slug, route, RequiresTenantSchema.Of(http), http.RequestAborted);
         if (decision.Route is not { } served)
         {
-            return decision.Refusal switch
-            {
-                GateRefusal.NotFound => NotFound(decision.Detail!),
-                GateRefusal.Forbidden => Forbidden(decision.Detail!),
-                GateRefusal.Conflict => Conflict(decision.Detail!),
-                _ => Unavailable(decision.Detail!, decision.RetryAfter ?? TimeSpan.FromSeconds(1), http),
-            };
+            return Answer(decision, http);
         }
         holder.Set(served);
         using (logger.BeginScope(new Dictionary<string, object?> { [TenantTelemetry.TenantIdKey] = slug }))
@@ -63,4 +56,13 @@ public sealed class TenantResolutionFilter(ITenantRouteStore routes, TenantState
             return await next(context);
         }
     }
+
+    /// <summary>The problem that answers a refused request: each kind of refusal has its status.</summary>
+    public static object Answer(GateDecision decision, HttpContext http) => decision.Refusal switch
+    {
+        GateRefusal.NotFound => NotFound(decision.Detail!),
+        GateRefusal.Forbidden => Forbidden(decision.Detail!),
+        GateRefusal.Conflict => Conflict(decision.Detail!),
+        _ => Unavailable(decision.Detail!, decision.RetryAfter ?? TimeSpan.FromSeconds(1), http),
+    };
 }

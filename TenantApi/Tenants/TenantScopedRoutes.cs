@@ -8,7 +8,7 @@ internal static class TenantScopedRoutes
     /// <summary>
     /// Maps the same endpoints twice, as <c>/api/tenants/{slug}/…</c> and as <c>/api/…</c> with the X-Tenant-Id header, both
     /// behind authentication, the group's role policy (<see cref="Auth.TenantPolicies"/>; endpoints may add a stricter one), the
-    /// tenant resolution filter and the tenant's rate limit.
+    /// tenant resolution filter, the tenant's rate limit and the retry of a request whose cached route was stale.
     /// </summary>
     public static IEndpointRouteBuilder MapTenantScoped(this IEndpointRouteBuilder app, string tag, string policy, Action<RouteGroupBuilder> map)
     {
@@ -19,6 +19,7 @@ internal static class TenantScopedRoutes
                 .RequireAuthorization(policy)
                 .AddEndpointFilter<TenantResolutionFilter>()
                 .AddEndpointFilter<TenantRateLimitFilter>() // after resolution: the limit depends on the tenant's tier
+                .AddEndpointFilter<StaleRouteRetryFilter>() // innermost: a retry runs the handler only
                 .ProducesProblem(StatusCodes.Status400BadRequest)
                 .ProducesProblem(StatusCodes.Status401Unauthorized)
                 .ProducesProblem(StatusCodes.Status403Forbidden)

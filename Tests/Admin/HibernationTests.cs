@@ -55,6 +55,39 @@ public sealed class HibernationTests(AspireAppFixture fixture)
         await _kit.InjectFaultAsync(slug, "open-database", null);
     }
 
+    [Fact]
+    public async Task A_replica_that_missed_the_hibernation_holds_the_next_request_while_the_tenant_wakes_instead_of_failing_it()
+    {
+        var slug = TenantTestKit.NewSlug("deaf");
+        (await _kit.CreateAsync(slug)).Dispose();
+        await _kit.WaitForStatusAsync(slug, "active");
+        await using var replica = await DeafReplica.StartAsync(fixture);
+        using var deaf = replica.TenantAdmin(slug);
+        using (var before = await deaf.PostAsJsonAsync($"/api/tenants/{slug}/users", new { email = "before@example.com", name = "Before" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, before.StatusCode); // the replica now has the route cached and a connection open
+        }
+
+        using var admin = fixture.PlatformAdmin();
+        using (var hibernate = await admin.PostAsync($"/api/tenants/{slug}/hibernate", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, hibernate.StatusCode);
+        }
+        await _kit.WaitForStatusAsync(slug, "hibernated");
+
+        // The replica still has the tenant active; the hibernation ended its connection and closed the database. Its next request
+        // fails on that before it changes anything, reads the catalog's route, and is held while the tenant wakes.
+        using (var after = await deaf.PostAsJsonAsync($"/api/tenants/{slug}/users", new { email = "after@example.com", name = "After" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, after.StatusCode);
+        }
+        using var member = fixture.ApiAs(slug, TenantClaims.TenantAdmin);
+        var users = await member.GetFromJsonAsync<JsonElement>($"/api/tenants/{slug}/users");
+        Assert.Equal(["after@example.com", "before@example.com"],
+            users.GetProperty("items").EnumerateArray().Select(u => u.GetProperty("email").GetString()).Order(StringComparer.Ordinal));
+        Assert.Contains("woken", (await _kit.AuditAsync(slug)).Select(a => a.Action));
+    }
+
     /// <summary>An active tenant with one user, then hibernated: its database closed and no session left on it.</summary>
     private async Task<(string Slug, TenantAspire.Tenancy.Catalog.Tenant Tenant, HttpClient Member)> HibernatedTenantAsync(string prefix)
     {

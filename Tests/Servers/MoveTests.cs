@@ -96,6 +96,29 @@ public sealed class MoveTests(ServersStackFixture fixture, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task A_replica_that_never_hears_of_the_cut_over_has_its_writes_held_and_served_on_the_target()
+    {
+        // Its writes reach the source until the move locks the tenant's role out; each one after that fails there before it
+        // changes anything, reads the catalog's route and is held like any other until the switch.
+        var slug = await _kit.OnStandardServerAsync("mv-deaf");
+        var (row, _) = await _kit.Tenants.CatalogRowAsync(slug);
+        await using var replica = await DeafReplica.StartAsync(fixture);
+        using var deaf = replica.TenantAdmin(slug);
+        await using var writer = new ContinuousWriter(slug, [deaf]).Start();
+        await Task.Delay(500);
+
+        var move = (await _kit.ChangeTierAsync(slug, "premium"))!.Value;
+        var switched = await _kit.WaitForMoveAsync(slug, move.GetProperty("id").GetString()!, "Switched", "Completed", "Aborted", "Failed");
+        await Task.Delay(500);
+        await writer.StopAsync();
+        output.WriteLine($"{switched}; acknowledged {writer.Acknowledged.Count}, longest write {writer.LongestWrite.TotalMilliseconds:0} ms");
+        Assert.Contains(switched.GetProperty("phase").GetString(), Landed);
+        Assert.Empty(writer.Failed);
+        var onTarget = await EmailsOnAsync(ServersStackFixture.Premium, row.DatabaseName);
+        Assert.Equal(writer.Acknowledged.Order(StringComparer.Ordinal), onTarget.Order(StringComparer.Ordinal)); // none lost, none doubled
+    }
+
+    [Fact]
     public async Task A_cut_over_longer_than_the_max_pause_aborts_and_the_source_serves_on()
     {
         var slug = await _kit.OnStandardServerAsync("mv-abort");

@@ -25,9 +25,11 @@ public sealed class TenantResolutionFilterTests
             Lookups.Add(slug);
             return ValueTask.FromResult(route);
         }
+
+        public ValueTask<TenantRoute?> RefreshAsync(string slug, CancellationToken ct = default) => GetAsync(slug, ct);
     }
 
-    private sealed class NoHolds : ITenantHolds
+    internal sealed class NoHolds : ITenantHolds
     {
         public Task<TenantRoute?> WakeAndWaitAsync(TenantRoute tenant, TimeSpan holdFor, CancellationToken ct) => Task.FromResult<TenantRoute?>(null);
 
@@ -37,7 +39,7 @@ public sealed class TenantResolutionFilterTests
             Task.FromResult<TenantRoute?>(null);
     }
 
-    private static TenantRoute Route(TenantStatus status) =>
+    internal static TenantRoute Route(TenantStatus status) =>
         new(Guid.NewGuid(), "acme", TenantTier.Standard, status, "postgres", "db", "role", "x", DateTimeOffset.UnixEpoch, TenantMigrations.Latest);
 
     /// <summary>A tenant admin's token issued now (after the tenant's creation, so the instance guard lets it through).</summary>

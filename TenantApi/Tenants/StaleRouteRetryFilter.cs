@@ -1,0 +1,51 @@
+using TenantAspire.Tenancy.Connections;
+using TenantAspire.Tenancy.Context;
+using TenantAspire.Tenancy.Routing;
+
+namespace TenantAspire.TenantApi.Tenants;
+
+/// <summary>
+/// Serves a request once more when its tenant's database refused the route this replica had cached. The worker fences the old
+/// database before it changes a tenant (a move locks the tenant's role out of the source, a hibernation closes the database, a
+/// restore's swap renames it), while the backplane's message that drops the cached route can arrive late, or not at all while
+/// Redis is down: a request that read the route before the message fails on the fence instead of being held. It is served again,
+/// once, through the state gate on the catalog's route (held while a cut-over ends, woken if hibernated), when no command of it
+/// completed (it changed nothing) and the catalog's route is not the one it had (a database that is simply down stays a 503).
+/// Innermost of the tenant filters: only the handler runs again; the rate limit counted the request once.
+/// </summary>
+public sealed class StaleRouteRetryFilter(ITenantRouteStore routes, TenantStateGate gate, TenantContextHolder holder, TenantDb tenantDb,
+    ILogger<StaleRouteRetryFilter> logger) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var served = holder.Tenant;
+        try
+        {
+            return await next(context);
+        }
+        catch (Exception e) when (DatabaseUnavailable.Is(e) && tenantDb.NothingCompleted && !http.Response.HasStarted)
+        {
+            var fresh = await routes.RefreshAsync(served.Slug, http.RequestAborted);
+            if (!Changed(served, fresh))
+            {
+                throw;
+            }
+            logger.LogInformation("The database of {Tenant} refused a stale route ({Status} on {Server}, now {Fresh}); serving the request again",
+                served.Slug, served.Status, served.Server, fresh is null ? "gone" : $"{fresh.Status} on {fresh.Server}");
+            // Its connection goes back (a broken one clears its pool); the registry replaces a data source whose place changed.
+            await tenantDb.ResetAsync();
+            var decision = await gate.AdmitAsync(served.Slug, fresh, RequiresTenantSchema.Of(http), http.RequestAborted);
+            if (decision.Route is not { } route)
+            {
+                return TenantResolutionFilter.Answer(decision, http);
+            }
+            holder.Renew(route);
+            return await next(context);
+        }
+    }
+
+    /// <summary>Whether the catalog's route is not the one the request was served on (the only case a second try can help).</summary>
+    public static bool Changed(TenantRoute served, TenantRoute? now) =>
+        now is null || now.Status != served.Status || now.Server != served.Server || now.DatabaseName != served.DatabaseName;
+}
