@@ -26,10 +26,10 @@ public sealed class StaleRouteRetryFilter(ITenantRouteStore routes, TenantStateG
         }
         catch (Exception e) when (DatabaseUnavailable.Is(e) && tenantDb.NothingCompleted && !http.Response.HasStarted)
         {
-            var fresh = await routes.RefreshAsync(served.Slug, http.RequestAborted);
-            if (!Changed(served, fresh))
+            var (read, fresh) = await TryRefreshAsync(served.Slug, http.RequestAborted);
+            if (!read || !Changed(served, fresh))
             {
-                throw;
+                throw; // the request's own failure, whatever the catalog read did
             }
             logger.LogInformation("The database of {Tenant} refused a stale route ({Status} on {Server}, now {Fresh}); serving the request again",
                 served.Slug, served.Status, served.Server, fresh is null ? "gone" : $"{fresh.Status} on {fresh.Server}");
@@ -42,6 +42,20 @@ public sealed class StaleRouteRetryFilter(ITenantRouteStore routes, TenantStateG
             }
             holder.Renew(route);
             return await next(context);
+        }
+    }
+
+    private async Task<(bool Read, TenantRoute? Route)> TryRefreshAsync(string slug, CancellationToken ct)
+    {
+        try
+        {
+            return (true, await routes.RefreshAsync(slug, ct));
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            // The catalog is not answering either (its server may be the one that is down): the request keeps its 503.
+            logger.LogWarning(e, "Could not read the route of {Tenant} again after its database refused the request", slug);
+            return (false, null);
         }
     }
 

@@ -16,7 +16,7 @@ public sealed class StaleRouteRetryFilterTests
     private static readonly TenantRoute Cached = TenantResolutionFilterTests.Route(TenantStatus.Active);
 
     /// <summary>The catalog's route as the store reads it past the cache; counts the reads.</summary>
-    private sealed class CatalogStore(TenantRoute? catalog) : ITenantRouteStore
+    private sealed class CatalogStore(TenantRoute? catalog, Exception? down = null) : ITenantRouteStore
     {
         public int Refreshes { get; private set; }
 
@@ -25,7 +25,7 @@ public sealed class StaleRouteRetryFilterTests
         public ValueTask<TenantRoute?> RefreshAsync(string slug, CancellationToken ct = default)
         {
             Refreshes++;
-            return ValueTask.FromResult(catalog);
+            return down is null ? ValueTask.FromResult(catalog) : ValueTask.FromException<TenantRoute?>(down);
         }
     }
 
@@ -33,11 +33,12 @@ public sealed class StaleRouteRetryFilterTests
     private static PostgresException LockedOut() =>
         new("permission denied for database \"tdb\"", "FATAL", "FATAL", PostgresErrorCodes.InsufficientPrivilege);
 
-    private static async Task<(object? Result, List<TenantRoute> Runs, CatalogStore Store)> RunAsync(TenantRoute? catalog, Exception firstFailure)
+    private static async Task<(object? Result, List<TenantRoute> Runs, CatalogStore Store)> RunAsync(TenantRoute? catalog, Exception firstFailure,
+        Exception? catalogDown = null)
     {
         var holder = new TenantContextHolder();
         holder.Set(Cached);
-        var store = new CatalogStore(catalog);
+        var store = new CatalogStore(catalog, catalogDown);
         // Its connection is never opened here (the handler fails before it asks), so the registry and schema are not needed.
         var tenantDb = new TenantDb(holder, null!, null!);
         var filter = new StaleRouteRetryFilter(store, new TenantStateGate(new TenantResolutionFilterTests.NoHolds()), holder, tenantDb,
@@ -67,6 +68,14 @@ public sealed class StaleRouteRetryFilterTests
         // A server that is down says nothing about the route: the 503 stands, and no loop of retries hammers it.
         var refused = await Assert.ThrowsAsync<PostgresException>(() => RunAsync(Cached, LockedOut()));
         Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+    }
+
+    [Fact]
+    public async Task A_catalog_that_does_not_answer_leaves_the_request_its_own_failure()
+    {
+        var refused = await Assert.ThrowsAsync<PostgresException>(() =>
+            RunAsync(Cached with { Server = "postgres-premium" }, LockedOut(), new OperationCanceledException("catalog fill bound")));
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState); // still a 503, not the read's cancellation (a 500)
     }
 
     [Fact]
