@@ -23,10 +23,10 @@ public sealed class TenantDb(ITenantContext tenant, TenantConnectionRegistry reg
     }
 
     /// <summary>
-    /// True while nothing this request sent to the tenant's database can have changed it: no connection yet, or no command
-    /// completed on it (a command that failed was rolled back with its statement).
+    /// True while nothing this request sent to the tenant's database can have changed it: no connection yet, or only LINQ
+    /// queries completed on it (a command that failed was rolled back with its statement).
     /// </summary>
-    public bool NothingCompleted => _context is null || _context.CommandsCompleted == 0;
+    public bool NothingWritten => _context is null || _context.WritesCompleted == 0;
 
     /// <summary>Gives the connection back: the next <see cref="GetAsync"/> opens one on the request's tenant route as it is then.</summary>
     public async ValueTask ResetAsync()

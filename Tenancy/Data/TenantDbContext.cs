@@ -13,8 +13,8 @@ public sealed class TenantDbContext(DbContextOptions<TenantDbContext> options) :
     /// </summary>
     public bool WithCustomFields { get; init; } = true;
 
-    /// <summary>Commands EF Core ran to completion on this context (<see cref="CompletedCommandCounter"/>).</summary>
-    public int CommandsCompleted { get; internal set; }
+    /// <summary>Commands other than LINQ queries that EF Core ran to completion on this context (<see cref="CompletedWriteCounter"/>).</summary>
+    public int WritesCompleted { get; internal set; }
 
     public DbSet<User> Users => Set<User>();
     public DbSet<Project> Projects => Set<Project>();

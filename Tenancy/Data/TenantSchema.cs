@@ -14,7 +14,7 @@ public sealed class TenantSchema
         .UseNpgsql(npgsql => npgsql.EnableRetryOnFailure(3))
         .UseSnakeCaseNamingConvention()
         .ReplaceService<IModelCacheKeyFactory, TenantModelCacheKeyFactory>()
-        .AddInterceptors(CompletedCommandCounter.Instance)
+        .AddInterceptors(CompletedWriteCounter.Instance)
         .Options;
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string? From, string To), string> _scripts = new();

@@ -9,8 +9,9 @@ namespace TenantAspire.TenantApi.Tenants;
 /// database before it changes a tenant (a move locks the tenant's role out of the source, a hibernation closes the database, a
 /// restore's swap renames it), while the backplane's message that drops the cached route can arrive late, or not at all while
 /// Redis is down: a request that read the route before the message fails on the fence instead of being held. It is served again,
-/// once, through the state gate on the catalog's route (held while a cut-over ends, woken if hibernated), when no command of it
-/// completed (it changed nothing) and the catalog's route is not the one it had (a database that is simply down stays a 503).
+/// once, through the state gate on the catalog's route (held while a cut-over ends, woken if hibernated), when none of its
+/// writes completed (it changed nothing; its reads run again) and the catalog's route is not the one it had (a database that is
+/// simply down stays a 503).
 /// Innermost of the tenant filters: only the handler runs again; the rate limit counted the request once.
 /// </summary>
 public sealed class StaleRouteRetryFilter(ITenantRouteStore routes, TenantStateGate gate, TenantContextHolder holder, TenantDb tenantDb,
@@ -24,7 +25,7 @@ public sealed class StaleRouteRetryFilter(ITenantRouteStore routes, TenantStateG
         {
             return await next(context);
         }
-        catch (Exception e) when (DatabaseUnavailable.Is(e) && tenantDb.NothingCompleted && !http.Response.HasStarted)
+        catch (Exception e) when (DatabaseUnavailable.Is(e) && tenantDb.NothingWritten && !http.Response.HasStarted)
         {
             var (read, fresh) = await TryRefreshAsync(served.Slug, http.RequestAborted);
             if (!read || !Changed(served, fresh))

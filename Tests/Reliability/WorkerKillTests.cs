@@ -43,7 +43,7 @@ public sealed class WorkerKillTests(AspireAppFixture fixture, ITestOutputHelper 
             ["Provisioning__Lease"] = "00:00:02", // a killed holder's operations come back quickly
         };
 
-        var worker = WorkerProcess.Start(environment);
+        var worker = ServiceProcess.Start("ProvisioningWorker", environment);
         await using var db = new CatalogDbContext(new DbContextOptionsBuilder<CatalogDbContext>().UseNpgsql(catalog).UseSnakeCaseNamingConvention().Options);
         await Eventually.TrueAsync(async () => (await db.Database.GetAppliedMigrationsAsync()).Any()
             && !(await db.Database.GetPendingMigrationsAsync()).Any(), TimeSpan.FromSeconds(60), "the worker migrated its catalog");
@@ -63,7 +63,7 @@ public sealed class WorkerKillTests(AspireAppFixture fixture, ITestOutputHelper 
             await Task.Delay(TimeSpan.FromMilliseconds(random.Next(1500, 3000))); // start-up takes ~1 s: each life does some work
             worker.Kill();
             worker.Dispose();
-            worker = WorkerProcess.Start(environment);
+            worker = ServiceProcess.Start("ProvisioningWorker", environment);
         }
         using (worker)
         {

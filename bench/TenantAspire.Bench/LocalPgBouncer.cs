@@ -43,7 +43,7 @@ internal sealed class LocalPgBouncer : IAsyncDisposable
         }
         Directory.CreateDirectory(folder);
         var target = new NpgsqlConnectionStringBuilder(server);
-        var port = FreePort();
+        var port = TestSupport.FreePort.Next();
         // The logins' passwords themselves (PgBouncer computes SCRAM from them on both sides). The file lives in the run's data
         // folder, readable by the postgres user only, and goes with it.
         await File.WriteAllLinesAsync(Path.Combine(folder, "userlist.txt"), logins.Select(l => $"\"{l.User}\" \"{l.Password}\""));
@@ -125,13 +125,6 @@ internal sealed class LocalPgBouncer : IAsyncDisposable
             NoResetOnClose = true,
             MaxAutoPrepare = 0,
         }.ConnectionString;
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>
     /// What PgBouncer logged besides routine logins and closes, counted by message (its pool waits, evictions, server errors):

@@ -4,13 +4,15 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace TenantAspire.Tenancy.Data;
 
 /// <summary>
-/// Counts the commands that completed on each <see cref="TenantDbContext"/> (<see cref="TenantDbContext.CommandsCompleted"/>). A
-/// request whose tenant connection failed before any command completed changed nothing in the tenant's database, so the request
-/// edge may serve it again on a fresher route (a replica that had not yet heard of a move, a hibernation or a swap).
+/// Counts the commands that may have written and completed on each <see cref="TenantDbContext"/>
+/// (<see cref="TenantDbContext.WritesCompleted"/>): every command but a LINQ query (SaveChanges, raw SQL, bulk updates). A
+/// request whose tenant connection failed before any such command completed changed nothing in the tenant's database (its
+/// reads changed nothing, and a failed statement is rolled back with itself), so the request edge may serve it again on a
+/// fresher route (a replica that had not yet heard of a move, a hibernation or a swap).
 /// </summary>
-internal sealed class CompletedCommandCounter : DbCommandInterceptor
+internal sealed class CompletedWriteCounter : DbCommandInterceptor
 {
-    public static readonly CompletedCommandCounter Instance = new();
+    public static readonly CompletedWriteCounter Instance = new();
 
     public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result) =>
         Count(eventData, result);
@@ -30,9 +32,9 @@ internal sealed class CompletedCommandCounter : DbCommandInterceptor
 
     private static T Count<T>(CommandExecutedEventData eventData, T result)
     {
-        if (eventData.Context is TenantDbContext context)
+        if (eventData.Context is TenantDbContext context && eventData.CommandSource != CommandSource.LinqQuery)
         {
-            context.CommandsCompleted++;
+            context.WritesCompleted++;
         }
         return result;
     }

@@ -3,21 +3,23 @@ using System.Diagnostics;
 namespace TenantAspire.Tests.Infrastructure;
 
 /// <summary>
-/// The real provisioning worker as its own OS process (the built ProvisioningWorker.dll), so a test can SIGKILL it mid-step
-/// and start it again, as a crash or an OOM kill would.
+/// A real service (the built ProvisioningWorker.dll or TenantApi.dll) as its own OS process: a test can SIGKILL it mid-step and
+/// start it again, as a crash or an OOM kill would; and, unlike a host in the test process, it shares no meters with the
+/// in-process hosts (OpenTelemetry .NET stops every meter of a name when one of them is disposed, opentelemetry-dotnet#6412).
 /// </summary>
-public sealed class WorkerProcess : IDisposable
+public sealed class ServiceProcess : IDisposable
 {
     private readonly Process _process;
 
-    private WorkerProcess(Process process) => _process = process;
+    private ServiceProcess(Process process) => _process = process;
 
     /// <summary>Its process id: worker ids (and so claim holders) are <c>{machine}/{pid}/…</c>.</summary>
     public int Pid => _process.Id;
 
-    public static WorkerProcess Start(IReadOnlyDictionary<string, string?> environment)
+    /// <param name="project">The service's project folder and assembly name: ProvisioningWorker or TenantApi.</param>
+    public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string?> environment)
     {
-        var assembly = Path.Combine(RepositoryRoot.Path, "ProvisioningWorker", "bin", BuildConfiguration, "net10.0", "ProvisioningWorker.dll");
+        var assembly = Path.Combine(RepositoryRoot.Path, project, "bin", BuildConfiguration, "net10.0", project + ".dll");
         var start = new ProcessStartInfo("dotnet", [assembly])
         {
             RedirectStandardOutput = true,
@@ -28,13 +30,13 @@ public sealed class WorkerProcess : IDisposable
         {
             start.Environment[key] = value;
         }
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the worker");
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {project}");
         // Drain its output so a full pipe never blocks it.
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new WorkerProcess(process);
+        return new ServiceProcess(process);
     }
 
     /// <summary>SIGKILL: no shutdown hook runs, leases are left to expire, half-done steps stay half done.</summary>
