@@ -28,6 +28,10 @@ public sealed class StaleRouteRetryFilter(ITenantRouteStore routes, TenantStateG
         catch (Exception e) when (DatabaseUnavailable.Is(e) && tenantDb.NothingWritten && !http.Response.HasStarted)
         {
             var (read, fresh) = await TryRefreshAsync(served.Slug, http.RequestAborted);
+            if (fresh is not null && fresh.Id != served.Id)
+            {
+                fresh = null; // deleted, and the slug taken by a new tenant since: the one the request named is gone (404)
+            }
             if (!read || !Changed(served, fresh))
             {
                 throw; // the request's own failure, whatever the catalog read did

@@ -101,6 +101,14 @@ public sealed class StaleRouteRetryFilterTests
         Assert.Single(runs);
     }
 
+    [Fact]
+    public async Task A_tenant_deleted_and_its_slug_taken_by_a_new_one_is_404_never_the_new_tenant()
+    {
+        var (result, runs, _) = await RunAsync(Cached with { Id = Guid.NewGuid() }, LockedOut());
+        Assert.Equal(StatusCodes.Status404NotFound, Assert.IsType<ProblemHttpResult>(result).StatusCode);
+        Assert.Single(runs);
+    }
+
     [Theory]
     [InlineData(null, null, null, false)]
     [InlineData(TenantStatus.Hibernated, null, null, true)]
