@@ -59,17 +59,22 @@ public sealed class BackupHousekeeping(CatalogDbContext db, BackupStore store, I
             // commit and its row).
             await store.DeletePrefixAsync(BackupStore.BackupsContainer, BackupStore.TenantPrefix(tenant.Key.TenantId), ct);
             var ids = tenant.Select(b => b.Id).ToList();
-            await db.Backups.Where(b => ids.Contains(b.Id)).ExecuteDeleteAsync(ct);
-            db.AuditEvents.Add(new AuditEvent
+            // The rows go with the erasure's audit event, in one transaction: no one sees them gone unaudited, and a worker that
+            // dies in between leaves both for the next pass (whose prefix delete finds nothing left to delete).
+            await db.InTransactionAsync(async token =>
             {
-                TenantId = tenant.Key.TenantId,
-                TenantSlug = tenant.Key.TenantSlug,
-                Action = "backups-purged",
-                Actor = Audit.WorkerActor,
-                At = now,
-                Detail = $"{ids.Count} backup(s) of the deleted tenant erased after the grace of {options.Value.DeletedTenantGrace}",
-            });
-            await db.SaveChangesAsync(ct);
+                await db.Backups.Where(b => ids.Contains(b.Id)).ExecuteDeleteAsync(token);
+                db.AuditEvents.Add(new AuditEvent
+                {
+                    TenantId = tenant.Key.TenantId,
+                    TenantSlug = tenant.Key.TenantSlug,
+                    Action = "backups-purged",
+                    Actor = Audit.WorkerActor,
+                    At = now,
+                    Detail = $"{ids.Count} backup(s) of the deleted tenant erased after the grace of {options.Value.DeletedTenantGrace}",
+                });
+                return await db.SaveChangesAsync(token);
+            }, ct);
             logger.LogInformation("Purged {Count} backup(s) of deleted tenant {Tenant}", ids.Count, tenant.Key.TenantSlug);
         }
     }
