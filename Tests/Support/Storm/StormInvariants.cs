@@ -311,9 +311,26 @@ public sealed class StormInvariants(IStormStack stack, StormModel model, Action<
 
     /// <summary>
     /// The users in a tenant's database now. A sleeping tenant's database refuses connections: the test opens it for the count
-    /// (as the superuser, with the stack settled) and closes it again.
+    /// (as the superuser, with the stack settled) and closes it again. The worker does the same around a sleeping tenant's dump
+    /// (the pass this check asked for runs meanwhile), so its close can land between the test's open and connect: opened again.
     /// </summary>
     private async Task<long> UsersAsync(Row row)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await CountUsersAsync(row);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectNotInPrerequisiteState && row.Status == "Hibernated" && attempt < 20)
+            {
+                log?.Invoke($"storm: {row.Slug}'s database was closed again before the count could connect (attempt {attempt}); again");
+                await Task.Delay(250);
+            }
+        }
+    }
+
+    private async Task<long> CountUsersAsync(Row row)
     {
         var closed = row.Status == "Hibernated";
         await using var server = await OpenAsync(row.Server);
