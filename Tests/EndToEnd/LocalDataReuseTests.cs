@@ -1,6 +1,8 @@
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using Npgsql;
+using TenantAspire.AppHost;
+using TenantAspire.TestSupport;
 using TenantAspire.Tests.Infrastructure;
 
 namespace TenantAspire.Tests.EndToEnd;
@@ -34,6 +36,7 @@ public sealed class LocalDataReuseTests
         await using var booting = await StackSlots.BootingAsync(); // it only boots: the gate for its whole life
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
             ["Infrastructure=local", $"LocalInfrastructure:DataRoot={root}"]);
+        builder.WithoutOtlpExport();
         await using var app = await builder.BuildAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await app.StartAsync(cts.Token);
@@ -46,7 +49,7 @@ public sealed class LocalDataReuseTests
             result = await command.ExecuteScalarAsync(cts.Token);
         }
         NpgsqlConnection.ClearAllPools();
-        await app.StopAsync(cts.Token);
+        await StackShutdown.StopInOrderAsync(app, ResourceNames.Blobs);
         return result;
     }
 }

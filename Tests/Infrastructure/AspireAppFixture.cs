@@ -104,6 +104,7 @@ public class AspireAppFixture : IAsyncLifetime
             .WithTenantApiBackends() // the catalog as the API's own login, Redis, key ring certificate, signing key, worker
             .WithHttpHealthCheck("/health");
         Configure(builder);
+        builder.WithoutOtlpExport();
         App = await builder.BuildAsync();
         Resources = new ResourceControl(App);
 
@@ -253,7 +254,7 @@ public class AspireAppFixture : IAsyncLifetime
         {
             await (await _inProcess.Value).DisposeAsync();
         }
-        await App.StopAsync();
+        await StackShutdown.StopInOrderAsync(App, ResourceNames.Blobs);
         await App.DisposeAsync();
         if (_keepDataRoot)
         {

@@ -45,9 +45,9 @@ internal sealed class Stack : IAsyncDisposable
                 .WithEnvironment("Backups__Scheduled", "false")
                 .WithEnvironment("Backups__DrillInterval", "00:00:00")
                 .WithEnvironment("Archive__DrillInterval", "00:00:00")
-                // No dashboard runs here: an OTLP endpoint would only fail every export and retry it in memory (CPU the
-                // measured services would pay and a deployment with a working collector would not).
-                .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", "");
+                // No dashboard runs here: exports would fail and be retried in memory (CPU the measured services would pay and
+                // a deployment with a working collector would not).
+                .WithoutOtlpExport();
         }
         if (pgStatStatements)
         {
@@ -139,7 +139,7 @@ internal sealed class Stack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        await StackShutdown.StopInOrderAsync(_app, ResourceNames.Blobs);
         await _app.DisposeAsync();
         try { Directory.Delete(_dataRoot, recursive: true); } catch (IOException) { }
     }
