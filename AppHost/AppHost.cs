@@ -12,6 +12,7 @@ if (args is [DevTokenCommand.Verb, ..])
 }
 
 var builder = DistributedApplication.CreateBuilder(args);
+builder.AddOrderedShutdown(); // services, then servers, then the backup store (Aspire stops everything at once)
 var dataRoot = LocalDataRoot.Resolve(builder.Configuration[LocalDataRoot.ConfigurationKey], builder.AppHostDirectory);
 
 Infrastructure infra;

@@ -49,7 +49,7 @@ public sealed class LocalDataReuseTests
             result = await command.ExecuteScalarAsync(cts.Token);
         }
         NpgsqlConnection.ClearAllPools();
-        await StackShutdown.StopInOrderAsync(app, ResourceNames.Blobs);
+        await app.StopAsync(cts.Token);
         return result;
     }
 }

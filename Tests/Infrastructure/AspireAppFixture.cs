@@ -254,7 +254,7 @@ public class AspireAppFixture : IAsyncLifetime
         {
             await (await _inProcess.Value).DisposeAsync();
         }
-        await StackShutdown.StopInOrderAsync(App, ResourceNames.Blobs);
+        await App.StopAsync(); // the AppHost stops it in order (OrderedShutdown)
         await App.DisposeAsync();
         if (_keepDataRoot)
         {

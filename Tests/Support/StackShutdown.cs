@@ -1,12 +1,12 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace TenantAspire.TestSupport;
 
 /// <summary>
-/// How a test or benchmark stack is configured to stop fast and clean (docs/testing.md, "Stopping a stack").
+/// A test or benchmark stack's services without telemetry export, so they stop in a fraction of a second (docs/testing.md,
+/// "Stopping a stack"; the stop's order is the AppHost's own, <c>OrderedShutdown</c>).
 /// </summary>
 public static class StackShutdown
 {
@@ -28,36 +28,4 @@ public static class StackShutdown
         }
         return builder;
     }
-
-    /// <summary>
-    /// Stops the stack in dependency order, then the rest: the services first (they hold connections and run pg_dump and
-    /// pgBackRest), then the other processes but <paramref name="last"/> (the Postgres servers, whose shutdown pushes their last
-    /// WAL segment to the backup store), then <paramref name="last"/> with everything left. Aspire stops every resource at once:
-    /// the store then went first, and each server's final archive push hung on it and outlived the server as an orphan
-    /// (pgBackRest retrying for minutes). A step that does not settle within its limit is left to the final stop.
-    /// </summary>
-    public static async Task StopInOrderAsync(DistributedApplication app, params string[] last)
-    {
-        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
-        var services = model.Resources.OfType<ProjectResource>().Select(r => r.Name).ToHashSet();
-        var others = model.Resources.OfType<ExecutableResource>().Select(r => r.Name)
-            .Where(n => !services.Contains(n) && !last.Contains(n)).ToHashSet();
-        var control = new ResourceControl(app);
-        foreach (var step in new[] { services, others })
-        {
-            var running = (await control.CurrentStatesAsync()).Where(i => step.Contains(i.Resource) && i.State == "Running");
-            try
-            {
-                await Task.WhenAll(running.Select(i => app.ResourceCommands.ExecuteCommandAsync(i.Id, KnownResourceCommands.StopCommand)))
-                    .WaitAsync(StepLimit);
-            }
-            catch (Exception e) when (e is TimeoutException or DistributedApplicationException or InvalidOperationException)
-            {
-                // the final stop below ends whatever is left
-            }
-        }
-        await app.StopAsync();
-    }
-
-    private static readonly TimeSpan StepLimit = TimeSpan.FromSeconds(20);
 }

@@ -139,7 +139,7 @@ internal sealed class Stack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await StackShutdown.StopInOrderAsync(_app, ResourceNames.Blobs);
+        await _app.StopAsync();
         await _app.DisposeAsync();
         try { Directory.Delete(_dataRoot, recursive: true); } catch (IOException) { }
     }
