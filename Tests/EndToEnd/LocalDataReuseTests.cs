@@ -1,7 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using Npgsql;
-using TenantAspire.AppHost;
 using TenantAspire.TestSupport;
 using TenantAspire.Tests.Infrastructure;
 

@@ -8,7 +8,7 @@ namespace TenantAspire.TestSupport;
 /// A test or benchmark stack's services without telemetry export, so they stop in a fraction of a second (docs/testing.md,
 /// "Stopping a stack"; the stop's order is the AppHost's own, <c>OrderedShutdown</c>).
 /// </summary>
-public static class StackShutdown
+public static class TestStackTelemetry
 {
     /// <summary>
     /// No OTLP export from a service: no dashboard runs in a test stack, so every export (each second for metrics) would fail and
