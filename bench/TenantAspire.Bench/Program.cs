@@ -18,6 +18,7 @@
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- storm [ops=5000] [seeds=1,2,3,4,5] [tenants=12]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- custom-fields [rows=100000] [samples=500]
 //   dotnet run -c Release --project bench/TenantAspire.Bench -- pitr [tenants=1000] [seconds=180] [writesPerSecond=50]
+//   dotnet run -c Release --project bench/TenantAspire.Bench -- sweep [tenants=300] [seconds=60]
 using System.Globalization;
 using TenantAspire.Bench;
 
@@ -84,10 +85,13 @@ switch (args.FirstOrDefault())
     case "pitr":
         await PitrScenario.RunAsync(Arg(args, 1, 1000), Arg(args, 2, 180), Arg(args, 3, 50));
         return 0;
+    case "sweep":
+        await SweepScenario.RunAsync(Arg(args, 1, 300), Arg(args, 2, 60));
+        return 0;
     case "backend-exit":
         await BackendExitScenario.RunAsync(Arg(args, 1, 500));
         return 0;
     default:
-        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | autovacuum [tenants] [seconds] | rollout [tenants] [rps] | rollout-profile [tenants] | sessions [databases] | move [rows] [writesPerSecond] | backup [tenants] | bouncer [tenants] [seconds] [concurrency] | registry-ab <before> <after|.> [tenants] [seconds] [rounds] [concurrency] | fleet [tenants] [samples] [apiBudget] | tax [seconds] [concurrency] [rounds] [memoryTenants] | refusal [calls] | fairness [coldRequests] [hotLoops] [rounds] | storm [ops] [seeds,comma-separated] [tenants] | custom-fields [rows] [samples] | pitr [tenants] [seconds] [writesPerSecond]");
+        Console.Error.WriteLine("usage: provisioning [sequential] [bulk] | load [tenants] [seconds] [concurrency] | backend-exit [samples] | sweep [tenants] [seconds] | autovacuum [tenants] [seconds] | rollout [tenants] [rps] | rollout-profile [tenants] | sessions [databases] | move [rows] [writesPerSecond] | backup [tenants] | bouncer [tenants] [seconds] [concurrency] | registry-ab <before> <after|.> [tenants] [seconds] [rounds] [concurrency] | fleet [tenants] [samples] [apiBudget] | tax [seconds] [concurrency] [rounds] [memoryTenants] | refusal [calls] | fairness [coldRequests] [hotLoops] [rounds] | storm [ops] [seeds,comma-separated] [tenants] | custom-fields [rows] [samples] | pitr [tenants] [seconds] [writesPerSecond]");
         return 2;
 }
