@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -41,7 +42,12 @@ public static class RoutingRegistration
                 AllowBackgroundDistributedCacheOperations = true,
                 AllowBackgroundBackplaneOperations = true,
             })
-            .WithSerializer(new FusionCacheSystemTextJsonSerializer())
+            // Fields included: FusionCache checks at start that its serializer round-trips a value tuple (and warns in every
+            // service's log otherwise); routes themselves are records and serialize the same either way.
+            .WithSerializer(new FusionCacheSystemTextJsonSerializer(new System.Text.Json.JsonSerializerOptions { IncludeFields = true }))
+            // Keys carry the catalog's database name: two catalogs on one Redis (a second deployment, the tests' in-process
+            // hosts) can both have an "acme" and must never read each other's route.
+            .WithCacheKeyPrefix(CacheKeyPrefix(builder.Configuration.GetConnectionString(CatalogRegistration.CatalogConnectionName)))
             .WithDistributedCache(sp => new RedisCache(new RedisCacheOptions
             {
                 ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()),
@@ -54,4 +60,10 @@ public static class RoutingRegistration
         builder.Services.AddSingleton<ITenantRouteStore>(sp => sp.GetRequiredService<TenantRouteCache>());
         return builder;
     }
+
+    /// <summary>The route cache's key prefix: the catalog's database name (the cache's own name without a catalog).</summary>
+    public static string CacheKeyPrefix(string? catalogConnectionString) =>
+        (catalogConnectionString is { Length: > 0 } && new Npgsql.NpgsqlConnectionStringBuilder(catalogConnectionString).Database is { Length: > 0 } database
+            ? database
+            : TenantRouteCache.CacheName) + ":";
 }
