@@ -62,8 +62,11 @@ public static class RoutingRegistration
     }
 
     /// <summary>The route cache's key prefix: the catalog's database name (the cache's own name without a catalog).</summary>
-    public static string CacheKeyPrefix(string? catalogConnectionString) =>
-        (catalogConnectionString is { Length: > 0 } && new Npgsql.NpgsqlConnectionStringBuilder(catalogConnectionString).Database is { Length: > 0 } database
-            ? database
-            : TenantRouteCache.CacheName) + ":";
+    public static string CacheKeyPrefix(string? catalogConnectionString)
+    {
+        var database = string.IsNullOrEmpty(catalogConnectionString)
+            ? null
+            : new Npgsql.NpgsqlConnectionStringBuilder(catalogConnectionString).Database;
+        return (string.IsNullOrEmpty(database) ? TenantRouteCache.CacheName : database) + ":";
+    }
 }
