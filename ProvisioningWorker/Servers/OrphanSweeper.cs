@@ -142,7 +142,9 @@ public sealed class OrphanSweeper(
         var keptAtStart = await KeptDatabasesAsync(db, server, ct);
         foreach (var (database, _) in databases)
         {
-            if (keptAtStart.Contains(database) || await IsKeptAsync(db, server, database, ct))
+            // A name the pass's snapshot does not keep is read again before anything is dropped: a restore or move may have
+            // taken it since.
+            if (keptAtStart.Contains(database) || (await KeptDatabasesAsync(db, server, ct)).Contains(database))
             {
                 // A tenant's live database, one a restore is using or keeps for its undo window, or one a move is filling or
                 // keeps as its source (a restored tenant's database has the restore's name, and moves under it).
@@ -194,11 +196,11 @@ public sealed class OrphanSweeper(
     }
 
     /// <summary>
-    /// Every database of <paramref name="server"/> that a tenant serves or a restore or move uses or keeps, in one snapshot read
-    /// after the server's listing (the same rules as <see cref="IsKeptAsync"/>). Only a filter: what it names is kept without a
-    /// query of its own, and everything else is still judged one by one. Why: the per-database read cost a catalog transaction
-    /// per live tenant and pass (thousands a minute for a large fleet; in the test stacks, whose sweep runs every 2 s, hundreds
-    /// a second), and every live database is kept anyway; a stale answer here can only keep a database one pass longer.
+    /// Every database of <paramref name="server"/> that a tenant serves or a restore or move uses or keeps, read in one snapshot:
+    /// a swap moves a database from "the open restore's" to "the tenant's" in one transaction, so separate reads taken on either
+    /// side of it (the CI saw a sibling's freshly swapped database dropped) could each say "not mine". Read once per server and
+    /// pass, not per database: a read per database cost a catalog transaction per live tenant and pass (thousands a minute for a
+    /// large fleet; hundreds a second in the test stacks, whose sweep runs every 2 s).
     /// </summary>
     private static Task<HashSet<string>> KeptDatabasesAsync(CatalogDbContext db, string server, CancellationToken ct) =>
         db.InTransactionAsync(async token =>
@@ -221,20 +223,6 @@ public sealed class OrphanSweeper(
                 .Select(m => m.DatabaseName!).ToListAsync(token));
             return kept;
         }, ct, System.Data.IsolationLevel.RepeatableRead);
-
-    /// <summary>
-    /// Whether a tenant serves the database or a restore or move uses or keeps it, read in one snapshot: a swap moves a database
-    /// from "the open restore's" to "the tenant's" in one transaction, so separate reads taken on either side of it (the CI saw a
-    /// sibling's freshly swapped database dropped) could each say "not mine".
-    /// </summary>
-    private static Task<bool> IsKeptAsync(CatalogDbContext db, string server, string database, CancellationToken ct) =>
-        db.InTransactionAsync(async token =>
-            await db.Tenants.AnyAsync(t => t.Server == server && t.DatabaseName == database, token)
-            || await db.Restores.AnyAsync(r => r.Server == server && (r.NewDatabase == database || r.PreviousDatabase == database)
-                && (TenantRestore.OpenPhases.Contains(r.Phase) || r.Phase == RestorePhase.Swapped), token)
-            || await db.Moves.AnyAsync(m => (m.FromServer == server || m.ToServer == server) && m.DatabaseName == database
-                && (TenantMove.OpenPhases.Contains(m.Phase) || m.Phase == MovePhase.Switched), token),
-            ct, System.Data.IsolationLevel.RepeatableRead);
 
     /// <summary>
     /// Drops a database. Without FORCE anyone still connected (a move or a restore that just began) makes it wait for the next
