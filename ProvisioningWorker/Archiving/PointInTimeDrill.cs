@@ -15,7 +15,7 @@ namespace TenantAspire.ProvisioningWorker.Archiving;
 /// metric <c>tenantaspire.restore.drills{kind=point-in-time}</c> and the log.
 /// </summary>
 public sealed class PointInTimeDrill(CatalogDbContext db, PointInTimeRestorer restorer, ServerAdmin admin, ServerConnections connections,
-    Tenancy.Servers.ServerResolver servers, TimeProvider clock, ILogger<PointInTimeDrill> logger)
+    Tenancy.Servers.ServerResolver servers, CatalogScopedNames names, TimeProvider clock, ILogger<PointInTimeDrill> logger)
 {
     /// <summary>Drills <paramref name="server"/> if its drill is due and this worker claims it; false when there was nothing to drill.</summary>
     public async Task<bool> RunAsync(string server, TimeSpan interval, CancellationToken ct)
@@ -65,7 +65,7 @@ public sealed class PointInTimeDrill(CatalogDbContext db, PointInTimeRestorer re
 
     /// <summary>Scratch databases an earlier drill of <paramref name="server"/> left when its worker died (on any server).</summary>
     private Task DropLeftoversAsync(string server, CancellationToken ct) =>
-        admin.DropDatabasesLikeAsync(servers.Names, TenantNaming.PointInTimeDrillPrefix(server), ct);
+        admin.DropDatabasesLikeAsync(servers.Names, names.PointInTimeDrillPrefix(server), ct);
 
     private async Task<PointInTimeDrillPlan?> PlanAsync(string server, DateTimeOffset now, CancellationToken ct)
     {
@@ -91,7 +91,7 @@ public sealed class PointInTimeDrill(CatalogDbContext db, PointInTimeRestorer re
     private async Task<(DrillOutcome Outcome, string Detail)> DrillAsync(string drilled, PointInTimeDrillPlan plan, CancellationToken ct)
     {
         var (tenant, target) = (plan.Tenant, plan.Target);
-        var scratch = TenantNaming.PointInTimeDrillDatabaseName(drilled, Guid.NewGuid());
+        var scratch = names.PointInTimeDrillDatabaseName(drilled, Guid.NewGuid());
         var what = $"tenant '{tenant.Slug}' to {target:O} from server '{plan.Source.Server}'";
         var restore = new TenantRestore
         {

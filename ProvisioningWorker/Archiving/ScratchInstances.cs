@@ -10,7 +10,7 @@ using TenantAspire.Tenancy.Servers;
 namespace TenantAspire.ProvisioningWorker.Archiving;
 
 /// <summary>
-/// Makes <see cref="ScratchInstance"/>s: one per server at a time across workers (a session lock on the catalog), in the folder
+/// Makes <see cref="ScratchInstance"/>s: one per server at a time across workers and catalogs (a session lock on the server itself: the folder is the server's archive's, which every catalog on the server shares), in the folder
 /// <c>scratch</c> of the server's archive folder, on a port the system hands out. pgBackRest restores the base backup that ended
 /// last before the target with only the tenant's database (<c>--db-include</c>; the others come back as empty files) — or the
 /// whole cluster when that backup predates the database — with every tablespace mapped inside the scratch folder, WAL replay up
@@ -20,7 +20,7 @@ namespace TenantAspire.ProvisioningWorker.Archiving;
 /// deleted: by the instance's disposal, or by <see cref="RemoveLeftoversAsync"/> after a crash.
 /// </summary>
 public sealed class ScratchInstances(
-    IServiceScopeFactory scopes, ServerResolver servers, PgBackRest pgBackRest, IOptions<ArchiveOptions> options,
+    ServerConnections connections, ServerResolver servers, PgBackRest pgBackRest, IOptions<ArchiveOptions> options,
     IOptions<BackupOptions> backupOptions, ILogger<ScratchInstances> logger)
 {
     public static string FolderOf(ServerArchive archive) => Path.Combine(Path.GetDirectoryName(archive.Config)!, "scratch");
@@ -33,9 +33,8 @@ public sealed class ScratchInstances(
         {
             return;
         }
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<CatalogDbContext>();
-        if (await AdvisoryLocks.HoldForServerAsync(db, AdvisoryLocks.ScratchInstance, server, wait: false, ct) is not { } held)
+        if (await AdvisoryLocks.HoldOnServerAsync(await connections.OpenProvisionerAsync(server, ct), AdvisoryLocks.ScratchInstance,
+                wait: false, ct) is not { } held)
         {
             return;
         }
@@ -50,13 +49,12 @@ public sealed class ScratchInstances(
     public async Task<ScratchInstance> StartAsync(string server, string database, DateTimeOffset target, CancellationToken ct)
     {
         var archive = servers.Definition(server).Archive ?? throw new BackupUnusableException($"server '{server}' does not archive its WAL");
-        var scope = scopes.CreateAsyncScope();
         IAsyncDisposable? held = null;
         var handedOver = false;
         try
         {
-            held = await AdvisoryLocks.HoldForServerAsync(scope.ServiceProvider.GetRequiredService<CatalogDbContext>(),
-                AdvisoryLocks.ScratchInstance, server, wait: true, ct);
+            held = await AdvisoryLocks.HoldOnServerAsync(await connections.OpenProvisionerAsync(server, ct), AdvisoryLocks.ScratchInstance,
+                wait: true, ct);
             var folder = FolderOf(archive);
             DeleteFolder(folder); // the lock is ours: whatever is there was left by a crash
             var backup = BaseBackupPolicy.StartingPoint(await pgBackRest.BackupsAsync(archive, ct), target)
@@ -66,8 +64,8 @@ public sealed class ScratchInstances(
             files.Stop();
             var replay = Stopwatch.StartNew();
             var instance = new ScratchInstance(StartPostgres(folder, server, wholeCluster, out var port), port, servers.Endpoint(server).Password!, folder,
-                new ScopeAndLock(scope, held!)) { FilesRestored = files.Elapsed, WholeCluster = wholeCluster };
-            handedOver = true; // the instance owns the lock and the scope now: disposing it releases both
+                held!) { FilesRestored = files.Elapsed, WholeCluster = wholeCluster };
+            handedOver = true; // the instance owns the lock now: disposing it releases it
             try
             {
                 await instance.WaitPromotedAsync(options.Value.ScratchTimeout, ct);
@@ -82,14 +80,10 @@ public sealed class ScratchInstances(
         }
         finally
         {
-            if (!handedOver)
+            if (!handedOver && held is not null)
             {
-                if (held is not null)
-                {
-                    DeleteFolder(FolderOf(archive));
-                    await held.DisposeAsync();
-                }
-                await scope.DisposeAsync();
+                DeleteFolder(FolderOf(archive));
+                await held.DisposeAsync();
             }
         }
     }
@@ -214,15 +208,6 @@ public sealed class ScratchInstances(
         if (Directory.Exists(folder))
         {
             Directory.Delete(folder, recursive: true);
-        }
-    }
-
-    private sealed class ScopeAndLock(AsyncServiceScope scope, IAsyncDisposable held) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await held.DisposeAsync();
-            await scope.DisposeAsync();
         }
     }
 }

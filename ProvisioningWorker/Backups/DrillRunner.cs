@@ -9,8 +9,8 @@ namespace TenantAspire.ProvisioningWorker.Backups;
 /// the same path as a real restore (checksum, row counts, migration history), drops it, and records the outcome on the backup
 /// (<c>GET /api/tenants/{slug}/backups</c>), in a metric and in the log.
 /// </summary>
-public sealed class DrillRunner(CatalogDbContext db, BackupRestorer restorer, ServerAdmin admin, ServerResolver servers, TimeProvider clock,
-    ILogger<DrillRunner> logger)
+public sealed class DrillRunner(CatalogDbContext db, BackupRestorer restorer, ServerAdmin admin, ServerResolver servers, CatalogScopedNames names,
+    TimeProvider clock, ILogger<DrillRunner> logger)
 {
     public async Task RunAsync(int count, CancellationToken ct)
     {
@@ -27,7 +27,7 @@ public sealed class DrillRunner(CatalogDbContext db, BackupRestorer restorer, Se
     {
         TenantTelemetry.Enter(backup.TenantSlug);
         using var activity = BackupTelemetry.Start("tenant restore drill", backup.TenantSlug);
-        var scratch = TenantNaming.DrillDatabaseName(backup.Id);
+        var scratch = names.DrillDatabaseName(backup.Id);
         string? error = null;
         try
         {
@@ -59,5 +59,5 @@ public sealed class DrillRunner(CatalogDbContext db, BackupRestorer restorer, Se
     }
 
     /// <summary>Scratch databases of a drill that died with its worker.</summary>
-    private Task DropLeftoversAsync(CancellationToken ct) => admin.DropDatabasesLikeAsync(servers.Names, TenantNaming.DrillPrefix, ct);
+    private Task DropLeftoversAsync(CancellationToken ct) => admin.DropDatabasesLikeAsync(servers.Names, names.DrillPrefix, ct);
 }

@@ -34,6 +34,9 @@ internal static class Extensions
             .Validate(o => o.Lease >= TimeSpan.FromSeconds(1), "Provisioning:Lease must be at least 1 s (it is renewed every third).")
             .ValidateOnStart();
         builder.Services.AddSingleton<ServerConnections>();
+        // The template, spares and drill scratch names this catalog owns on servers it may share with another catalog.
+        builder.Services.AddSingleton(CatalogScopedNames.FromConnectionString(
+            builder.Configuration.GetConnectionString(TenantAspire.Tenancy.CatalogRegistration.CatalogConnectionName)));
         builder.Services.AddSingleton<TemplateDatabase>();
         builder.Services.AddSingleton<FaultInjector>();
         builder.Services.AddScoped<ServerAdmin>();

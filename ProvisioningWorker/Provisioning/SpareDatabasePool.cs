@@ -13,7 +13,7 @@ namespace TenantAspire.ProvisioningWorker.Provisioning;
 /// </summary>
 public sealed class SpareDatabasePool(
     ServerConnections connections, TemplateDatabase template, ProvisioningReadiness readiness, ServerResolver servers,
-    TenantTablespaces tablespaces,
+    TenantTablespaces tablespaces, CatalogScopedNames names,
     IOptions<ProvisioningOptions> options, ILogger<SpareDatabasePool> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
@@ -54,20 +54,20 @@ public sealed class SpareDatabasePool(
         await UnderRefillLockAsync(server, async connection =>
         {
             // Under the refill lock nobody else is preparing one: whatever is left in the preparing namespace is a crashed refill's.
-            foreach (var leftover in await ServerAdmin.DatabasesLikeAsync(connection, TenantNaming.PreparingSparePrefix, ct))
+            foreach (var leftover in await ServerAdmin.DatabasesLikeAsync(connection, names.PreparingSparePrefix, ct))
             {
                 await ServerAdmin.ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {SqlIdentifier.Quote(leftover)}", ct);
             }
-            for (var count = (await ServerAdmin.SparesAsync(connection, ct)).Count; count < target; count++)
+            for (var count = (await ServerAdmin.SparesAsync(connection, names, ct)).Count; count < target; count++)
             {
                 var id = Guid.CreateVersion7();
-                var preparing = SqlIdentifier.Quote(TenantNaming.PreparingSpareName(id));
-                await ServerAdmin.ExecuteAsync(connection, $"CREATE DATABASE {preparing} TEMPLATE {SqlIdentifier.Quote(TenantNaming.TemplateDatabase)}"
+                var preparing = SqlIdentifier.Quote(names.PreparingSpareName(id));
+                await ServerAdmin.ExecuteAsync(connection, $"CREATE DATABASE {preparing} TEMPLATE {SqlIdentifier.Quote(names.TemplateDatabase)}"
                     + TenantTablespaces.Clause(tablespaces.ForSpares(server)), ct);
                 await ServerAdmin.ExecuteAsync(connection, $"REVOKE ALL ON DATABASE {preparing} FROM PUBLIC", ct);
                 // Only now does it get the name provisioning claims: a spare is never taken while it is still being set up
                 // (before, a claim between CREATE and REVOKE failed the refill with "does not exist" or "tuple concurrently updated").
-                await ServerAdmin.ExecuteAsync(connection, $"ALTER DATABASE {preparing} RENAME TO {SqlIdentifier.Quote(TenantNaming.SpareDatabaseName(id))}", ct);
+                await ServerAdmin.ExecuteAsync(connection, $"ALTER DATABASE {preparing} RENAME TO {SqlIdentifier.Quote(names.SpareDatabaseName(id))}", ct);
             }
         }, ct);
     }
@@ -80,7 +80,7 @@ public sealed class SpareDatabasePool(
     {
         await UnderRefillLockAsync(server, async connection =>
         {
-            foreach (var spare in await ServerAdmin.SparesAsync(connection, ct))
+            foreach (var spare in await ServerAdmin.SparesAsync(connection, names, ct))
             {
                 string? applied;
                 try

@@ -8,11 +8,12 @@ using TenantAspire.Tenancy.Sql;
 namespace TenantAspire.ProvisioningWorker.Provisioning;
 
 /// <summary>
-/// Keeps <c>tenant_template</c> at the new-tenant migration so new tenants are a ~50 ms <c>CREATE DATABASE … TEMPLATE</c>
+/// Keeps the catalog's template (<see cref="CatalogScopedNames.TemplateDatabase"/>) at the new-tenant migration so new tenants are a ~50 ms <c>CREATE DATABASE … TEMPLATE</c>
 /// instead of a full migration. When the tenant migrations change, the next provisioning (or the rollout, which goes first)
 /// migrates the template forward. Only ever forward: a template ahead of what new tenants should get (a test pin) is not cloned.
 /// </summary>
-public sealed class TemplateDatabase(ServerConnections connections, TenantSchema schema, SchemaTargets targets, ILogger<TemplateDatabase> logger)
+public sealed class TemplateDatabase(
+    ServerConnections connections, TenantSchema schema, SchemaTargets targets, CatalogScopedNames names, ILogger<TemplateDatabase> logger)
     : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -49,7 +50,7 @@ public sealed class TemplateDatabase(ServerConnections connections, TenantSchema
         try
         {
             await EnsureExistsAsync(server, ct);
-            await using var db = schema.CreateContext(connections.TemplateOwnerConnectionString(server));
+            await using var db = schema.CreateContext(connections.TemplateOwnerConnectionString(server, names.TemplateDatabase));
             var applied = (await db.Database.GetAppliedMigrationsAsync(ct)).Order(StringComparer.Ordinal).LastOrDefault();
             if (TenantMigrations.IsBehind(applied, target))
             {
@@ -69,14 +70,17 @@ public sealed class TemplateDatabase(ServerConnections connections, TenantSchema
         }
     }
 
+    /// <summary>The template's database name on every server.</summary>
+    public string Name => names.TemplateDatabase;
+
     public void Dispose() => _gate.Dispose();
 
     private async Task EnsureExistsAsync(string server, CancellationToken ct)
     {
-        var template = SqlIdentifier.Quote(TenantNaming.TemplateDatabase);
+        var template = SqlIdentifier.Quote(names.TemplateDatabase);
         await using (var connection = await connections.OpenProvisionerAsync(server, ct))
         {
-            if (!await ServerAdmin.ExistsAsync(connection, "SELECT 1 FROM pg_database WHERE datname = $1", TenantNaming.TemplateDatabase, ct))
+            if (!await ServerAdmin.ExistsAsync(connection, "SELECT 1 FROM pg_database WHERE datname = $1", names.TemplateDatabase, ct))
             {
                 try
                 {
@@ -88,7 +92,7 @@ public sealed class TemplateDatabase(ServerConnections connections, TenantSchema
                 }
             }
         }
-        await using var inside = await connections.OpenProvisionerInAsync(server, TenantNaming.TemplateDatabase, ct);
+        await using var inside = await connections.OpenProvisionerInAsync(server, names.TemplateDatabase, ct);
         await ServerAdmin.ExecuteAsync(inside.Connection, $"REVOKE ALL ON DATABASE {template} FROM PUBLIC", ct);
         await ServerAdmin.ExecuteAsync(inside.Connection,
             $"GRANT USAGE, CREATE ON SCHEMA public TO {SqlIdentifier.Quote(TenantNaming.TemplateOwnerRole)}", ct);

@@ -40,51 +40,50 @@ public static class AdvisoryLocks
     public const long ArchivePass = 727282;
 
     /// <summary>
-    /// A server's scratch instance (point-in-time restores): one at a time per server, across workers. Taken with the server's
-    /// number as the second key (<see cref="HoldForServerAsync"/>).
+    /// A server's scratch instance (point-in-time restores): one at a time per server, across workers and across catalogs sharing
+    /// the server. Taken on the server's maintenance database (<see cref="HoldOnServerAsync"/>), not on a catalog.
     /// </summary>
-    public const int ScratchInstance = 727283;
+    public const long ScratchInstance = 727283;
 
     /// <summary>
-    /// Takes the two-key session lock (<paramref name="lockId"/>, a stable number for <paramref name="server"/>) on the catalog
-    /// connection of <paramref name="db"/> (a context of its own: the connection stays open while the lock is held), waiting for it
-    /// or not (<paramref name="wait"/>). Returns what releases it, or null when another worker holds it.
+    /// Takes the session lock <paramref name="lockId"/> on <paramref name="connection"/> (open, on a server's maintenance database:
+    /// advisory locks are per database, and every catalog's workers reach that one), waiting for it or not
+    /// (<paramref name="wait"/>). The result owns the connection and releases both; null (connection closed) when another
+    /// session holds the lock.
     /// </summary>
-    public static async Task<IAsyncDisposable?> HoldForServerAsync(TenantAspire.Tenancy.Catalog.CatalogDbContext db, int lockId, string server,
-        bool wait, CancellationToken ct)
+    public static async Task<IAsyncDisposable?> HoldOnServerAsync(Npgsql.NpgsqlConnection connection, long lockId, bool wait, CancellationToken ct)
     {
-        var key = BitConverter.ToInt32(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(server)));
-        await db.Database.OpenConnectionAsync(ct);
         try
         {
-            var held = wait
-                ? await db.Database.SqlQuery<bool>($"SELECT true AS \"Value\" FROM pg_advisory_lock({lockId}, {key})").SingleAsync(ct)
-                : await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_lock({lockId}, {key}) AS \"Value\"").SingleAsync(ct);
-            if (held)
+            await using var command = new Npgsql.NpgsqlCommand(wait ? "SELECT true FROM pg_advisory_lock($1)" : "SELECT pg_try_advisory_lock($1)", connection);
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = lockId });
+            if (await command.ExecuteScalarAsync(ct) is true)
             {
-                return new Release(db, lockId, key);
+                return new Release(connection, lockId);
             }
         }
         catch
         {
-            await db.Database.CloseConnectionAsync();
+            await connection.DisposeAsync();
             throw;
         }
-        await db.Database.CloseConnectionAsync();
+        await connection.DisposeAsync();
         return null;
     }
 
-    private sealed class Release(TenantAspire.Tenancy.Catalog.CatalogDbContext db, int lockId, int key) : IAsyncDisposable
+    private sealed class Release(Npgsql.NpgsqlConnection connection, long lockId) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
             try
             {
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({lockId}, {key})", CancellationToken.None);
+                await using var command = new Npgsql.NpgsqlCommand("SELECT pg_advisory_unlock($1)", connection);
+                command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = lockId });
+                await command.ExecuteScalarAsync(CancellationToken.None);
             }
             finally
             {
-                await db.Database.CloseConnectionAsync(); // a session lock also ends with its session
+                await connection.DisposeAsync(); // a session lock also ends with its session
             }
         }
     }

@@ -5,7 +5,7 @@ using TenantAspire.Tenancy.Sql;
 namespace TenantAspire.ProvisioningWorker.Servers;
 
 /// <summary>Idempotent server-level DDL for tenant databases and roles. Every identifier goes through <see cref="SqlIdentifier"/>.</summary>
-public sealed class ServerAdmin(ServerConnections connections, Moves.MoveSql replication)
+public sealed class ServerAdmin(ServerConnections connections, Moves.MoveSql replication, CatalogScopedNames names)
 {
     /// <summary>
     /// One-time, as superuser: the provisioner and template-owner roles, and no PUBLIC CONNECT on shared databases (the catalog's
@@ -69,7 +69,7 @@ public sealed class ServerAdmin(ServerConnections connections, Moves.MoveSql rep
         {
             return fromTemplate;
         }
-        var template = fromTemplate ? $" TEMPLATE {SqlIdentifier.Quote(TenantNaming.TemplateDatabase)}" : string.Empty;
+        var template = fromTemplate ? $" TEMPLATE {SqlIdentifier.Quote(names.TemplateDatabase)}" : string.Empty;
         try
         {
             await ExecuteAsync(connection,
@@ -107,7 +107,7 @@ public sealed class ServerAdmin(ServerConnections connections, Moves.MoveSql rep
         {
             return true;
         }
-        foreach (var spare in await SparesAsync(connection, ct))
+        foreach (var spare in await SparesAsync(connection, names, ct))
         {
             try
             {
@@ -122,8 +122,9 @@ public sealed class ServerAdmin(ServerConnections connections, Moves.MoveSql rep
         return false;
     }
 
-    internal static Task<List<string>> SparesAsync(NpgsqlConnection connection, CancellationToken ct) =>
-        DatabasesLikeAsync(connection, TenantNaming.SparePrefix, ct);
+    /// <summary>The catalog's ready spares on the server of <paramref name="connection"/> (never another catalog's).</summary>
+    internal static Task<List<string>> SparesAsync(NpgsqlConnection connection, CatalogScopedNames names, CancellationToken ct) =>
+        DatabasesLikeAsync(connection, names.SparePrefix, ct);
 
     /// <summary>Drops, on each of <paramref name="servers"/>, every database whose name starts with <paramref name="prefix"/> (a drill's leftovers).</summary>
     public async Task DropDatabasesLikeAsync(IEnumerable<string> servers, string prefix, CancellationToken ct)

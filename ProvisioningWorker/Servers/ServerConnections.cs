@@ -67,8 +67,8 @@ public sealed class ServerConnections(ServerResolver servers) : IAsyncDisposable
         DatabaseSession.OpenAsync(Builder(server, database, TenantNaming.ProvisionerRole, pooling: false), ct);
 
     /// <summary>A session acting as the template owner inside the template, so migrated objects belong to that role.</summary>
-    public string TemplateOwnerConnectionString(string server) =>
-        Builder(server, TenantNaming.TemplateDatabase, TenantNaming.TemplateOwnerRole, pooling: false).ConnectionString;
+    public string TemplateOwnerConnectionString(string server, string template) =>
+        Builder(server, template, TenantNaming.TemplateOwnerRole, pooling: false).ConnectionString;
 
     /// <summary>
     /// The tenant's own login role on its own database (unpooled: Npgsql never drops a pool by itself), named

@@ -78,7 +78,7 @@ public sealed class BackupScheduleTests(BackupStackFixture fixture, ITestOutputH
         Assert.True(drilled.GetProperty("drill").GetProperty("outcome").GetString() == "passed", drilled.ToString());
         // The scratch database is gone again.
         Assert.Equal(0L, await _kit.Tenants.ScalarAsync<long>("SELECT count(*) FROM pg_database WHERE datname = $1",
-            "tdb_drill_" + Guid.Parse(drilled.GetProperty("id").GetString()!).ToString("N")));
+            fixture.CatalogNames.DrillDatabaseName(Guid.Parse(drilled.GetProperty("id").GetString()!))));
     }
 
     [Fact]

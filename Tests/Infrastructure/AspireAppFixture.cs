@@ -35,10 +35,34 @@ public class AspireAppFixture : IAsyncLifetime
         _keepDataRoot = keepDataRoot;
     }
 
-    public DistributedApplication App { get; private set; } = null!;
+    /// <summary>
+    /// A variant that differs only in its services' settings: no stack of its own, but the shared one (<see cref="SharedStack"/>)
+    /// under its own catalog database. Its tests call <see cref="ActivateAsync"/> first (<see cref="OnSharedStack"/>).
+    /// </summary>
+    protected AspireAppFixture(string sharedCatalog)
+    {
+        _dataRoot = SharedStack.DataRootPath;
+        _keepDataRoot = true; // the shared stack's to delete
+        _sharedCatalog = sharedCatalog;
+    }
+
+    private readonly string? _sharedCatalog;
+    private SharedStack? _host;
+    private DistributedApplication? _app;
+    private ResourceControl? _resources;
+
+    public DistributedApplication App => _host is not null ? _host.App : _app!;
+
+    /// <summary>Starts this variant's services on the shared stack unless they are the ones running (a stack of its own: nothing).</summary>
+    public Task ActivateAsync() => _host?.ActivateAsync(this) ?? Task.CompletedTask;
 
     public async Task InitializeAsync()
     {
+        if (_sharedCatalog is not null)
+        {
+            _host = await SharedStack.JoinAsync();
+            return;
+        }
         _slot = await StackSlots.TakeAsync();
         try
         {
@@ -48,10 +72,10 @@ public class AspireAppFixture : IAsyncLifetime
         catch
         {
             // xunit does not dispose a fixture whose initialisation failed: stop what did start, or it runs on beside the others.
-            if (App is not null)
+            if (_app is not null)
             {
-                await App.DisposeAsync();
-                App = null!; // nothing left for a later DisposeAsync to stop
+                await _app.DisposeAsync();
+                _app = null; // nothing left for a later DisposeAsync to stop
             }
             await _slot.DisposeAsync();
             throw;
@@ -104,9 +128,10 @@ public class AspireAppFixture : IAsyncLifetime
             .WithTenantApiBackends() // the catalog as the API's own login, Redis, key ring certificate, signing key, worker
             .WithHttpHealthCheck("/health");
         Configure(builder);
+        ApplyServiceSettings(builder);
         builder.WithoutOtlpExport();
-        App = await builder.BuildAsync();
-        Resources = new ResourceControl(App);
+        _app = await builder.BuildAsync();
+        _resources = new ResourceControl(_app);
 
         using var cts = new CancellationTokenSource(StartTimeout);
         var states = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
@@ -151,11 +176,45 @@ public class AspireAppFixture : IAsyncLifetime
     {
     }
 
+    /// <summary>The services' settings of this variant beyond the common ones above: (resource, variable, value).</summary>
+    protected virtual IEnumerable<(string Resource, string Variable, string Value)> ServiceSettings => [];
+
+    /// <summary>Whose settings and catalog the services get when they start: this stack's own (the shared stack: the active variant's).</summary>
+    protected virtual AspireAppFixture SettingsSource => this;
+
+    /// <summary>
+    /// Every service gets <see cref="SettingsSource"/>'s settings and catalog database, read each time it starts: Aspire evaluates
+    /// environment callbacks again at every start, which is how <see cref="SharedStack"/> switches variants with a restart.
+    /// </summary>
+    private void ApplyServiceSettings(IDistributedApplicationTestingBuilder builder)
+    {
+        var server = new EndpointReference(Resource<IResourceWithEndpoints>(builder, ResourceNames.Postgres), "tcp");
+        var apiPassword = Resource<ParameterResource>(builder, CatalogRoles.ApiPasswordParameter);
+        var workerPassword = Resource<ParameterResource>(builder, CatalogRoles.WorkerPasswordParameter);
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.CreateResourceBuilder(project).WithEnvironment(context =>
+            {
+                var source = SettingsSource;
+                foreach (var (resource, variable, value) in source.ServiceSettings.Where(s => s.Resource == project.Name))
+                {
+                    context.EnvironmentVariables[variable] = value;
+                }
+                if (source.CatalogDatabase != ResourceNames.Catalog)
+                {
+                    context.EnvironmentVariables["ConnectionStrings__catalog"] = project.Name == ResourceNames.Worker
+                        ? CatalogRoles.LoginConnectionString(server, source.CatalogDatabase, TenantAspire.Tenancy.Catalog.CatalogLogins.Worker, workerPassword)
+                        : CatalogRoles.ApiConnectionString(server, source.CatalogDatabase, apiPassword);
+                }
+            });
+        }
+    }
+
     private static T Resource<T>(IDistributedApplicationTestingBuilder builder, string name) where T : IResource =>
         builder.Resources.OfType<T>().Single(r => r.Name == name);
 
     /// <summary>The stack's resources: states, lifecycle commands, restarts and console lines (shared with the benchmarks).</summary>
-    public ResourceControl Resources { get; private set; } = null!;
+    public ResourceControl Resources => _host is not null ? _host.Resources : _resources!;
 
     /// <summary>The last <paramref name="count"/> console lines of every instance of a resource (for a failing test's message).</summary>
     public Task<string> RecentLogsAsync(string resource, int count = 40) => Resources.RecentLogsAsync(resource, count);
@@ -184,6 +243,12 @@ public class AspireAppFixture : IAsyncLifetime
     /// <summary>This run's local data folder (its secrets/ hold the generated passwords and keys).</summary>
     public string DataRoot => _dataRoot;
 
+    /// <summary>The stack's catalog database (the services' <c>ConnectionStrings:catalog</c>).</summary>
+    public string CatalogDatabase => _sharedCatalog ?? ResourceNames.Catalog;
+
+    /// <summary>The template, spare and drill names the stack's catalog owns on its servers.</summary>
+    public TenantAspire.Tenancy.Catalog.CatalogScopedNames CatalogNames => new(CatalogDatabase);
+
     public string SigningKey => File.ReadAllText(Path.Combine(_dataRoot, "secrets", "jwt-signing-key")).Trim();
 
     /// <summary>The certificate (base64 PKCS#12) the AppHost generated to encrypt this run's Data Protection key ring.</summary>
@@ -202,8 +267,14 @@ public class AspireAppFixture : IAsyncLifetime
 
     public HttpClient PlatformAdmin() => ApiOn("tenant-api", null, TenantAspire.Tenancy.Auth.TenantClaims.PlatformAdmin);
 
-    public async Task<string> ConnectionStringAsync(string resource) =>
-        await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"no connection string for {resource}");
+    /// <summary>A resource's connection string as the AppHost gives it (the catalog's: this variant's catalog database).</summary>
+    public async Task<string> ConnectionStringAsync(string resource)
+    {
+        var value = await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"no connection string for {resource}");
+        return resource == ResourceNames.Catalog && CatalogDatabase != ResourceNames.Catalog
+            ? new Npgsql.NpgsqlConnectionStringBuilder(value) { Database = CatalogDatabase }.ConnectionString
+            : value;
+    }
 
     /// <summary>A parameter's value (generated secrets included), as the AppHost gives it to the services.</summary>
     public async Task<string> ParameterAsync(string name) =>
@@ -231,6 +302,12 @@ public class AspireAppFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_host is not null)
+        {
+            await DisposeInProcessAsync();
+            await SharedStack.LeaveAsync();
+            return;
+        }
         try
         {
             await StopAsync();
@@ -244,18 +321,23 @@ public class AspireAppFixture : IAsyncLifetime
         }
     }
 
-    private async Task StopAsync()
+    private async Task DisposeInProcessAsync()
     {
-        if (App is null)
-        {
-            return; // its boot failed and was cleaned up there
-        }
         if (_inProcess is { IsValueCreated: true, Value.IsCompletedSuccessfully: true })
         {
             await (await _inProcess.Value).DisposeAsync();
         }
-        await App.StopAsync(); // the AppHost stops it in order (OrderedShutdown)
-        await App.DisposeAsync();
+    }
+
+    private async Task StopAsync()
+    {
+        if (_app is null)
+        {
+            return; // its boot failed and was cleaned up there
+        }
+        await DisposeInProcessAsync();
+        await _app.StopAsync(); // the AppHost stops it in order (OrderedShutdown)
+        await _app.DisposeAsync();
         if (_keepDataRoot)
         {
             return;
@@ -311,7 +393,8 @@ public class RolloutStackFixture : AspireAppFixture
 {
     public static readonly TimeSpan MigrationLease = TimeSpan.FromSeconds(6);
 
-    public RolloutStackFixture()
+    /// <summary>On the shared stack (<see cref="SettingsStacksCollection"/>).</summary>
+    public RolloutStackFixture() : base(sharedCatalog: "catalog_rollout")
     {
     }
 
@@ -331,19 +414,7 @@ public class RolloutStackFixture : AspireAppFixture
         ["Provisioning__SpareDatabases"] = "0",
     };
 
-    protected override void Configure(IDistributedApplicationTestingBuilder builder)
-    {
-        var worker = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "provisioning-worker"));
-        foreach (var (key, value) in WorkerSettings)
-        {
-            worker.WithEnvironment(key, value);
-        }
-    }
-}
-
-[CollectionDefinition(Name)]
-public sealed class RolloutStackCollection : ICollectionFixture<RolloutStackFixture>
-{
-    public const string Name = "rollout-stack";
+    protected override IEnumerable<(string Resource, string Variable, string Value)> ServiceSettings =>
+        WorkerSettings.Select(s => (ResourceNames.Worker, s.Key, s.Value));
 }
 

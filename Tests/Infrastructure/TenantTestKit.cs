@@ -84,7 +84,7 @@ public sealed class TenantTestKit(AspireAppFixture fixture)
     public Task<T?> ScalarAsync<T>(string sql, params object[] parameters) => ScalarInAsync<T>("postgres", sql, parameters);
 
     /// <summary>One value, as the server's superuser, in the catalog database.</summary>
-    public Task<T?> CatalogScalarAsync<T>(string sql, params object[] parameters) => ScalarInAsync<T>("catalog", sql, parameters);
+    public Task<T?> CatalogScalarAsync<T>(string sql, params object[] parameters) => ScalarInAsync<T>(fixture.CatalogDatabase, sql, parameters);
 
     /// <summary>The newest migration in the tenant database's own history (as the superuser).</summary>
     public async Task<string?> AppliedMigrationAsync(string slug)

@@ -44,7 +44,7 @@ public sealed class ProvisioningTests(AspireAppFixture fixture)
         var (tenantA, passwordA) = await _kit.CatalogRowAsync(a);
         var (tenantB, _) = await _kit.CatalogRowAsync(b);
 
-        foreach (var foreign in new[] { tenantB.DatabaseName, "catalog", "postgres", "tenant_template" })
+        foreach (var foreign in new[] { tenantB.DatabaseName, "catalog", "postgres", fixture.CatalogNames.TemplateDatabase })
         {
             var error = await Assert.ThrowsAsync<PostgresException>(
                 () => _kit.OpenAsTenantRoleAsync(tenantA.RoleName, passwordA!, foreign));

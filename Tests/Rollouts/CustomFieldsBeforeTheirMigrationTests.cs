@@ -11,8 +11,8 @@ namespace TenantAspire.Tests.Rollouts;
 /// The CustomFields migration is expand-only: a tenant the rollout has not reached is still served by the users, projects and
 /// tasks endpoints (no custom column is read or written there), and the custom-fields endpoints bring it forward first.
 /// </summary>
-[Collection(RolloutStackCollection.Name)]
-public sealed class CustomFieldsBeforeTheirMigrationTests(RolloutStackFixture fixture)
+[Collection(SettingsStacksCollection.Name)]
+public sealed class CustomFieldsBeforeTheirMigrationTests(RolloutStackFixture fixture) : OnSharedStack(fixture)
 {
     private readonly RolloutTestKit _kit = new(fixture);
 

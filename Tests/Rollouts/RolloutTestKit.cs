@@ -76,7 +76,7 @@ public sealed class RolloutTestKit(AspireAppFixture fixture)
     /// <summary>The tenant's row in a rollout: (state, attempts, from, to, completed at).</summary>
     public async Task<(string State, int Attempts, string? From, string? To, DateTime? CompletedAt)> RowAsync(string rolloutId, string slug)
     {
-        await using var connection = await Tenants.OpenSuperuserAsync("catalog");
+        await using var connection = await Tenants.OpenSuperuserAsync(fixture.CatalogDatabase);
         await using var command = new Npgsql.NpgsqlCommand("""
             SELECT state, attempts, from_migration, to_migration, completed_at FROM schema_rollout_tenants
              WHERE rollout_id = $1 AND tenant_slug = $2

@@ -10,8 +10,8 @@ using Xunit.Abstractions;
 
 namespace TenantAspire.Tests.Rollouts;
 
-[Collection(RolloutStackCollection.Name)]
-public sealed class RolloutTests(RolloutStackFixture fixture, ITestOutputHelper output)
+[Collection(SettingsStacksCollection.Name)]
+public sealed class RolloutTests(RolloutStackFixture fixture, ITestOutputHelper output) : OnSharedStack(fixture)
 {
     private static readonly int[] AllAtOnce = [100];
     private static readonly int[] HalfThenAll = [50, 100];
@@ -33,7 +33,7 @@ public sealed class RolloutTests(RolloutStackFixture fixture, ITestOutputHelper 
         var done = await _kit.WaitForStateAsync(id, "completed");
         output.WriteLine(done.ToString());
 
-        Assert.Equal(TenantMigrations.Latest, await _kit.Tenants.ScalarInAsync<string>("tenant_template",
+        Assert.Equal(TenantMigrations.Latest, await _kit.Tenants.ScalarInAsync<string>(fixture.CatalogNames.TemplateDatabase,
             "SELECT max(migration_id) FROM \"__EFMigrationsHistory\"", []));
         using (var admin = fixture.PlatformAdmin())
         using (var resume = await admin.PostAsync($"/api/tenants/{fleet[5]}/resume", null))

@@ -76,7 +76,7 @@ public sealed class CatalogLeastPrivilegeTests(AspireAppFixture fixture)
     public async Task The_api_login_reaches_no_other_database_and_is_no_superuser()
     {
         // The maintenance database is the one exception (the registry watches backends leave there), and it can create nothing in it.
-        foreach (var database in new[] { "template1", TenantNaming.TemplateDatabase })
+        foreach (var database in new[] { "template1", fixture.CatalogNames.TemplateDatabase })
         {
             var refused = await Assert.ThrowsAsync<PostgresException>(() => OpenAsApiAsync(database));
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);

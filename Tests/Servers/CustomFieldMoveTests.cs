@@ -3,8 +3,8 @@ using TenantAspire.Tests.Infrastructure;
 
 namespace TenantAspire.Tests.Servers;
 
-[Collection(ServersStackCollection.Name)]
-public sealed class CustomFieldMoveTests(ServersStackFixture fixture)
+[Collection(SettingsStacksCollection.Name)]
+public sealed class CustomFieldMoveTests(ServersStackFixture fixture) : OnSharedStack(fixture)
 {
     private readonly ServerTestKit _kit = new(fixture);
     private readonly CustomFieldTestKit _fields = new(fixture);

@@ -7,8 +7,8 @@ using Xunit.Abstractions;
 
 namespace TenantAspire.Tests.Servers;
 
-[Collection(ServersStackCollection.Name)]
-public sealed class DrainTests(ServersStackFixture fixture, ITestOutputHelper output)
+[Collection(SettingsStacksCollection.Name)]
+public sealed class DrainTests(ServersStackFixture fixture, ITestOutputHelper output) : OnSharedStack(fixture)
 {
     private static readonly string[] Replicas = ["tenant-api", AspireAppFixture.SecondApi];
     private readonly ServerTestKit _kit = new(fixture);

@@ -10,8 +10,8 @@ using Xunit.Abstractions;
 
 namespace TenantAspire.Tests.Servers;
 
-[Collection(ServersStackCollection.Name)]
-public sealed class MoveTests(ServersStackFixture fixture, ITestOutputHelper output)
+[Collection(SettingsStacksCollection.Name)]
+public sealed class MoveTests(ServersStackFixture fixture, ITestOutputHelper output) : OnSharedStack(fixture)
 {
     private static readonly string[] Landed = ["switched", "completed"];
     private static readonly string[] Replicas = ["tenant-api", AspireAppFixture.SecondApi];
@@ -69,7 +69,7 @@ public sealed class MoveTests(ServersStackFixture fixture, ITestOutputHelper out
         {
             Username = row.RoleName, Password = password, Pooling = false,
         };
-        foreach (var other in new[] { "postgres", "template1", "tenant_template" })
+        foreach (var other in new[] { "postgres", "template1", fixture.CatalogNames.TemplateDatabase })
         {
             builder.Database = other;
             await using var foreign = new NpgsqlConnection(builder.ConnectionString);

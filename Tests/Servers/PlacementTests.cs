@@ -6,8 +6,8 @@ using TenantAspire.Tests.Infrastructure;
 
 namespace TenantAspire.Tests.Servers;
 
-[Collection(ServersStackCollection.Name)]
-public sealed class PlacementTests(ServersStackFixture fixture)
+[Collection(SettingsStacksCollection.Name)]
+public sealed class PlacementTests(ServersStackFixture fixture) : OnSharedStack(fixture)
 {
     private readonly ServerTestKit _kit = new(fixture);
 

@@ -10,8 +10,8 @@ namespace TenantAspire.Tests.Servers;
 /// A tenant's past lives on the server that held it then: after a move, a moment before the move is restored from the old server's
 /// WAL archive into the tenant's database on the new server.
 /// </summary>
-[Collection(ServersStackCollection.Name)]
-public sealed class PointInTimeAcrossMoveTests(ServersStackFixture fixture)
+[Collection(SettingsStacksCollection.Name)]
+public sealed class PointInTimeAcrossMoveTests(ServersStackFixture fixture) : OnSharedStack(fixture)
 {
     private readonly ServerTestKit _servers = new(fixture);
     private readonly BackupTestKit _backups = new(fixture);

@@ -1,3 +1,4 @@
+using TenantAspire.Tests.Infrastructure;
 using TenantAspire.Storm;
 using Xunit.Abstractions;
 
@@ -8,8 +9,8 @@ namespace TenantAspire.Tests.Storm;
 /// servers, through both API replicas, with writers and worker kills; then the invariants. A failure names the seed (replay it
 /// with the same seed here, or longer with <c>bench … storm</c>) and the violations, first one first.
 /// </summary>
-[Collection(StormStackCollection.Name)]
-public sealed class OperationStormTests(StormStackFixture fixture, ITestOutputHelper output)
+[Collection(SettingsStacksCollection.Name)]
+public sealed class OperationStormTests(StormStackFixture fixture, ITestOutputHelper output) : OnSharedStack(fixture)
 {
     [Theory]
     [InlineData(20261204)]

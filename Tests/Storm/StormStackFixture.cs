@@ -1,6 +1,4 @@
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
-using Aspire.Hosting.Testing;
+using TenantAspire.AppHost;
 using TenantAspire.Tests.Infrastructure;
 
 namespace TenantAspire.Tests.Storm;
@@ -9,18 +7,20 @@ namespace TenantAspire.Tests.Storm;
 /// The storm's own stack: a backup pass every second with every tier's interval at zero (every tenant that wrote is due), short
 /// undo window, move-source grace and deleted-tenant grace, so that everything the storm starts also ends within the test.
 /// </summary>
-public sealed class StormStackFixture : AspireAppFixture, TenantAspire.Storm.IStormStack
+public sealed class StormStackFixture() : AspireAppFixture(sharedCatalog: "catalog_storm"), TenantAspire.Storm.IStormStack
 {
-    protected override void Configure(IDistributedApplicationTestingBuilder builder) =>
-        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "provisioning-worker"))
-            .WithEnvironment("Backups__Scheduled", "true")
-            .WithEnvironment("Backups__ScanInterval", "00:00:01")
-            .WithEnvironment("Backups__Tiers__Standard__Interval", "00:00:00")
-            .WithEnvironment("Backups__Tiers__Premium__Interval", "00:00:00")
-            .WithEnvironment("Backups__DrillInterval", "00:00:00")
-            .WithEnvironment("Backups__DeletedTenantGrace", "00:00:05")
-            .WithEnvironment("Backups__UndoWindow", "00:00:05")
-            .WithEnvironment("Moves__SourceGrace", "00:00:02");
+    protected override IEnumerable<(string Resource, string Variable, string Value)> ServiceSettings =>
+        new Dictionary<string, string>
+        {
+            ["Backups__Scheduled"] = "true",
+            ["Backups__ScanInterval"] = "00:00:01",
+            ["Backups__Tiers__Standard__Interval"] = "00:00:00",
+            ["Backups__Tiers__Premium__Interval"] = "00:00:00",
+            ["Backups__DrillInterval"] = "00:00:00",
+            ["Backups__DeletedTenantGrace"] = "00:00:05",
+            ["Backups__UndoWindow"] = "00:00:05",
+            ["Moves__SourceGrace"] = "00:00:02",
+        }.Select(s => (ResourceNames.Worker, s.Key, s.Value));
 
     /// <summary>The stack's API and its second API process (<see cref="AspireAppFixture.SecondApi"/>).</summary>
     int TenantAspire.Storm.IStormStack.ApiReplicas => 2;
@@ -34,10 +34,4 @@ public sealed class StormStackFixture : AspireAppFixture, TenantAspire.Storm.ISt
 
     /// <summary>Starts again the workers the storm SIGKILLed, once they are seen as exited.</summary>
     public Task RestartWorkersAsync() => Resources.RestartKilledAsync("provisioning-worker");
-}
-
-[CollectionDefinition(Name)]
-public sealed class StormStackCollection : ICollectionFixture<StormStackFixture>
-{
-    public const string Name = "storm-stack";
 }

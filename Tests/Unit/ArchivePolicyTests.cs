@@ -193,15 +193,4 @@ public sealed class ArchivePolicyTests
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1796507598), backups[0].Stop);
         Assert.Empty(PgBackRest.ParseBackups("""[{"name":"postgres","status":{"code":1,"message":"missing stanza path"}}]"""));
     }
-
-    [Fact]
-    public void A_point_in_time_drills_scratch_name_is_its_servers_own_and_outside_the_backup_drills_sweep()
-    {
-        var name = TenantNaming.PointInTimeDrillDatabaseName("postgres-premium", Guid.NewGuid());
-        Assert.True(name.Length <= 63, name); // Postgres truncates identifiers past 63 bytes
-        Assert.StartsWith(TenantNaming.PointInTimeDrillPrefix("postgres-premium"), name, StringComparison.Ordinal);
-        Assert.False(name.StartsWith(TenantNaming.DrillPrefix, StringComparison.Ordinal)); // the backup drills' sweep leaves it alone
-        Assert.NotEqual(TenantNaming.PointInTimeDrillPrefix("postgres"), TenantNaming.PointInTimeDrillPrefix("postgres-premium"));
-        Assert.Matches("^[a-z0-9_]+$", name); // no LIKE wildcard but the escaped underscores, no quoting needed
-    }
 }

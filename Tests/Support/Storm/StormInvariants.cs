@@ -156,7 +156,11 @@ public sealed class StormInvariants(IStormStack stack, StormModel model, Action<
             }
             foreach (var slot in await ListAsync(connection, "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE 'move\\_%'"))
             {
-                found.Add($"replication slot {slot} left on {server}");
+                // Only this catalog's moves: the server may be shared with another catalog (the test suite's shared stack).
+                if (await CatalogAsync<long>("SELECT count(*) FROM tenant_moves WHERE id = $1", MoveIdOf(slot)) > 0)
+                {
+                    found.Add($"replication slot {slot} left on {server}");
+                }
             }
             foreach (var subscription in await ListAsync(connection,
                          "SELECT s.subname || ' in ' || d.datname FROM pg_subscription s JOIN pg_database d ON d.oid = s.subdbid WHERE s.subname LIKE 'move\\_%'"))
@@ -164,7 +168,7 @@ public sealed class StormInvariants(IStormStack stack, StormModel model, Action<
                 // Reported, not a violation (yet): a finished move's subscription still turns up in some runs, and the sweep has
                 // not been seen removing it (docs/reliability.md). Its slot, which would hold WAL, is a violation above. What the
                 // catalog says of its move and tenant goes with it, to find why.
-                var moveId = Guid.TryParseExact(subscription["move_".Length..].Split(' ')[0], "N", out var id) ? id : Guid.Empty;
+                var moveId = MoveIdOf(subscription.Split(' ')[0]);
                 var catalog = await CatalogAsync<string>("""
                     SELECT coalesce((SELECT 'move ' || m.phase || ' ' || m.from_server || '->' || m.to_server || ', error ' || coalesce(m.error, '-')
                                             || '; tenant ' || coalesce((SELECT t.status || ' on ' || t.server || '/' || t.database_name
@@ -185,6 +189,9 @@ public sealed class StormInvariants(IStormStack stack, StormModel model, Action<
     }
 
     /// <summary>A tenant database (or a restore's) of one of this storm's tenants: other tests' databases on a shared stack are not ours to judge.</summary>
+    /// <summary>The move a slot or subscription (<c>move_{id}</c>) belongs to; empty when the name does not parse.</summary>
+    private static Guid MoveIdOf(string name) => Guid.TryParseExact(name["move_".Length..], "N", out var id) ? id : Guid.Empty;
+
     private async Task<bool> StormOwnsAsync(string database)
     {
         var ids = model.Tenants.Select(t => t.Id).ToArray();
