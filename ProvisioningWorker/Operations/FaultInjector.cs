@@ -10,12 +10,15 @@ public sealed class InjectedFaultException(string step, bool permanent)
 }
 
 /// <summary>
-/// Test hook (off unless Provisioning:FaultInjection is true): a Redis key <c>fault:{slug}:{step}</c> holding N makes that step
+/// Test hook (off unless Provisioning:FaultInjection is true): a Redis key <c>fault:{catalog}:{slug}:{step}</c> (<see cref="Key"/>:
+/// with the catalog's database name, since catalogs sharing a Redis each have their own <c>acme</c>) holding N makes that step
 /// throw N more times; the value "permanent" makes it fail for good; "delay:{ms}" makes it that slow (a stalled step, to prove
 /// that leases are renewed while a step runs). Real steps and real Postgres otherwise.
 /// </summary>
-public sealed class FaultInjector(IOptions<ProvisioningOptions> options, IConnectionMultiplexer redis)
+public sealed class FaultInjector(IOptions<ProvisioningOptions> options, IConnectionMultiplexer redis, Tenancy.Catalog.CatalogScopedNames names)
 {
+    public static string Key(string catalogDatabase, string slug, string step) => $"fault:{catalogDatabase}:{slug}:{step}";
+
     public async Task ThrowIfInjectedAsync(string slug, string step, CancellationToken ct = default)
     {
         if (!options.Value.FaultInjection)
@@ -23,7 +26,7 @@ public sealed class FaultInjector(IOptions<ProvisioningOptions> options, IConnec
             return;
         }
         var db = redis.GetDatabase();
-        var key = $"fault:{slug}:{step}";
+        var key = Key(names.CatalogDatabase, slug, step);
         var value = await db.StringGetAsync(key);
         if (value.IsNullOrEmpty)
         {

@@ -126,6 +126,37 @@ public sealed class ServerAdmin(ServerConnections connections, Moves.MoveSql rep
     internal static Task<List<string>> SparesAsync(NpgsqlConnection connection, CatalogScopedNames names, CancellationToken ct) =>
         DatabasesLikeAsync(connection, names.SparePrefix, ct);
 
+    /// <summary>
+    /// Drops the template and spares named before each catalog had its own (<see cref="CatalogScopedNames"/>): <c>tenant_template</c>,
+    /// <c>tdb_spare_{id}</c> and <c>tdb_prep_{id}</c>. No worker of this release uses them; a worker of the release before still
+    /// running (a rolling upgrade) makes them again if it needs them. One in use is left for the next start.
+    /// </summary>
+    public async Task DropUnscopedLeftoversAsync(string server, CancellationToken ct)
+    {
+        await using var connection = await connections.OpenProvisionerAsync(server, ct);
+        var leftovers = new List<string>();
+        await using (var list = new NpgsqlCommand(
+                         "SELECT datname FROM pg_database WHERE datname = 'tenant_template' OR datname ~ '^tdb_(spare|prep)_[0-9a-f]{32}$'", connection))
+        await using (var reader = await list.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                leftovers.Add(reader.GetString(0));
+            }
+        }
+        foreach (var database in leftovers)
+        {
+            try
+            {
+                await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {SqlIdentifier.Quote(database)}", ct);
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.ObjectInUse or PostgresErrorCodes.InsufficientPrivilege)
+            {
+                // in use by a worker of the release before, or not the provisioner's: the next start tries again
+            }
+        }
+    }
+
     /// <summary>Drops, on each of <paramref name="servers"/>, every database whose name starts with <paramref name="prefix"/> (a drill's leftovers).</summary>
     public async Task DropDatabasesLikeAsync(IEnumerable<string> servers, string prefix, CancellationToken ct)
     {

@@ -7,7 +7,8 @@ namespace TenantAspire.ProvisioningWorker.Servers;
 
 /// <summary>
 /// Readies every configured server at worker start: the provisioning roles and shared-database lockdown
-/// (<see cref="ServerAdmin.BootstrapAsync"/>), a tablespace per storage class, and the API's login (on the catalog's server it
+/// (<see cref="ServerAdmin.BootstrapAsync"/>), a tablespace per storage class, the template and spares of the release before
+/// per-catalog names dropped (<see cref="ServerAdmin.DropUnscopedLeftoversAsync"/>), and the API's login (on the catalog's server it
 /// also gets its catalog grants; on every server it may only connect to the maintenance database, where the registry watches
 /// backends leave). Then the catalog's <c>servers</c> rows are written from the topology, keeping the operator's state.
 /// </summary>
@@ -25,6 +26,7 @@ public sealed class ServerBootstrap(
             var isCatalog = server == servers.Options.Catalog;
             await admin.BootstrapAsync(server, isCatalog ? catalogDatabase : null, ct);
             await EnsureTablespacesAsync(server, ct);
+            await admin.DropUnscopedLeftoversAsync(server, ct);
             if (apiPassword is not { Length: > 0 })
             {
                 continue;

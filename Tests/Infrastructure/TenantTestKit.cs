@@ -149,7 +149,7 @@ public sealed class TenantTestKit(AspireAppFixture fixture)
     public async Task InjectFaultAsync(string slug, string step, string? value)
     {
         await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(await fixture.ConnectionStringAsync("redis"));
-        var key = $"fault:{slug}:{step}";
+        var key = TenantAspire.ProvisioningWorker.Operations.FaultInjector.Key(fixture.CatalogDatabase, slug, step);
         if (value is null)
         {
             await redis.GetDatabase().KeyDeleteAsync(key);
