@@ -13,9 +13,10 @@ namespace TenantAspire.Tests.Infrastructure;
 /// stack only in their services' settings: rollout, servers and storm (<see cref="SettingsStacksCollection"/>). Each variant has
 /// its own catalog database on it, and so its own tenants, template and spares (<c>CatalogScopedNames</c>); one variant's
 /// services run at a time. Activating another stops the workers and APIs and starts them again with its settings and catalog
-/// (Aspire evaluates environment callbacks again at each start): a switch took 23-26 s here, a separate stack's stop and boot
-/// 30-32 s, since the services' start, not the infrastructure's, is most of a boot (docs/testing.md). The stacks whose tests stop a backing service (main: Redis; fault: Postgres and Redis; backup: the store and a server)
-/// and the ones that boot twice on one data folder keep their own.
+/// (Aspire evaluates environment callbacks again at each start). A switch costs about what a stack's stop and boot did (23-26 s
+/// against 30-32 s here): most of a boot is the services' start, not the infrastructure's (docs/testing.md). The stacks whose
+/// tests stop a backing service (main: Redis; fault: Postgres and Redis; backup: the store and a server) and the ones that boot
+/// twice on one data folder keep their own.
 /// </summary>
 public sealed class SharedStack : AspireAppFixture
 {
