@@ -4,8 +4,9 @@ using TenantAspire.Tests.Infrastructure;
 namespace TenantAspire.Tests.Storm;
 
 /// <summary>
-/// The storm's variant (on <see cref="SharedStack"/>): a backup pass every second with every tier's interval at zero (every tenant that wrote is due), short
-/// undo window, move-source grace and deleted-tenant grace, so that everything the storm starts also ends within the test.
+/// The storm's variant (on <see cref="SharedStack"/>): a backup pass every second with every tier's interval at zero (every
+/// tenant that wrote is due), short undo window, move-source grace and deleted-tenant grace, so that everything the storm starts
+/// also ends within the test.
 /// </summary>
 public sealed class StormStackFixture() : AspireAppFixture(sharedCatalog: "catalog_storm"), TenantAspire.Storm.IStormStack
 {
