@@ -31,17 +31,21 @@ public sealed record FleetState(
 
     public long Count(string status) => ByStatus.TryGetValue(status, out var n) ? n : 0;
 
+    /// <summary>
+    /// Throws until the worker has migrated the catalog (its tables exist). Asked once per connection before the polls, so an
+    /// empty catalog (a boot's first seconds) is a "not yet" here instead of an ERROR line in the server's log at every poll.
+    /// </summary>
+    public static async Task EnsureMigratedAsync(NpgsqlConnection catalog, CancellationToken ct)
+    {
+        await using var migrated = new NpgsqlCommand("SELECT to_regclass('tenants') IS NOT NULL AND to_regclass('tenant_operations') IS NOT NULL", catalog);
+        if (await migrated.ExecuteScalarAsync(ct) is not true)
+        {
+            throw new InvalidOperationException("the catalog has no tables yet (the worker migrates it at its start)");
+        }
+    }
+
     public static async Task<FleetState> ReadAsync(NpgsqlConnection catalog, CancellationToken ct)
     {
-        // Until the worker has migrated the catalog its tables do not exist: asked first, so polling an empty catalog (a boot's
-        // first seconds) is a "not yet" here instead of an ERROR line in the server's log every poll.
-        await using (var migrated = new NpgsqlCommand("SELECT to_regclass('tenants') IS NOT NULL AND to_regclass('tenant_operations') IS NOT NULL", catalog))
-        {
-            if (await migrated.ExecuteScalarAsync(ct) is not true)
-            {
-                throw new InvalidOperationException("the catalog has no tables yet (the worker migrates it at its start)");
-            }
-        }
         await using var command = new NpgsqlCommand(Query, catalog);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);

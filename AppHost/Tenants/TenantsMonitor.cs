@@ -25,6 +25,7 @@ public sealed class TenantsMonitor(TenantsResource resource, ReferenceExpression
             {
                 await using var connection = new NpgsqlConnection(await catalogConnection.GetValueAsync(ct));
                 await connection.OpenAsync(ct);
+                await FleetState.EnsureMigratedAsync(connection, ct);
                 while (!ct.IsCancellationRequested)
                 {
                     var state = await FleetState.ReadAsync(connection, ct);

@@ -10,8 +10,9 @@ using TenantAspire.Tenancy.Servers;
 namespace TenantAspire.ProvisioningWorker.Archiving;
 
 /// <summary>
-/// Makes <see cref="ScratchInstance"/>s: one per server at a time across workers and catalogs (a session lock on the server itself: the folder is the server's archive's, which every catalog on the server shares), in the folder
-/// <c>scratch</c> of the server's archive folder, on a port the system hands out. pgBackRest restores the base backup that ended
+/// Makes <see cref="ScratchInstance"/>s: one per server at a time across workers and catalogs (a session lock on the server
+/// itself: the folder is the server's archive's, which every catalog on the server shares), in the folder <c>scratch</c> of the
+/// server's archive folder, on a port the system hands out. pgBackRest restores the base backup that ended
 /// last before the target with only the tenant's database (<c>--db-include</c>; the others come back as empty files) — or the
 /// whole cluster when that backup predates the database — with every tablespace mapped inside the scratch folder, WAL replay up
 /// to the target, promotion there, and archiving off (the copy never writes into the server's archive). As root it runs as

@@ -33,8 +33,7 @@ internal sealed class CatalogMigrator(IServiceProvider services, CatalogMigratio
         else
         {
             // Migrations (DDL) and the worker's login run as the server's admin; ConnectionStrings:catalog is the login itself.
-            var catalogDatabase = new NpgsqlConnectionStringBuilder(
-                configuration.GetConnectionString(CatalogRegistration.CatalogConnectionName)).Database ?? "catalog";
+            var catalogDatabase = scope.ServiceProvider.GetRequiredService<CatalogScopedNames>().CatalogDatabase;
             var server = scope.ServiceProvider.GetRequiredService<ServerResolver>().Options.Catalog;
             await using var adminSource = scope.ServiceProvider.GetRequiredService<ServerConnections>().AdminIn(server, catalogDatabase);
             await using var admin = await adminSource.OpenConnectionAsync(stoppingToken);

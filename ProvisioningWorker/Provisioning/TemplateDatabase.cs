@@ -8,8 +8,8 @@ using TenantAspire.Tenancy.Sql;
 namespace TenantAspire.ProvisioningWorker.Provisioning;
 
 /// <summary>
-/// Keeps the catalog's template (<see cref="CatalogScopedNames.TemplateDatabase"/>) at the new-tenant migration so new tenants are a ~50 ms <c>CREATE DATABASE … TEMPLATE</c>
-/// instead of a full migration. When the tenant migrations change, the next provisioning (or the rollout, which goes first)
+/// Keeps the catalog's template (<see cref="CatalogScopedNames.TemplateDatabase"/>) at the new-tenant migration so new tenants
+/// are a ~50 ms <c>CREATE DATABASE … TEMPLATE</c> instead of a full migration. When the tenant migrations change, the next provisioning (or the rollout, which goes first)
 /// migrates the template forward. Only ever forward: a template ahead of what new tenants should get (a test pin) is not cloned.
 /// </summary>
 public sealed class TemplateDatabase(
@@ -69,9 +69,6 @@ public sealed class TemplateDatabase(
             _gate.Release();
         }
     }
-
-    /// <summary>The template's database name on every server.</summary>
-    public string Name => names.TemplateDatabase;
 
     public void Dispose() => _gate.Dispose();
 

@@ -142,13 +142,20 @@ public sealed class OrphanSweeper(
         var keptAtStart = await KeptDatabasesAsync(db, server, ct);
         foreach (var (database, _) in databases)
         {
-            // A name the pass's snapshot does not keep is read again before anything is dropped: a restore or move may have
-            // taken it since.
-            if (keptAtStart.Contains(database) || (await KeptDatabasesAsync(db, server, ct)).Contains(database))
+            if (keptAtStart.Contains(database))
             {
                 // A tenant's live database, one a restore is using or keeps for its undo window, or one a move is filling or
                 // keeps as its source (a restored tenant's database has the restore's name, and moves under it).
                 continue;
+            }
+            // Only a database this catalog would drop is read again, just before the drop (a restore or move may have taken it
+            // since the pass's snapshot): another catalog's databases on a shared server cost no second read.
+            async Task DropUnlessKeptNowAsync(string why, bool force)
+            {
+                if (!(await KeptDatabasesAsync(db, server, ct)).Contains(database))
+                {
+                    await DropAsync(admin, removed, server, database, why, force, ct);
+                }
             }
             if (database.StartsWith(RestorePrefix, StringComparison.Ordinal))
             {
@@ -157,7 +164,7 @@ public sealed class OrphanSweeper(
                 var restoreId = Guid.ParseExact(database[RestorePrefix.Length..], "N");
                 if (await db.Restores.AnyAsync(r => r.Id == restoreId, ct))
                 {
-                    await DropAsync(admin, removed, server, database, "a restore left", force: false, ct);
+                    await DropUnlessKeptNowAsync("a restore left", force: false);
                 }
                 continue;
             }
@@ -167,7 +174,7 @@ public sealed class OrphanSweeper(
                 // Its tenant is gone (the deletion drops the database before the row; a kill between them leaves this).
                 if (await WasOursAsync(db, tenantId, ct))
                 {
-                    await DropAsync(admin, removed, server, database, "of a deleted tenant", force: true, ct);
+                    await DropUnlessKeptNowAsync("of a deleted tenant", force: true);
                 }
             }
             else if (!await db.Moves.AnyAsync(m => m.TenantId == tenantId
@@ -175,7 +182,7 @@ public sealed class OrphanSweeper(
             {
                 // A live tenant's copy it does not serve from, with no move open or keeping its source: an aborted or failed
                 // move's target.
-                await DropAsync(admin, removed, server, database, "a copy a move left", force: false, ct);
+                await DropUnlessKeptNowAsync("a copy a move left", force: false);
             }
         }
 

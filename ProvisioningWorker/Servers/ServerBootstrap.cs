@@ -14,12 +14,11 @@ namespace TenantAspire.ProvisioningWorker.Servers;
 /// </summary>
 public sealed class ServerBootstrap(
     ServerAdmin admin, ServerConnections connections, ServerResolver servers, CatalogApiLogin apiLogin, CatalogDbContext db,
-    IConfiguration configuration, TimeProvider clock, ILogger<ServerBootstrap> logger)
+    CatalogScopedNames names, IConfiguration configuration, TimeProvider clock, ILogger<ServerBootstrap> logger)
 {
     public async Task RunAsync(CancellationToken ct)
     {
-        var catalogDatabase = new NpgsqlConnectionStringBuilder(
-            configuration.GetConnectionString(CatalogRegistration.CatalogConnectionName)).Database ?? "catalog";
+        var catalogDatabase = names.CatalogDatabase;
         var apiPassword = configuration[CatalogLogins.ApiPasswordKey];
         foreach (var server in servers.Names)
         {

@@ -156,7 +156,7 @@ public abstract class OnSharedStack(AspireAppFixture fixture) : IAsyncLifetime
 {
     public Task InitializeAsync() => fixture.ActivateAsync();
 
-    public virtual Task DisposeAsync() => Task.CompletedTask;
+    public Task DisposeAsync() => Task.CompletedTask;
 }
 
 /// <summary>The variants on <see cref="SharedStack"/>: one collection, so they share its life (xunit creates and disposes the fixtures together).</summary>
